@@ -1,0 +1,291 @@
+import { randomUUID, type KeyObject } from 'node:crypto';
+import { JoseError } from './errors.js';
+import { decodeBase64url, encodeBase64url } from './base64url.js';
+import { isJsonObject, parseJsonObject, type JsonObject } from './json.js';
+import { jwsAlgorithm, type JwsAlg } from './algorithms.js';
+import { parseDuration, type Duration } from './duration.js';
+import { checkClaims, nowSeconds, prepareClaimChecks, type ClaimOptions, type JwtPayload } from './claims.js';
+import { prepareKey, type KeyInput, type KeyPolicy } from './keys.js';
+import { signBytes } from './signature.js';
+import {
+  buildProtectedHeader,
+  checkJwsHeaders,
+  DEFAULT_MAX_TOKEN_LENGTH,
+  keysFor,
+  parseProtectedHeader,
+  prepareVerify,
+  splitCompact,
+  verifyWithKeys,
+  type PreparedVerify,
+  type VerifyKey,
+} from './jws.js';
+import type { JoseHeader } from './header.js';
+import { isKeySet } from './jwks.js';
+
+export interface SignJwtOptions extends KeyPolicy {
+  alg: JwsAlg;
+  kid?: string;
+  /** Header `typ` (default `"JWT"`; `false` leaves it out). */
+  typ?: string | false;
+  /** Further protected header parameters. */
+  header?: Record<string, unknown>;
+  /** Sets `exp` = iat + this duration (seconds, or "15m"). */
+  expiresIn?: Duration;
+  /** Sets `nbf` = iat + this duration. */
+  notBefore?: Duration;
+  issuer?: string;
+  audience?: string | string[];
+  subject?: string;
+  /** Sets `jti`; `true` generates a random UUID. */
+  jwtId?: string | true;
+  /** Sets `iat` (default true: now). */
+  issuedAt?: boolean;
+  /** The signing time (default: now). */
+  currentDate?: Date;
+}
+
+export interface VerifyJwtOptions extends ClaimOptions, KeyPolicy {
+  /** Allowlist of accepted `alg` values. Required. */
+  algorithms: readonly JwsAlg[];
+  /** Critical header extensions the caller understands. */
+  crit?: readonly string[] | Readonly<Record<string, boolean>>;
+  /** Maximum token length in characters (default 16384). */
+  maxTokenLength?: number;
+  /** Accept duplicate member names in the claims (last wins). Default false. */
+  allowDuplicateClaims?: boolean;
+}
+
+export interface JwtVerifyResult<P = JwtPayload> {
+  payload: P;
+  protectedHeader: JoseHeader;
+  /** The key that verified the signature. */
+  key: KeyObject;
+}
+
+const REGISTERED_TIME = ['exp', 'nbf', 'iat'] as const;
+
+interface PreparedSigner {
+  readonly key: KeyObject;
+  readonly alg: ReturnType<typeof jwsAlgorithm>;
+  readonly headerB64: string;
+  readonly expiresIn: number | undefined;
+  readonly notBefore: number | undefined;
+  readonly fixed: Readonly<Record<string, unknown>>;
+  readonly jwtId: string | true | undefined;
+  readonly issuedAt: boolean;
+  readonly currentDate: Date | undefined;
+}
+
+function prepareSigner(key: KeyInput, o: SignJwtOptions): PreparedSigner {
+  if (!isJsonObject(o)) throw new JoseError('ERR_OPTIONS_INVALID', 'options are required');
+  const typ = o.typ === undefined ? 'JWT' : o.typ;
+  if (typ !== false && (typeof typ !== 'string' || typ.length === 0)) {
+    throw new JoseError('ERR_OPTIONS_INVALID', 'typ must be a non-empty string or false');
+  }
+  const header = buildProtectedHeader(o, typ === false ? undefined : { typ });
+  if (header['b64'] !== undefined || header['crit'] !== undefined) {
+    throw new JoseError('ERR_OPTIONS_INVALID', 'a JWT header may not carry "b64" or "crit" here');
+  }
+  const alg = jwsAlgorithm(header.alg);
+  const fixed: Record<string, unknown> = {};
+  const str = (v: unknown, name: string) => {
+    if (v === undefined) return;
+    if (typeof v !== 'string' || v.length === 0) throw new JoseError('ERR_OPTIONS_INVALID', `${name} must be a non-empty string`);
+    return v;
+  };
+  const iss = str(o.issuer, 'issuer');
+  const sub = str(o.subject, 'subject');
+  if (iss !== undefined) fixed['iss'] = iss;
+  if (sub !== undefined) fixed['sub'] = sub;
+  if (o.audience !== undefined) {
+    const ok = typeof o.audience === 'string'
+      ? o.audience.length > 0
+      : Array.isArray(o.audience) && o.audience.length > 0 && o.audience.every((a) => typeof a === 'string' && a.length > 0);
+    if (!ok) throw new JoseError('ERR_OPTIONS_INVALID', 'audience must be a non-empty string or array of strings');
+    fixed['aud'] = typeof o.audience === 'string' ? o.audience : [...o.audience];
+  }
+  if (o.jwtId !== undefined && o.jwtId !== true) str(o.jwtId, 'jwtId');
+  if (o.currentDate !== undefined && (!(o.currentDate instanceof Date) || !Number.isFinite(o.currentDate.getTime()))) {
+    throw new JoseError('ERR_OPTIONS_INVALID', 'currentDate must be a valid Date');
+  }
+  return {
+    key: prepareKey(key, alg, 'sign', o),
+    alg,
+    headerB64: encodeBase64url(JSON.stringify(header)),
+    expiresIn: o.expiresIn === undefined ? undefined : parseDuration(o.expiresIn, 'expiresIn'),
+    notBefore: o.notBefore === undefined ? undefined : parseDuration(o.notBefore, 'notBefore'),
+    fixed,
+    jwtId: o.jwtId,
+    issuedAt: o.issuedAt !== false,
+    currentDate: o.currentDate,
+  };
+}
+
+function buildClaims(claims: unknown, s: PreparedSigner): string {
+  if (!isJsonObject(claims)) throw new JoseError('ERR_OPTIONS_INVALID', 'JWT claims must be a plain object');
+  const out: Record<string, unknown> = {};
+  for (const k of Object.keys(claims)) out[k] = claims[k];
+  for (const k of Object.keys(s.fixed)) {
+    if (out[k] !== undefined) throw new JoseError('ERR_OPTIONS_INVALID', `claim "${k}" is given both in claims and options`);
+    out[k] = s.fixed[k];
+  }
+  const now = Math.floor((s.currentDate?.getTime() ?? Date.now()) / 1000);
+  const setTime = (name: string, value: number) => {
+    if (out[name] !== undefined) throw new JoseError('ERR_OPTIONS_INVALID', `claim "${name}" is given both in claims and options`);
+    out[name] = value;
+  };
+  if (s.issuedAt && out['iat'] === undefined) out['iat'] = now;
+  const base = typeof out['iat'] === 'number' ? out['iat'] : now;
+  if (s.expiresIn !== undefined) setTime('exp', Math.floor(base + s.expiresIn));
+  if (s.notBefore !== undefined) setTime('nbf', Math.floor(base + s.notBefore));
+  if (s.jwtId !== undefined) {
+    if (out['jti'] !== undefined) throw new JoseError('ERR_OPTIONS_INVALID', 'claim "jti" is given both in claims and options');
+    out['jti'] = s.jwtId === true ? randomUUID() : s.jwtId;
+  }
+  for (const t of REGISTERED_TIME) {
+    const v = out[t];
+    if (v !== undefined && (typeof v !== 'number' || !Number.isFinite(v))) {
+      throw new JoseError('ERR_OPTIONS_INVALID', `claim "${t}" must be a finite number of seconds`);
+    }
+  }
+  for (const t of ['iss', 'sub', 'jti'] as const) {
+    if (out[t] !== undefined && typeof out[t] !== 'string') {
+      throw new JoseError('ERR_OPTIONS_INVALID', `claim "${t}" must be a string`);
+    }
+  }
+  const aud = out['aud'];
+  if (aud !== undefined && typeof aud !== 'string' && !(Array.isArray(aud) && aud.every((a) => typeof a === 'string'))) {
+    throw new JoseError('ERR_OPTIONS_INVALID', 'claim "aud" must be a string or an array of strings');
+  }
+  let json: string;
+  try {
+    json = JSON.stringify(out);
+  } catch (cause) {
+    throw new JoseError('ERR_OPTIONS_INVALID', 'JWT claims are not serializable to JSON', { cause });
+  }
+  return json;
+}
+
+function signPrepared(claims: unknown, s: PreparedSigner): string {
+  const input = `${s.headerB64}.${encodeBase64url(buildClaims(claims, s))}`;
+  return `${input}.${encodeBase64url(signBytes(s.alg, s.key, input))}`;
+}
+
+/**
+ * Sign claims into a compact JWT. `iat` is set to now unless `issuedAt: false`; `typ` is `JWT`
+ * unless given.
+ *
+ * @example
+ * const token = signJwt({ role: 'admin' }, privateKey, { alg: 'EdDSA', subject: 'u1', expiresIn: '15m' });
+ */
+export function signJwt(claims: JwtPayload, key: KeyInput, options: SignJwtOptions): string {
+  return signPrepared(claims, prepareSigner(key, options));
+}
+
+/**
+ * A signer with options validated and the key prepared once: the fast path for issuers.
+ *
+ * @example
+ * const sign = createSigner({ key: privateKey, alg: 'ES256', issuer: 'https://auth.example', expiresIn: '10m' });
+ * const token = sign({ sub: 'u1' });
+ */
+export function createSigner(options: SignJwtOptions & { key: KeyInput }): (claims: JwtPayload) => string {
+  const s = prepareSigner(options?.key, options);
+  return (claims) => signPrepared(claims, s);
+}
+
+interface PreparedJwtVerify {
+  readonly jws: PreparedVerify;
+  readonly claims: ReturnType<typeof prepareClaimChecks>;
+  readonly allowDuplicateClaims: boolean;
+}
+
+function prepareJwtVerify(o: VerifyJwtOptions): PreparedJwtVerify {
+  // b64 is not understood: RFC 7797 §7 — JWTs always use base64url payloads.
+  const jws = prepareVerify(o, false);
+  return { jws, claims: prepareClaimChecks(o), allowDuplicateClaims: o.allowDuplicateClaims === true };
+}
+
+function verifyPrepared<P>(token: unknown, source: VerifyKey, v: PreparedJwtVerify): JwtVerifyResult<P> {
+  const [h, pl, s] = splitCompact(token, v.jws.maxTokenLength);
+  const protectedHeader = parseProtectedHeader(h);
+  const alg = checkJwsHeaders(protectedHeader, undefined, v.jws);
+  const cty = protectedHeader['cty'];
+  if (typeof cty === 'string' && cty.toUpperCase() === 'JWT') {
+    // D3: a nested JWT is never unwrapped silently; the caller verifies the inner one itself.
+    throw new JoseError('ERR_JWT_NESTED', 'nested JWTs (cty: JWT) are not accepted here');
+  }
+  const sig = decodeBase64url(s, 'signature');
+  const keys = keysFor(source, alg, protectedHeader['kid'], v.jws.policy);
+  const key = verifyWithKeys(alg, keys, `${h}.${pl}`, sig);
+  const payload = parseJsonObject(decodeBase64url(pl, 'payload'), 'JWT claims', {
+    allowDuplicateMembers: v.allowDuplicateClaims,
+  });
+  checkClaims(payload, protectedHeader['typ'], v.claims, nowSeconds(v.claims));
+  return { payload: payload as P, protectedHeader: protectedHeader as JoseHeader, key };
+}
+
+/**
+ * Verify a compact JWT: signature first, then claims. `algorithms` is required.
+ *
+ * @example
+ * const { payload } = verifyJwt(token, publicKey, { algorithms: ['EdDSA'], issuer: 'https://auth.example', audience: 'api' });
+ */
+export function verifyJwt<P = JwtPayload>(token: string, key: VerifyKey, options: VerifyJwtOptions): JwtVerifyResult<P> {
+  return verifyPrepared<P>(token, key, prepareJwtVerify(options));
+}
+
+/**
+ * A verifier with options validated and keys prepared once: the fast path for resource servers.
+ *
+ * @example
+ * const verify = createVerifier({ key: publicKey, algorithms: ['ES256'], audience: 'api' });
+ * const { payload } = verify(token);
+ */
+export function createVerifier<P = JwtPayload>(
+  options: VerifyJwtOptions & { key: VerifyKey },
+): (token: string) => JwtVerifyResult<P> {
+  const v = prepareJwtVerify(options);
+  const source = options.key;
+  if (source === undefined || source === null) throw new JoseError('ERR_OPTIONS_INVALID', 'key is required');
+  // Fail at configuration time on a key that fits none of the allowed algorithms (C1 a).
+  if (typeof source !== 'function' && !isKeySet(source)) {
+    let fits = false;
+    let firstError: unknown;
+    for (const alg of v.jws.algorithms.values()) {
+      try {
+        prepareKey(source as KeyInput, alg, 'verify', v.jws.policy);
+        fits = true;
+      } catch (e) {
+        firstError ??= e;
+      }
+    }
+    if (!fits) throw firstError;
+  }
+  return (token) => verifyPrepared<P>(token, source, v);
+}
+
+/**
+ * Decode a JWT's claims WITHOUT verifying anything. Never use the result for a security
+ * decision; use {@link verifyJwt}.
+ */
+export function decodeJwt<P = JwtPayload>(token: string, options?: { maxTokenLength?: number }): P {
+  const [, pl] = splitCompact(token, options?.maxTokenLength ?? DEFAULT_MAX_TOKEN_LENGTH);
+  return parseJsonObject(decodeBase64url(pl, 'payload'), 'JWT claims') as P;
+}
+
+/**
+ * Decode the protected header of a compact JWS or JWE WITHOUT verifying anything.
+ */
+export function decodeProtectedHeader(token: string, options?: { maxTokenLength?: number }): JoseHeader {
+  if (typeof token !== 'string') throw new JoseError('ERR_JWS_MALFORMED', 'a compact token must be a string');
+  const max = options?.maxTokenLength ?? DEFAULT_MAX_TOKEN_LENGTH;
+  if (token.length > max) throw new JoseError('ERR_TOKEN_TOO_LARGE', `the token is longer than ${max} characters`);
+  const parts = token.split('.');
+  if (parts.length !== 3 && parts.length !== 5) {
+    throw new JoseError('ERR_JWS_MALFORMED', 'a compact token has three (JWS) or five (JWE) segments');
+  }
+  return parseProtectedHeader(parts[0]!) as JoseHeader;
+}
+
+export type { JsonObject };
