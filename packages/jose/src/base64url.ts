@@ -20,10 +20,14 @@ export function encodeBase64url(input: Uint8Array | string): string {
  * Node's `Buffer.from(s, 'base64url')` silently skips invalid characters, so the check runs first.
  */
 export function decodeBase64url(input: string, what = 'segment'): Buffer {
-  if (typeof input !== 'string' || !isStrictBase64url(input)) {
-    throw new JoseError('ERR_BASE64URL_INVALID', `${what} is not strict base64url`);
+  if (typeof input === 'string') {
+    // Node's decoder accepts far more than canonical base64url, but its encoder only writes the
+    // canonical form, so a round trip that gives back the input proves the input canonical
+    // (same set as isStrictBase64url, and cheaper than a regex pass plus a decode).
+    const bytes = Buffer.from(input, 'base64url');
+    if (bytes.toString('base64url') === input) return bytes;
   }
-  return Buffer.from(input, 'base64url');
+  throw new JoseError('ERR_BASE64URL_INVALID', `${what} is not strict base64url`);
 }
 
 /** True when `s` is canonical unpadded base64url (see {@link decodeBase64url}). */

@@ -58,6 +58,7 @@ function stringList(v: unknown, option: string): readonly string[] | undefined {
 
 /** Validate claim options once; throws ERR_OPTIONS_INVALID at configuration time. */
 export function prepareClaimChecks(o: ClaimOptions): PreparedClaimChecks {
+  if (typeof o !== 'object' || o === null) throw new JoseError('ERR_OPTIONS_INVALID', 'options must be an object');
   if (o.subject !== undefined && (typeof o.subject !== 'string' || o.subject.length === 0)) {
     throw new JoseError('ERR_OPTIONS_INVALID', 'subject must be a non-empty string');
   }
@@ -127,7 +128,8 @@ export function checkClaims(
     }
   }
   for (const claim of c.required) {
-    if (payload[claim] === undefined) {
+    // Own members only: "constructor" or "toString" must not count as present via the prototype.
+    if (!Object.hasOwn(payload, claim) || payload[claim] === undefined) {
       throw fail('ERR_JWT_CLAIM_INVALID', claim, 'missing', `missing required "${claim}" claim`);
     }
   }

@@ -29,6 +29,7 @@ export const JOSE_ERROR_CODES = {
   ERR_JWT_EXPIRED: 'the token has expired (`exp`), or is older than `maxTokenAge`',
   ERR_JWT_NOT_YET_VALID: 'the token is not valid yet (`nbf`), or was issued in the future (`iat`)',
   ERR_JWT_NESTED: 'the token is a nested JWT (`cty: JWT`) where none was expected',
+  ERR_JWT_NOT_NESTED: 'a signed inner JWT (`cty: JWT`) was required, but the JWE is encrypted only',
   ERR_JWE_MALFORMED: 'the input is not a JWE of the expected serialization (segments, members)',
   ERR_JWE_DECRYPTION_FAILED: 'the JWE could not be decrypted (one opaque failure for every cause)',
   ERR_JWE_PBES2_NOT_ALLOWED: 'PBES2 key management was not enabled, or `p2c`/`p2s` is out of bounds',

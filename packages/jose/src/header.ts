@@ -60,7 +60,7 @@ export function checkCrit(
         `critical extension "${printable(name.slice(0, 64))}" is not supported`,
       );
     }
-    if (protectedHeader![name] === undefined) {
+    if (!Object.hasOwn(protectedHeader!, name) || protectedHeader![name] === undefined) {
       throw new JoseError('ERR_CRIT_UNSUPPORTED', `critical extension "${printable(name.slice(0, 64))}" is absent`);
     }
   }

@@ -33,3 +33,37 @@ export type { FlattenedJws, GeneralJws, JsonSignOptions, JsonVerifyOptions, Json
 export { signJwt, verifyJwt, createSigner, createVerifier, decodeJwt, decodeProtectedHeader } from './jwt.js';
 export type { SignJwtOptions, VerifyJwtOptions, JwtVerifyResult } from './jwt.js';
 export { encodeUnsecuredJwt, decodeUnsecuredJwt } from './unsecured.js';
+export { createRemoteKeySet, isRemoteKeySet, fetchBounded, checkFetchUrl } from './jwks-remote.js';
+export { verifyJwtAsync, createAsyncVerifier, withRemoteKeys } from './jwt-async.js';
+export type {
+  RemoteKeySet,
+  RemoteKeySetOptions,
+  RemoteKeySetStatus,
+  BoundedFetchOptions,
+  BoundedResponse,
+} from './jwks-remote.js';
+export { JWE_KEY_MANAGEMENT_ALGORITHMS, JWE_CONTENT_ENCRYPTION_ALGORITHMS } from './algorithms.js';
+export type {
+  JweKeyManagementAlg,
+  JweContentEncryptionAlg,
+  JweKeyManagementAlgorithm,
+  JweContentEncryptionAlgorithm,
+} from './algorithms.js';
+export { encryptCompact, decryptCompact } from './jwe.js';
+export type { CompactDecryptResult } from './jwe.js';
+export { encryptFlattened, decryptFlattened, encryptGeneral, decryptGeneral } from './jwe-json.js';
+export type {
+  FlattenedJwe,
+  GeneralJwe,
+  FlattenedEncryptOptions,
+  GeneralEncryptOptions,
+  GeneralRecipient,
+  JsonDecryptResult,
+} from './jwe-json.js';
+export type { EncryptOptions, RecipientOptions } from './jwe-encrypt.js';
+export type { DecryptOptions } from './jwe-header.js';
+export type { DecryptKey, JweKeyResolver, JweKeyLookup } from './jwe-key.js';
+export { DEFAULT_MAX_PBES2_COUNT } from './jwe-pbes2.js';
+export { DEFAULT_MAX_DECOMPRESSED_LENGTH } from './jwe-zip.js';
+export { encryptJwt, encryptNestedJwt, decryptJwt, createDecrypter } from './jwt-encrypted.js';
+export type { EncryptJwtOptions, DecryptJwtOptions, DecryptJwtResult, NestedVerifyOptions } from './jwt-encrypted.js';

@@ -1,4 +1,5 @@
 import {
+  createECDH,
   createHash,
   createPrivateKey,
   createPublicKey,
@@ -104,7 +105,10 @@ export function jwkToKeyObject(input: unknown): KeyObject {
           key: pick(jwk, ['kty', 'n', 'e', ...RSA_PRIVATE]),
           format: 'jwk',
         });
-        assertPublicMatches(key, jwk, ['n', 'e']);
+        // node:crypto takes n and e as given, so check the private members against them: n = p·q.
+        if (bigIntOf(jwk, 'p') * bigIntOf(jwk, 'q') !== bigIntOf(jwk, 'n')) {
+          throw new JoseError('ERR_JWK_INVALID', 'the private JWK does not match its public members');
+        }
         return key;
       }
       case 'EC': {
@@ -123,7 +127,13 @@ export function jwkToKeyObject(input: unknown): KeyObject {
           return createPublicKey({ key: pick(jwk, ['kty', 'crv', 'x', 'y']), format: 'jwk' });
         }
         const key = createPrivateKey({ key: pick(jwk, ['kty', 'crv', 'x', 'y', 'd']), format: 'jwk' });
-        assertPublicMatches(key, jwk, ['x', 'y']);
+        // node:crypto keeps x and y as given next to d; derive the public point from d instead.
+        const ecdh = createECDH(info.namedCurve!);
+        ecdh.setPrivateKey(d);
+        const point = ecdh.getPublicKey();
+        if (!equalBytes(point.subarray(1, 1 + info.size), x) || !equalBytes(point.subarray(1 + info.size), y)) {
+          throw new JoseError('ERR_JWK_INVALID', 'the private JWK does not match its public members');
+        }
         return key;
       }
       case 'OKP': {
@@ -164,6 +174,16 @@ function pick(jwk: Record<string, unknown>, names: readonly string[]): { kty: st
   const out: Record<string, unknown> = {};
   for (const n of names) if (jwk[n] !== undefined) out[n] = jwk[n];
   return out as { kty: string };
+}
+
+function bigIntOf(jwk: Record<string, unknown>, name: string): bigint {
+  return BigInt(`0x${decodeBase64url(jwk[name] as string).toString('hex') || '0'}`);
+}
+
+function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 function assertPublicMatches(key: KeyObject, jwk: Record<string, unknown>, members: string[]): void {

@@ -102,6 +102,7 @@ export function signFlattened(
   key: KeyInput,
   options: JsonSignOptions & { b64?: boolean },
 ): FlattenedJws {
+  if (!isJsonObject(options)) throw new JoseError('ERR_OPTIONS_INVALID', 'options are required');
   const b64 = options.b64 !== false;
   const p = payloadPart(payload, b64);
   return { payload: p, ...oneSignature(p, b64, key, options, b64HeaderFor(b64, options)) };
@@ -115,8 +116,9 @@ export function signGeneral(
   signers: readonly (JsonSignOptions & { key: KeyInput })[],
   options: { b64?: boolean } = {},
 ): GeneralJws {
-  if (!Array.isArray(signers) || signers.length === 0) {
-    throw new JoseError('ERR_OPTIONS_INVALID', 'at least one signer is required');
+  const notObject = (v: unknown) => typeof v !== 'object' || v === null;
+  if (!Array.isArray(signers) || signers.length === 0 || signers.some(notObject) || notObject(options)) {
+    throw new JoseError('ERR_OPTIONS_INVALID', 'at least one signer (an options object with its key) is required');
   }
   const b64 = options.b64 !== false;
   const p = payloadPart(payload, b64);
@@ -143,24 +145,36 @@ function verifyOne(
   if (header !== undefined && !isJsonObject(header)) {
     throw new JoseError('ERR_JWS_MALFORMED', '"header" must be an object');
   }
+  // G1: the size cap covers each signature entry's own strings too, before anything is decoded.
+  const size = prot.length + signature.length + (typeof payloadMember === 'string' ? payloadMember.length : 0);
+  if (size > p.maxTokenLength) {
+    throw new JoseError('ERR_TOKEN_TOO_LARGE', `the JWS is longer than ${p.maxTokenLength} characters`);
+  }
   const protectedHeader = parseProtectedHeader(prot);
   const alg = checkJwsHeaders(protectedHeader, header, p);
   const b64 = b64Of(protectedHeader);
   let part: string;
-  if (payloadMember === undefined || payloadMember === '') {
+  // RFC 7515 Appendix F: detached content omits "payload"; "" is an empty payload unless the
+  // caller supplies the detached one.
+  if (payloadMember === undefined || (payloadMember === '' && detached !== undefined)) {
     if (detached === undefined) throw new JoseError('ERR_JWS_MALFORMED', 'the JWS has no payload and none was given');
     part = payloadPart(detached, b64);
+  } else if (detached !== undefined) {
+    // A caller verifying detached content must never get a success for other, attached content.
+    throw new JoseError('ERR_JWS_MALFORMED', 'detached content was given, but the JWS carries a payload');
   } else if (typeof payloadMember === 'string') {
     part = payloadMember;
   } else {
     throw new JoseError('ERR_JWS_MALFORMED', '"payload" must be a string');
   }
   const sig = decodeBase64url(signature, 'signature');
+  // DESIGN.md order: every segment is strict base64url before the signature is checked (B3).
+  const payload = b64 ? decodeBase64url(part, 'payload') : utf8(part);
   const kid = protectedHeader['kid'] ?? header?.['kid'];
   const keys = keysFor(source, alg, kid, p.policy);
-  verifyWithKeys(alg, keys, signingInput(prot, b64 ? part : utf8(part), b64), sig);
+  verifyWithKeys(alg, keys, signingInput(prot, b64 ? part : payload, b64), sig);
   return {
-    payload: b64 ? decodeBase64url(part, 'payload') : utf8(part),
+    payload,
     protectedHeader: protectedHeader as JoseHeader,
     unprotectedHeader: header as JoseHeader | undefined,
   };

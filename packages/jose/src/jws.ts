@@ -1,7 +1,7 @@
 import type { KeyObject } from 'node:crypto';
 import { JoseError } from './errors.js';
 import { decodeBase64url, encodeBase64url } from './base64url.js';
-import { utf8 } from './bytes.js';
+import { utf8, utf8Decode } from './bytes.js';
 import { isJsonObject, parseJsonObject, type JsonObject } from './json.js';
 import { jwsAlgorithm, printable, resolveAllowlist, type JwsAlg, type JwsAlgorithm } from './algorithms.js';
 import { b64Of, checkCrit, checkDisjoint, checkHeaderTypes, type JoseHeader } from './header.js';
@@ -58,9 +58,17 @@ export function prepareVerify(options: VerifyOptions, understandsB64: boolean): 
   if (!isJsonObject(options)) throw new JoseError('ERR_OPTIONS_INVALID', 'options are required');
   const crit = options.crit;
   const understood = new Set<string>(understandsB64 ? ['b64'] : []);
-  if (Array.isArray(crit)) for (const c of crit) understood.add(String(c));
-  else if (isJsonObject(crit)) for (const [c, on] of Object.entries(crit)) if (on === true) understood.add(c);
-  else if (crit !== undefined) throw new JoseError('ERR_OPTIONS_INVALID', 'crit must be an array or an object');
+  // Braces matter here: an unbraced `else` would bind to the inner `if` and skip the type check.
+  if (Array.isArray(crit)) {
+    for (const c of crit) {
+      if (typeof c !== 'string') throw new JoseError('ERR_OPTIONS_INVALID', 'crit must list header parameter names');
+      understood.add(c);
+    }
+  } else if (isJsonObject(crit)) {
+    for (const [c, on] of Object.entries(crit)) if (on === true) understood.add(c);
+  } else if (crit !== undefined) {
+    throw new JoseError('ERR_OPTIONS_INVALID', 'crit must be an array or an object');
+  }
   const max = options.maxTokenLength ?? DEFAULT_MAX_TOKEN_LENGTH;
   if (!Number.isSafeInteger(max) || max <= 0) {
     throw new JoseError('ERR_OPTIONS_INVALID', 'maxTokenLength must be a positive integer');
@@ -201,6 +209,7 @@ export function signCompact(
   key: KeyInput,
   options: SignCompactOptions,
 ): string {
+  if (!isJsonObject(options)) throw new JoseError('ERR_OPTIONS_INVALID', 'options are required');
   const b64 = options.b64 !== false;
   const header = buildProtectedHeader(
     options,
@@ -216,11 +225,24 @@ export function signCompact(
     if (!options.detached && bytes.includes(0x2e)) {
       throw new JoseError('ERR_OPTIONS_INVALID', 'an unencoded compact payload may not contain "." (use detached)');
     }
+    if (!options.detached && !isUtf8(bytes)) {
+      // The payload travels as text, so bytes that are not UTF-8 would not survive (RFC 7797 §5.2).
+      throw new JoseError('ERR_OPTIONS_INVALID', 'an unencoded compact payload must be UTF-8 text (use detached)');
+    }
     part = bytes;
   }
   const sig = signBytes(alg, k, signingInput(protectedB64, part, b64));
   const shown = options.detached ? '' : typeof part === 'string' ? part : Buffer.from(part).toString('utf8');
   return `${protectedB64}.${shown}.${encodeBase64url(sig)}`;
+}
+
+function isUtf8(bytes: Uint8Array): boolean {
+  try {
+    utf8Decode(bytes);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /**
@@ -256,15 +278,18 @@ export function verifyCompactPrepared(
   const alg = checkJwsHeaders(protectedHeader, undefined, p);
   const b64 = b64Of(protectedHeader);
   let part: string | Uint8Array = pl;
-  if (pl.length === 0 && detachedPayload !== undefined) {
+  if (detachedPayload !== undefined) {
+    // A caller verifying detached content must never get a success for other, attached content.
+    if (pl.length !== 0) throw new JoseError('ERR_JWS_MALFORMED', 'detached content was given, but the JWS carries a payload');
     const bytes = payloadBytes(detachedPayload);
     part = b64 ? encodeBase64url(bytes) : bytes;
   }
   const sig = decodeBase64url(s, 'signature');
+  // DESIGN.md order: every segment is strict base64url before the signature is checked (B3 f).
+  const payload = b64 ? decodeBase64url(typeof part === 'string' ? part : '', 'payload') : payloadBytes(part);
   const keys = keysFor(source, alg, protectedHeader['kid'], p.policy);
   const data = signingInput(h, part, b64);
   const key = verifyWithKeys(alg, keys, data, sig);
-  const payload = b64 ? decodeBase64url(typeof part === 'string' ? part : '', 'payload') : payloadBytes(part);
   return { payload, protectedHeader: protectedHeader as JoseHeader, key };
 }
 

@@ -2,7 +2,7 @@ import { randomUUID, type KeyObject } from 'node:crypto';
 import { JoseError } from './errors.js';
 import { decodeBase64url, encodeBase64url } from './base64url.js';
 import { isJsonObject, parseJsonObject, type JsonObject } from './json.js';
-import { jwsAlgorithm, type JwsAlg } from './algorithms.js';
+import { jwsAlgorithm, type JwsAlg, type JwsAlgorithm } from './algorithms.js';
 import { parseDuration, type Duration } from './duration.js';
 import { checkClaims, nowSeconds, prepareClaimChecks, type ClaimOptions, type JwtPayload } from './claims.js';
 import { prepareKey, type KeyInput, type KeyPolicy } from './keys.js';
@@ -21,6 +21,7 @@ import {
 } from './jws.js';
 import type { JoseHeader } from './header.js';
 import { isKeySet } from './jwks.js';
+import { deepFreeze, VerifiedTokenCache, type VerifyCacheOptions } from './verify-cache.js';
 
 export interface SignJwtOptions extends KeyPolicy {
   alg: JwsAlg;
@@ -78,7 +79,9 @@ interface PreparedSigner {
 
 function prepareSigner(key: KeyInput, o: SignJwtOptions): PreparedSigner {
   if (!isJsonObject(o)) throw new JoseError('ERR_OPTIONS_INVALID', 'options are required');
-  const typ = o.typ === undefined ? 'JWT' : o.typ;
+  // An explicit `header.typ` is kept; the "JWT" default only fills an absent one.
+  const headerTyp = isJsonObject(o.header) ? o.header['typ'] : undefined;
+  const typ = o.typ === undefined ? (headerTyp === undefined ? 'JWT' : headerTyp) : o.typ;
   if (typ !== false && (typeof typ !== 'string' || typ.length === 0)) {
     throw new JoseError('ERR_OPTIONS_INVALID', 'typ must be a non-empty string or false');
   }
@@ -123,7 +126,9 @@ function prepareSigner(key: KeyInput, o: SignJwtOptions): PreparedSigner {
 
 function buildClaims(claims: unknown, s: PreparedSigner): string {
   if (!isJsonObject(claims)) throw new JoseError('ERR_OPTIONS_INVALID', 'JWT claims must be a plain object');
-  const out: Record<string, unknown> = {};
+  // No prototype: an own "__proto__" claim (as JSON.parse makes) stays data, never a [[Set]] of
+  // the prototype that would drop it and make its members look like inherited claims (F1).
+  const out: Record<string, unknown> = Object.create(null);
   for (const k of Object.keys(claims)) out[k] = claims[k];
   for (const k of Object.keys(s.fixed)) {
     if (out[k] !== undefined) throw new JoseError('ERR_OPTIONS_INVALID', `claim "${k}" is given both in claims and options`);
@@ -206,23 +211,66 @@ function prepareJwtVerify(o: VerifyJwtOptions): PreparedJwtVerify {
   return { jws, claims: prepareClaimChecks(o), allowDuplicateClaims: o.allowDuplicateClaims === true };
 }
 
-function verifyPrepared<P>(token: unknown, source: VerifyKey, v: PreparedJwtVerify): JwtVerifyResult<P> {
+/**
+ * What a factory-made verifier prepares once: the keys per allowed `alg` when one key is
+ * configured, and the protected-header segments it has already seen in verified tokens.
+ */
+interface VerifierFastPath {
+  readonly keysByAlg: ReadonlyMap<string, KeyObject[]> | undefined;
+  readonly headers: Map<string, { readonly header: JoseHeader; readonly alg: JwsAlgorithm }>;
+}
+
+// Distinct protected headers remembered per verifier: one per (alg, kid, typ) in use, so a few.
+const MAX_REMEMBERED_HEADERS = 32;
+
+function verifyPrepared<P>(
+  token: unknown,
+  source: VerifyKey,
+  v: PreparedJwtVerify,
+  fast?: VerifierFastPath,
+): JwtVerifyResult<P> {
   const [h, pl, s] = splitCompact(token, v.jws.maxTokenLength);
-  const protectedHeader = parseProtectedHeader(h);
-  const alg = checkJwsHeaders(protectedHeader, undefined, v.jws);
-  const cty = protectedHeader['cty'];
-  if (typeof cty === 'string' && cty.toUpperCase() === 'JWT') {
-    // D3: a nested JWT is never unwrapped silently; the caller verifies the inner one itself.
-    throw new JoseError('ERR_JWT_NESTED', 'nested JWTs (cty: JWT) are not accepted here');
+  // A header segment is parsed and checked the same way every time, so the outcome for a segment
+  // already seen in a verified token is reused; it is remembered only after a signature verified
+  // (G2: nothing an unsigned token says is kept).
+  const seen = fast?.headers.get(h);
+  let protectedHeader: JsonObject;
+  let alg: JwsAlgorithm;
+  if (seen === undefined) {
+    protectedHeader = parseProtectedHeader(h);
+    alg = checkJwsHeaders(protectedHeader, undefined, v.jws);
+    if (protectedHeader['b64'] !== undefined) {
+      // RFC 7797 §7: a JWT payload is always base64url. Reading one that says otherwise as
+      // base64url would be a split-brain with verifiers that honour it (even without `crit`).
+      throw new JoseError('ERR_HEADER_INVALID', '"b64" is not used in JWTs (RFC 7797 §7)');
+    }
+    const cty = protectedHeader['cty'];
+    if (typeof cty === 'string' && cty.toUpperCase() === 'JWT') {
+      // D3: a nested JWT is never unwrapped silently; the caller verifies the inner one itself.
+      throw new JoseError('ERR_JWT_NESTED', 'nested JWTs (cty: JWT) are not accepted here');
+    }
+  } else {
+    protectedHeader = { ...(seen.header as JsonObject) };
+    alg = seen.alg;
   }
   const sig = decodeBase64url(s, 'signature');
-  const keys = keysFor(source, alg, protectedHeader['kid'], v.jws.policy);
-  const key = verifyWithKeys(alg, keys, `${h}.${pl}`, sig);
-  const payload = parseJsonObject(decodeBase64url(pl, 'payload'), 'JWT claims', {
+  // DESIGN.md order: every segment is strict base64url before the signature is checked (B3 f).
+  const payloadBytes = decodeBase64url(pl, 'payload');
+  const keys = fast?.keysByAlg?.get(alg.alg) ?? keysFor(source, alg, protectedHeader['kid'], v.jws.policy);
+  // The signing input is the token up to the second dot (RFC 7515 §5.2 step 8): a slice, no copy.
+  const key = verifyWithKeys(alg, keys, (token as string).slice(0, h.length + 1 + pl.length), sig);
+  const payload = parseJsonObject(payloadBytes, 'JWT claims', {
     allowDuplicateMembers: v.allowDuplicateClaims,
   });
   checkClaims(payload, protectedHeader['typ'], v.claims, nowSeconds(v.claims));
+  if (fast !== undefined && seen === undefined) rememberHeader(fast, h, protectedHeader, alg);
   return { payload: payload as P, protectedHeader: protectedHeader as JoseHeader, key };
+}
+
+function rememberHeader(fast: VerifierFastPath, segment: string, header: JsonObject, alg: JwsAlgorithm): void {
+  if (fast.headers.size >= MAX_REMEMBERED_HEADERS) fast.headers.clear();
+  // A private deep copy, frozen: callers get shallow copies and may change their own.
+  fast.headers.set(segment, { header: deepFreeze(structuredClone(header)) as JoseHeader, alg });
 }
 
 /**
@@ -238,31 +286,65 @@ export function verifyJwt<P = JwtPayload>(token: string, key: VerifyKey, options
 /**
  * A verifier with options validated and keys prepared once: the fast path for resource servers.
  *
+ * `cache` (opt-in, default off) keeps verified results in a bounded LRU keyed by the full token
+ * string (`true`, or `{ max: 1000, ttl: 600, maxBytes }`): every claim and time check still runs
+ * at each hit, results are deeply frozen, and a change of the key set's `version` flushes it.
+ * A key resolver function cannot be combined with the cache (it has no version).
+ *
  * @example
  * const verify = createVerifier({ key: publicKey, algorithms: ['ES256'], audience: 'api' });
  * const { payload } = verify(token);
  */
 export function createVerifier<P = JwtPayload>(
-  options: VerifyJwtOptions & { key: VerifyKey },
+  options: VerifyJwtOptions & { key: VerifyKey; cache?: boolean | VerifyCacheOptions },
 ): (token: string) => JwtVerifyResult<P> {
   const v = prepareJwtVerify(options);
   const source = options.key;
   if (source === undefined || source === null) throw new JoseError('ERR_OPTIONS_INVALID', 'key is required');
+  let keysByAlg: Map<string, KeyObject[]> | undefined;
   // Fail at configuration time on a key that fits none of the allowed algorithms (C1 a).
   if (typeof source !== 'function' && !isKeySet(source)) {
-    let fits = false;
+    keysByAlg = new Map();
     let firstError: unknown;
     for (const alg of v.jws.algorithms.values()) {
       try {
-        prepareKey(source as KeyInput, alg, 'verify', v.jws.policy);
-        fits = true;
+        keysByAlg.set(alg.alg, [prepareKey(source as KeyInput, alg, 'verify', v.jws.policy)]);
       } catch (e) {
         firstError ??= e;
       }
     }
-    if (!fits) throw firstError;
+    if (keysByAlg.size === 0) throw firstError;
   }
-  return (token) => verifyPrepared<P>(token, source, v);
+  const fast: VerifierFastPath = { keysByAlg, headers: new Map() };
+  const cacheOption = options.cache;
+  if (cacheOption === undefined || cacheOption === false) return (token) => verifyPrepared<P>(token, source, v, fast);
+  if (typeof source === 'function') {
+    // A resolver has no version, so nothing would tell the cache that its keys changed (H2).
+    throw new JoseError('ERR_OPTIONS_INVALID', 'cache needs a key or a key set, not a key resolver');
+  }
+  const cache = new VerifiedTokenCache<JwtVerifyResult<P>>(cacheOption);
+  const keySet = isKeySet(source) ? source : undefined;
+  const max = v.jws.maxTokenLength;
+  return (token) => {
+    // G1: an over-long token is not even hashed for a lookup; the full path refuses it.
+    if (typeof token !== 'string' || token.length > max) return verifyPrepared<P>(token, source, v, fast);
+    const version = keySet === undefined ? 0 : keySet.version;
+    const now = nowSeconds(v.claims);
+    const hit = cache.get(token, version, now);
+    if (hit !== undefined) {
+      try {
+        // H2: every time-bound (exp, nbf, iat, maxTokenAge) and claim check runs at every hit.
+        checkClaims(hit.payload as JsonObject, hit.protectedHeader['typ'], v.claims, now);
+      } catch (e) {
+        cache.delete(token);
+        throw e;
+      }
+      return hit;
+    }
+    const result = verifyPrepared<P>(token, source, v, fast);
+    const exp = (result.payload as JsonObject)['exp'];
+    return cache.set(token, version, result, now, typeof exp === 'number' ? exp : undefined);
+  };
 }
 
 /**

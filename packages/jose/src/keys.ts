@@ -7,8 +7,19 @@ import {
   generateKeyPairSync,
   randomBytes,
 } from 'node:crypto';
+import { Buffer } from 'node:buffer';
 import { JoseError } from './errors.js';
-import { CRV_BY_NAMED_CURVE, CURVES, isJwsAlg, JWS_ALGORITHMS, type JwsAlgorithm } from './algorithms.js';
+import {
+  CRV_BY_NAMED_CURVE,
+  CURVES,
+  isJweContentEncryptionAlg,
+  isJweKeyManagementAlg,
+  isJwsAlg,
+  JWE_CONTENT_ENCRYPTION_ALGORITHMS,
+  JWE_KEY_MANAGEMENT_ALGORITHMS,
+  JWS_ALGORITHMS,
+  type JwsAlgorithm,
+} from './algorithms.js';
 import {
   jwkToKeyObject,
   keyObjectToJwk,
@@ -36,11 +47,37 @@ export interface KeyPolicy {
 
 export type KeyUse = 'sign' | 'verify';
 
-const prepared = new WeakMap<object, Map<string, KeyObject>>();
+interface PreparedEntry {
+  readonly key: KeyObject;
+  /** For a JWK: its members when prepared. */
+  readonly stamp: string;
+  /** For a byte array: a copy of its contents when prepared. */
+  readonly bytes: Buffer | undefined;
+}
+
+const prepared = new WeakMap<object, Map<string, PreparedEntry>>();
+
+// The JWK members that make up a key and its permissions.
+const STAMPED = ['kty', 'crv', 'x', 'y', 'n', 'e', 'd', 'p', 'q', 'dp', 'dq', 'qi', 'k', 'alg', 'use', 'key_ops'] as const;
 
 /**
- * Turn a key input into a KeyObject fit for `alg` and `use`, or throw. Results for JWK objects
- * and byte arrays are cached per object, so one-shot calls with the same key stay cheap.
+ * A JWK object can be changed in place after a first use; its cache entry is valid only while
+ * these members are unchanged, so a stale key is never used.
+ */
+function jwkStamp(jwk: Record<string, unknown>): string {
+  let s = '';
+  for (const m of STAMPED) {
+    const v = jwk[m];
+    s += `${Array.isArray(v) ? v.join(',') : String(v)}|`;
+  }
+  return s;
+}
+
+/**
+ * Turn a key input into a KeyObject fit for `alg` and `use`, or throw. Results are cached per
+ * object, so one-shot calls with the same key stay cheap. A JWK or a byte array can be changed in
+ * place (a reused buffer refilled with another tenant's secret): its entry is used only while
+ * its contents are unchanged, so a stale key never signs or verifies.
  */
 export function prepareKey(
   input: unknown,
@@ -57,9 +94,11 @@ export function prepareKey(
     );
   }
   const cacheKey = `${alg.alg}:${use}:${policy?.allowWeakSecret === true ? 1 : 0}${policy?.allowInsecureKeySize === true ? 1 : 0}`;
+  const isBytes = input instanceof Uint8Array;
+  const stamp = isBytes || input instanceof KeyObject || isCryptoKey(input) ? '' : jwkStamp(input as Record<string, unknown>);
   let perObject = prepared.get(input);
   const hit = perObject?.get(cacheKey);
-  if (hit !== undefined) return hit;
+  if (hit !== undefined && hit.stamp === stamp && (!isBytes || hit.bytes!.equals(input))) return hit.key;
   let key: KeyObject;
   if (input instanceof KeyObject) {
     key = checkKeyForAlg(input, alg, use, policy);
@@ -75,7 +114,7 @@ export function prepareKey(
     key = importJwk(input as Jwk, alg.alg, policy, use);
   }
   if (perObject === undefined) prepared.set(input, (perObject = new Map()));
-  perObject.set(cacheKey, key);
+  perObject.set(cacheKey, { key, stamp, bytes: isBytes ? Buffer.from(input) : undefined });
   return key;
 }
 
@@ -123,10 +162,13 @@ export function checkKeyForAlg(
       if (!ok) throw new JoseError('ERR_KEY_INVALID', `${alg.alg} requires an RSA key`);
       if (type === 'rsa-pss') {
         // An RSA-PSS-restricted key must be restricted to this algorithm's hash.
-        const { hashAlgorithm, mgf1HashAlgorithm } = details;
+        const { hashAlgorithm, mgf1HashAlgorithm, saltLength } = details;
+        // RFC 7518 §3.5: the salt is as long as the hash; a key demanding a longer one cannot be used.
+        const hashBytes = alg.hash === 'sha256' ? 32 : alg.hash === 'sha384' ? 48 : 64;
         if (
           (hashAlgorithm !== undefined && hashAlgorithm !== alg.hash) ||
-          (mgf1HashAlgorithm !== undefined && mgf1HashAlgorithm !== alg.hash)
+          (mgf1HashAlgorithm !== undefined && mgf1HashAlgorithm !== alg.hash) ||
+          (saltLength !== undefined && saltLength > hashBytes)
         ) {
           throw new JoseError('ERR_KEY_INVALID', `the RSA-PSS key's parameters do not match ${alg.alg}`);
         }
@@ -203,7 +245,10 @@ export function importPem(pem: string, alg: string, policy?: KeyPolicy): KeyObje
   if (typeof pem !== 'string') throw new JoseError('ERR_PEM_INVALID', 'PEM input must be a string');
   const text = pem.trim();
   const m = PEM.exec(text);
-  if (m === null) throw new JoseError('ERR_PEM_INVALID', 'the input is not a single PEM block');
+  // The lazy body could span several blocks: exactly one BEGIN and one END line are allowed.
+  if (m === null || text.split('-----BEGIN ').length !== 2 || text.split('-----END ').length !== 2) {
+    throw new JoseError('ERR_PEM_INVALID', 'the input is not a single PEM block');
+  }
   if (isJwsAlg(alg) && JWS_ALGORITHMS[alg].family === 'hmac') {
     throw new JoseError('ERR_KEY_INVALID', 'a PEM key can never be used as an HMAC secret');
   }
@@ -247,8 +292,9 @@ export function exportPem(key: KeyObject): string {
     : (key.export({ format: 'pem', type: 'pkcs8' }) as string);
 }
 
+// JWE algorithms whose keys are asymmetric (RSA-OAEP*, ECDH-ES*), from the registry.
 function isKeyManagementAlg(alg: string): boolean {
-  return /^(RSA-OAEP(-256|-384|-512)?|ECDH-ES(\+A(128|192|256)KW)?)$/.test(alg);
+  return isJweKeyManagementAlg(alg) && !JWE_KEY_MANAGEMENT_ALGORITHMS[alg].kty.includes('oct');
 }
 
 export interface GenerateKeyPairOptions {
@@ -298,34 +344,29 @@ export function generateKeyPair(
       }
     }
   }
-  if (/^RSA-OAEP(-256|-384|-512)?$/.test(alg)) return rsa();
-  if (/^ECDH-ES(\+A(128|192|256)KW)?$/.test(alg)) {
-    const crv = options.crv ?? 'P-256';
-    if (!['P-256', 'P-384', 'P-521', 'X25519', 'X448'].includes(crv)) {
-      throw new JoseError('ERR_OPTIONS_INVALID', `${alg} does not use ${crv}`);
+  if (isJweKeyManagementAlg(alg)) {
+    const row = JWE_KEY_MANAGEMENT_ALGORITHMS[alg];
+    if (row.family === 'rsa-oaep') return rsa();
+    if (row.family === 'ecdh-es') {
+      const crv = options.crv ?? 'P-256';
+      if (!row.curves.includes(crv)) throw new JoseError('ERR_OPTIONS_INVALID', `${alg} does not use ${crv}`);
+      return curve(crv);
     }
-    return curve(crv);
+    throw new JoseError('ERR_OPTIONS_INVALID', `${alg} uses a secret: call generateSecret`);
   }
   throw new JoseError('ERR_ALG_UNSUPPORTED', 'unsupported algorithm');
 }
 
-const SECRET_BYTES: Readonly<Record<string, number>> = {
-  HS256: 32,
-  HS384: 48,
-  HS512: 64,
-  A128KW: 16,
-  A192KW: 24,
-  A256KW: 32,
-  A128GCMKW: 16,
-  A192GCMKW: 24,
-  A256GCMKW: 32,
-  A128GCM: 16,
-  A192GCM: 24,
-  A256GCM: 32,
-  'A128CBC-HS256': 32,
-  'A192CBC-HS384': 48,
-  'A256CBC-HS512': 64,
-};
+// Secret sizes from the registry: HMAC minimum, AES key-wrap key, content-encryption key.
+function secretBytes(alg: string): number | undefined {
+  if (isJwsAlg(alg)) return JWS_ALGORITHMS[alg].family === 'hmac' ? JWS_ALGORITHMS[alg].minSecretBytes : undefined;
+  if (isJweKeyManagementAlg(alg)) {
+    const row = JWE_KEY_MANAGEMENT_ALGORITHMS[alg];
+    return row.family === 'aes-kw' || row.family === 'aes-gcm-kw' ? row.kekBytes : undefined;
+  }
+  if (isJweContentEncryptionAlg(alg)) return JWE_CONTENT_ENCRYPTION_ALGORITHMS[alg].cekBytes;
+  return undefined;
+}
 
 /**
  * Generate a random secret of the right length for an HMAC, AES key-wrap or content-encryption
@@ -335,7 +376,7 @@ const SECRET_BYTES: Readonly<Record<string, number>> = {
  * const secret = generateSecret('HS256'); // 32 random bytes
  */
 export function generateSecret(alg: string): KeyObject {
-  const bytes = Object.prototype.hasOwnProperty.call(SECRET_BYTES, alg) ? SECRET_BYTES[alg] : undefined;
+  const bytes = secretBytes(alg);
   if (bytes === undefined) throw new JoseError('ERR_ALG_UNSUPPORTED', 'no secret size for this algorithm');
   return createSecretKey(randomBytes(bytes));
 }

@@ -1,4 +1,5 @@
 import { constants, createHmac, sign as nodeSign, timingSafeEqual, verify as nodeVerify, type KeyObject } from 'node:crypto';
+import { JoseError } from './errors.js';
 import type { JwsAlgorithm } from './algorithms.js';
 import { isWellFormedEdSignature } from './edwards.js';
 
@@ -13,9 +14,8 @@ export function signBytes(alg: JwsAlgorithm, key: KeyObject, data: Uint8Array | 
     case 'hmac':
       return createHmac(alg.hash!, key).update(data).digest();
     case 'rsa':
-      return nodeSign(alg.hash!, toBytes(data), key);
     case 'rsa-pss':
-      return nodeSign(alg.hash!, toBytes(data), { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: PSS });
+      return rsaSign(alg, key, toBytes(data));
     case 'ecdsa':
       return nodeSign(alg.hash!, toBytes(data), { key, dsaEncoding: 'ieee-p1363' });
     case 'eddsa':
@@ -51,6 +51,20 @@ export function verifyBytes(alg: JwsAlgorithm, key: KeyObject, data: Uint8Array 
       if (!isWellFormedEdSignature(sig, curve)) return false;
       return nodeVerify(null, toBytes(data), key, sig);
     }
+  }
+}
+
+/**
+ * Only an RSA key let through by `allowInsecureKeySize` can be too small for the digest (or the
+ * PSS salt); OpenSSL then throws, and the caller gets a typed error instead.
+ */
+function rsaSign(alg: JwsAlgorithm, key: KeyObject, data: Uint8Array): Buffer {
+  try {
+    return alg.family === 'rsa'
+      ? nodeSign(alg.hash!, data, key)
+      : nodeSign(alg.hash!, data, { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: PSS });
+  } catch (cause) {
+    throw new JoseError('ERR_KEY_TOO_WEAK', `the RSA key is too small for ${alg.alg}`, { cause });
   }
 }
 

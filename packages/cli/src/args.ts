@@ -1,0 +1,151 @@
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { parseDuration } from '@tessera/jose';
+import { usageError, inputError } from './exit-codes.js';
+import { readStdin, type CliIo } from './io.js';
+import { cleanTokenInput, MAX_TOKEN_CHARS } from './token-input.js';
+import { parseDateMode, type DateMode } from './dates.js';
+import type { ColorMode } from './colors.js';
+
+type Options = NonNullable<ParseArgsConfig['options']>;
+
+type OptionValue<T> = T extends { type: 'boolean' }
+  ? T extends { multiple: true }
+    ? boolean[]
+    : boolean
+  : T extends { multiple: true }
+    ? string[]
+    : string;
+
+/** What {@link parse} returns: every option optional, typed by its declaration. */
+export interface Parsed<O extends Options> {
+  values: { [K in keyof O]?: OptionValue<O[K]> };
+  positionals: string[];
+}
+
+/** Options every token-reading command shares. */
+export const COMMON_OPTIONS = {
+  json: { type: 'boolean' },
+  quiet: { type: 'boolean', short: 'q' },
+  color: { type: 'string' },
+  date: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const satisfies Options;
+
+/**
+ * `node:util` parseArgs in strict mode; any parse failure becomes a one-line usage error
+ * (exit 2) naming the flag but never its value (it may be a secret).
+ */
+export function parse<O extends Options>(
+  args: string[],
+  options: O,
+  allowPositionals = true,
+): Parsed<O> {
+  try {
+    return parseArgs({ args, options, strict: true, allowPositionals }) as unknown as Parsed<O>;
+  } catch (e) {
+    const code = (e as { code?: string }).code;
+    const msg = e instanceof Error ? e.message : '';
+    const flag = /'(-{1,2}[A-Za-z0-9][A-Za-z0-9-]*)/.exec(msg)?.[1];
+    switch (code) {
+      case 'ERR_PARSE_ARGS_UNKNOWN_OPTION':
+        throw usageError(`unknown option ${flag ?? ''}`.trim());
+      case 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE':
+        throw usageError(
+          `option ${flag ?? ''} ${/argument missing/.test(msg) ? 'needs a value' : 'does not take a value'}`.replace(
+            / +/g,
+            ' ',
+          ),
+        );
+      case 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL':
+        throw usageError('unexpected argument');
+      default:
+        throw usageError('invalid arguments');
+    }
+  }
+}
+
+/** Output settings shared by commands. */
+export interface OutputFlags {
+  json: boolean;
+  quiet: boolean;
+  color: ColorMode;
+  date: DateMode;
+}
+
+export function outputFlags(v: {
+  json?: boolean;
+  quiet?: boolean;
+  color?: string;
+  date?: string;
+}): OutputFlags {
+  const color = v.color ?? 'auto';
+  if (color !== 'auto' && color !== 'always' && color !== 'never')
+    throw usageError('--color must be auto, always or never');
+  const date = parseDateMode(v.date);
+  if (date === undefined)
+    throw usageError('--date must be utc, local, relative, unix or an offset like +02:00');
+  return { json: v.json === true, quiet: v.quiet === true, color, date };
+}
+
+/**
+ * The token to work on: the positional argument, `-` for stdin, or stdin when it is a pipe and
+ * no argument is given. Cleaned by {@link cleanTokenInput}.
+ */
+export async function readToken(
+  positional: string | undefined,
+  io: CliIo,
+): Promise<{ token: string; fromStdin: boolean }> {
+  if (positional !== undefined && positional !== '-')
+    return { token: cleanTokenInput(positional), fromStdin: false };
+  if (positional === undefined && io.stdin.isTTY === true)
+    throw usageError('no token given (pass it as an argument, or pipe it on stdin)');
+  const buf = await readStdin(io, MAX_TOKEN_CHARS * 4);
+  if (buf === undefined)
+    throw inputError(`the input is too large (limit ${MAX_TOKEN_CHARS} characters)`);
+  return { token: cleanTokenInput(buf), fromStdin: true };
+}
+
+/** A duration flag (`30s`, `15m`, or seconds) → seconds; usage error otherwise. */
+export function durationFlag(v: string | undefined, flag: string): number | undefined {
+  if (v === undefined) return undefined;
+  const n = /^\d+$/.test(v) ? Number(v) : v;
+  try {
+    return parseDuration(n, flag);
+  } catch {
+    throw usageError(`${flag} must be seconds or a duration like 30s, 15m, 1h, 7d`);
+  }
+}
+
+/**
+ * A time flag: `+15m`/`-1h` relative to `now`, `now`, unix seconds, or an ISO 8601 date.
+ * Returns unix seconds (integer).
+ */
+export function timeFlag(v: string | undefined, flag: string, now: Date): number | undefined {
+  if (v === undefined) return undefined;
+  const base = Math.floor(now.getTime() / 1000);
+  if (v === 'now') return base;
+  const rel = /^([+-])(\d+(?:s|m|h|d|w))$/.exec(v);
+  if (rel !== null) return base + (rel[1] === '-' ? -1 : 1) * durationFlag(rel[2], flag)!;
+  if (/^\d{1,12}$/.test(v)) return Number(v);
+  if (/^\d{4}-\d{2}-\d{2}/.test(v)) {
+    const t = Date.parse(v);
+    if (Number.isFinite(t)) return Math.floor(t / 1000);
+  }
+  throw usageError(`${flag} must be +15m / -1h, now, unix seconds, or an ISO 8601 date`);
+}
+
+/** `--now` as a Date. */
+export function nowFlag(v: string | undefined, fallback: Date): Date {
+  if (v === undefined) return fallback;
+  return new Date(timeFlag(v, '--now', fallback)! * 1000);
+}
+
+/** Split comma-separated and repeated values: `--aud a,b --aud c` → [a, b, c]. */
+export function listFlag(v: string | string[] | undefined): string[] | undefined {
+  if (v === undefined) return undefined;
+  const out = (Array.isArray(v) ? v : [v])
+    .flatMap((s) => s.split(','))
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
+  return out.length === 0 ? undefined : out;
+}

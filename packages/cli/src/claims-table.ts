@@ -1,0 +1,60 @@
+/**
+ * What each well-known claim and header parameter means, with its source, for the claims table.
+ */
+export const CLAIM_DESCRIPTIONS: Readonly<Record<string, string>> = {
+  iss: 'Issuer (RFC 7519 §4.1.1)',
+  sub: 'Subject (RFC 7519 §4.1.2)',
+  aud: 'Audience (RFC 7519 §4.1.3)',
+  exp: 'Expiration time (RFC 7519 §4.1.4)',
+  nbf: 'Not before (RFC 7519 §4.1.5)',
+  iat: 'Issued at (RFC 7519 §4.1.6)',
+  jti: 'JWT ID (RFC 7519 §4.1.7)',
+  client_id: 'Client identifier (RFC 9068 §2.2, RFC 8693 §4.3)',
+  scope: 'Scopes granted (RFC 9068 §2.2.3, RFC 8693 §4.2)',
+  sid: 'Session ID (OpenID Connect Front-Channel Logout §3)',
+  auth_time: 'Time of authentication (OpenID Connect Core §2)',
+  acr: 'Authentication context class (OpenID Connect Core §2)',
+  amr: 'Authentication methods (RFC 8176)',
+  azp: 'Authorized party (OpenID Connect Core §2)',
+  nonce: 'Nonce (OpenID Connect Core §2)',
+  at_hash: 'Access token hash (OpenID Connect Core §3.1.3.6)',
+  c_hash: 'Code hash (OpenID Connect Core §3.3.2.11)',
+  cnf: 'Confirmation key (RFC 7800)',
+  act: 'Actor (RFC 8693 §4.1)',
+  may_act: 'Authorized actor (RFC 8693 §4.4)',
+  roles: 'Roles (RFC 9068 §2.2.3.1, RFC 7643)',
+  groups: 'Groups (RFC 9068 §2.2.3.1, RFC 7643)',
+  entitlements: 'Entitlements (RFC 9068 §2.2.3.1, RFC 7643)',
+  name: 'Full name (OpenID Connect Core §5.1)',
+  given_name: 'Given name (OpenID Connect Core §5.1)',
+  family_name: 'Family name (OpenID Connect Core §5.1)',
+  preferred_username: 'Preferred username (OpenID Connect Core §5.1)',
+  email: 'Email address (OpenID Connect Core §5.1)',
+  email_verified: 'Email verified (OpenID Connect Core §5.1)',
+  picture: 'Profile picture URL (OpenID Connect Core §5.1)',
+  locale: 'Locale (OpenID Connect Core §5.1)',
+  updated_at: 'Profile last updated (OpenID Connect Core §5.1)',
+};
+
+export const HEADER_DESCRIPTIONS: Readonly<Record<string, string>> = {
+  alg: 'Algorithm (RFC 7515 §4.1.1)',
+  typ: 'Type (RFC 7515 §4.1.9)',
+  cty: 'Content type (RFC 7515 §4.1.10)',
+  kid: 'Key ID (RFC 7515 §4.1.4)',
+  jku: 'JWK Set URL (RFC 7515 §4.1.2), never fetched',
+  jwk: 'Embedded JWK (RFC 7515 §4.1.3), never trusted',
+  x5u: 'X.509 URL (RFC 7515 §4.1.5), never fetched',
+  x5c: 'X.509 chain (RFC 7515 §4.1.6), never trusted',
+  x5t: 'X.509 SHA-1 thumbprint (RFC 7515 §4.1.7)',
+  'x5t#S256': 'X.509 SHA-256 thumbprint (RFC 7515 §4.1.8)',
+  crit: 'Critical extensions (RFC 7515 §4.1.11)',
+  b64: 'Unencoded payload (RFC 7797)',
+  enc: 'Content encryption (RFC 7516 §4.1.2)',
+  zip: 'Compression (RFC 7516 §4.1.3)',
+  epk: 'Ephemeral public key (RFC 7518 §4.6.1.1)',
+  p2s: 'PBES2 salt (RFC 7518 §4.8.1.1)',
+  p2c: 'PBES2 count (RFC 7518 §4.8.1.2)',
+};
+
+/** The NumericDate claims shown with human dates (RFC 7519 §2). */
+export const TIME_CLAIMS: readonly string[] = ['exp', 'nbf', 'iat', 'auth_time', 'updated_at'];

@@ -1,0 +1,133 @@
+import type { CliIo } from '../io.js';
+import { parse } from '../args.js';
+import { runGuarded } from '../command-runner.js';
+import { EXIT, usageError } from '../exit-codes.js';
+import { COMMAND_NAMES } from '../command-names.js';
+
+export const help = `Usage: tessera completion <bash|zsh|fish|powershell>
+
+Print a shell completion script. Examples:
+  bash:        source <(tessera completion bash)
+  zsh:         tessera completion zsh > "\${fpath[1]}/_tessera"
+  fish:        tessera completion fish > ~/.config/fish/completions/tessera.fish
+  powershell:  tessera completion powershell | Out-String | Invoke-Expression
+`;
+
+const SHELLS = ['bash', 'zsh', 'fish', 'powershell'] as const;
+
+/** Flags offered for completion, per command. */
+const FLAGS: Readonly<Record<string, string>> = {
+  decode: '--json --date --now --color --quiet --help',
+  verify:
+    '--secret --secret-file --secret-encoding --key --jwks --kid --alg --iss --aud --sub --typ --require --max-age --leeway --ignore-exp --now --allow-http-loopback --allow-weak-key --timeout --json --date --color --quiet --help',
+  sign: '--secret --secret-file --secret-encoding --key --alg --kid --no-kid --typ --no-typ --header --claim --iss --sub --aud --jti --iat --no-iat --nbf --exp --now --out --json --quiet --help',
+  keygen:
+    '--kty --crv --size --alg --use --kid --format --out-private --out-public --jwks --force --json --quiet --help',
+  audit:
+    '--fail-on --wordlist --no-builtin-secrets --max-lifetime --now --json --color --quiet --help',
+  jwk: 'thumbprint --hash --uri --json --help',
+  jwks: 'fetch --allow-http-loopback --timeout --json --help',
+  completion: SHELLS.join(' '),
+};
+
+export function script(shell: (typeof SHELLS)[number]): string {
+  const cmds = COMMAND_NAMES.join(' ');
+  switch (shell) {
+    case 'bash':
+      return `# tessera bash completion
+_tessera() {
+  local cur cmd
+  cur="\${COMP_WORDS[COMP_CWORD]}"
+  cmd="\${COMP_WORDS[1]}"
+  if [ "$COMP_CWORD" -eq 1 ]; then
+    COMPREPLY=( $(compgen -W "${cmds} --help --version" -- "$cur") )
+    return
+  fi
+  case "$cmd" in
+${Object.entries(FLAGS)
+  .map(([c, f]) => `    ${c}) COMPREPLY=( $(compgen -W "${f}" -- "$cur") ) ;;`)
+  .join('\n')}
+    *) COMPREPLY=( $(compgen -f -- "$cur") ) ;;
+  esac
+}
+complete -o default -F _tessera tessera
+`;
+    case 'zsh':
+      return `#compdef tessera
+# tessera zsh completion
+_tessera() {
+  local -a commands
+  commands=(${COMMAND_NAMES.map((c) => `'${c}'`).join(' ')})
+  if (( CURRENT == 2 )); then
+    _describe 'command' commands
+    return
+  fi
+  case "$words[2]" in
+${Object.entries(FLAGS)
+  .map(([c, f]) => `    ${c}) compadd -- ${f} ;;`)
+  .join('\n')}
+    *) _files ;;
+  esac
+}
+compdef _tessera tessera
+`;
+    case 'fish':
+      return `# tessera fish completion
+complete -c tessera -f
+complete -c tessera -n '__fish_use_subcommand' -a '${cmds}'
+${Object.entries(FLAGS)
+  .flatMap(([c, f]) =>
+    f
+      .split(' ')
+      .map((flag) =>
+        flag.startsWith('--')
+          ? `complete -c tessera -n '__fish_seen_subcommand_from ${c}' -l ${flag.slice(2)}`
+          : `complete -c tessera -n '__fish_seen_subcommand_from ${c}' -a ${flag}`,
+      ),
+  )
+  .join('\n')}
+`;
+    case 'powershell':
+      return `# tessera PowerShell completion
+Register-ArgumentCompleter -Native -CommandName tessera -ScriptBlock {
+  param($wordToComplete, $commandAst, $cursorPosition)
+  $commands = @(${COMMAND_NAMES.map((c) => `'${c}'`).join(', ')})
+  $flags = @{
+${Object.entries(FLAGS)
+  .map(
+    ([c, f]) =>
+      `    '${c}' = @(${f
+        .split(' ')
+        .map((x) => `'${x}'`)
+        .join(', ')})`,
+  )
+  .join('\n')}
+  }
+  $words = $commandAst.CommandElements | ForEach-Object { $_.ToString() }
+  if ($words.Count -le 1 -or ($words.Count -eq 2 -and $wordToComplete)) { $candidates = $commands }
+  elseif ($flags.ContainsKey($words[1])) { $candidates = $flags[$words[1]] }
+  else { $candidates = @() }
+  $candidates | Where-Object { $_ -like "$wordToComplete*" } | ForEach-Object {
+    [System.Management.Automation.CompletionResult]::new($_, $_, 'ParameterValue', $_)
+  }
+}
+`;
+  }
+}
+
+/** `tessera completion <shell>`. */
+export async function run(args: string[], io: CliIo): Promise<number> {
+  return runGuarded('completion', args, io, async () => {
+    const { values: v, positionals } = parse(args, { help: { type: 'boolean', short: 'h' } });
+    if (v.help === true) {
+      io.stdout.write(help);
+      return EXIT.OK;
+    }
+    const shell = positionals[0];
+    if (positionals.length !== 1 || !(SHELLS as readonly string[]).includes(shell!)) {
+      throw usageError(`usage: tessera completion <${SHELLS.join('|')}>`);
+    }
+    io.stdout.write(script(shell as (typeof SHELLS)[number]));
+    return EXIT.OK;
+  });
+}

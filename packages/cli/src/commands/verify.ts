@@ -1,0 +1,345 @@
+import type { KeyObject } from 'node:crypto';
+import {
+  createLocalKeySet,
+  isJoseError,
+  JWS_ALGORITHM_NAMES,
+  JWS_ALGORITHMS,
+  JwtClaimError,
+  verifyJwt,
+  type Jwk,
+  type JwsAlg,
+  type VerifyKey,
+} from '@tessera/jose';
+import { nowOf, type CliIo } from '../io.js';
+import {
+  COMMON_OPTIONS,
+  durationFlag,
+  listFlag,
+  nowFlag,
+  outputFlags,
+  parse,
+  readToken,
+} from '../args.js';
+import { runGuarded } from '../command-runner.js';
+import { decodeToken } from '../token-parts.js';
+import { jsonResult, stringifyResult, type JsonVerificationError } from '../json-result.js';
+import { resolveSecret } from '../secrets.js';
+import { algorithmsForJwk, algorithmsForJwks, loadKeyFile } from '../key-sources.js';
+import { fetchJwks } from '../jwks-fetch.js';
+import { evaluateClaims } from '../claim-checks.js';
+import { palette, useColor } from '../colors.js';
+import { renderToken } from '../render-token.js';
+import { auditDecoded } from '../audit/audit-token.js';
+import { CliError, EXIT, inputError, keyError, usageError } from '../exit-codes.js';
+import { MAX_TOKEN_CHARS } from '../token-input.js';
+import { span } from '../dates.js';
+
+export const help = `Usage: tessera verify [token|-] (--secret S | --key FILE | --jwks FILE|URL) [options]
+
+Verify the signature, then the claims; every failure is reported at once.
+
+Key sources (exactly one):
+  --secret <s>           HMAC secret: @file, env:NAME, - (stdin), or a literal (warns)
+  --secret-file <path>   HMAC secret from a file
+  --secret-encoding <e>  utf8 | base64 | base64url | hex   (or prefixes b64: b64url: hex:)
+  --key <file>           PEM (SPKI, PKCS#1, X.509, PKCS#8), JWK or JWKS file
+  --jwks <file|url>      JWKS file, or an https URL (fetched: the only network access)
+  --kid <kid>            select this key from a JWKS
+  --allow-http-loopback  allow http://127.0.0.1… / localhost JWKS URLs (tests, local issuers)
+  --allow-weak-key       accept HMAC secrets shorter than the hash, RSA under 2048 bits
+  (no key source and a TTY: a hidden prompt asks for the secret of an HS* token)
+
+Checks:
+  --alg <algs>           allowed algorithms (comma list; default: those the key fits; never none)
+  --iss <iss>            expected issuer (repeatable)
+  --aud <aud>            expected audience (repeatable; one must match)
+  --sub <sub>            expected subject
+  --typ <typ>            expected header typ (e.g. at+jwt)
+  --require <claims>     claims that must be present, e.g. exp,iat,jti
+  --max-age <duration>   maximum age from iat, e.g. 1h
+  --leeway <duration>    clock skew allowed, e.g. 30s   (default 0)
+  --ignore-exp           do not check exp
+  --now <time>           check against this time (ISO 8601 or unix seconds)
+
+Output: --json, --date <mode>, --color <when>, -q/--quiet (status lines only)
+Exit: 0 verified and all checks passed, 1 verification failed, 2 usage, 3 input, 4 key, 5 network
+`;
+
+const OPTIONS = {
+  ...COMMON_OPTIONS,
+  secret: { type: 'string' },
+  'secret-file': { type: 'string' },
+  'secret-encoding': { type: 'string' },
+  key: { type: 'string' },
+  jwks: { type: 'string' },
+  kid: { type: 'string' },
+  'allow-http-loopback': { type: 'boolean' },
+  'allow-weak-key': { type: 'boolean' },
+  timeout: { type: 'string' },
+  alg: { type: 'string', multiple: true },
+  iss: { type: 'string', multiple: true },
+  aud: { type: 'string', multiple: true },
+  sub: { type: 'string' },
+  typ: { type: 'string' },
+  require: { type: 'string', multiple: true },
+  'max-age': { type: 'string' },
+  leeway: { type: 'string' },
+  'ignore-exp': { type: 'boolean' },
+  now: { type: 'string' },
+} as const;
+
+/** JoseError codes that mean "this key cannot do the job" (exit 4) rather than "token rejected". */
+const KEY_FAILURES = new Set([
+  'ERR_KEY_INVALID',
+  'ERR_KEY_TOO_WEAK',
+  'ERR_KEY_NOT_FOUND',
+  'ERR_KEY_AMBIGUOUS',
+  'ERR_JWK_INVALID',
+  'ERR_PEM_INVALID',
+]);
+
+interface KeyChoice {
+  key: VerifyKey;
+  algorithms: JwsAlg[];
+  label: string;
+}
+
+/** `tessera verify`. */
+export async function run(args: string[], io: CliIo): Promise<number> {
+  return runGuarded('verify', args, io, async () => {
+    const { values: v, positionals } = parse(args, OPTIONS);
+    if (v.help === true) {
+      io.stdout.write(help);
+      return EXIT.OK;
+    }
+    if (positionals.length > 1) throw usageError('verify takes one token');
+    const out = outputFlags(v);
+    const now = nowFlag(v.now, nowOf(io));
+    const sources = [v.secret ?? v['secret-file'], v.key, v.jwks].filter(
+      (s) => s !== undefined,
+    ).length;
+    if (sources > 1)
+      throw usageError('give one key source: --secret/--secret-file, --key or --jwks');
+    const algs = parseAlgs(listFlag(v.alg));
+    const leeway = durationFlag(v.leeway, '--leeway') ?? 0;
+    const maxAge = durationFlag(v['max-age'], '--max-age');
+    const { token, fromStdin } = await readToken(positionals[0], io);
+    const decoded = decodeToken(token);
+    if (decoded.format === 'jwe')
+      throw inputError(
+        'this is a JWE: it must be decrypted, not verified (tessera decode shows its header)',
+      );
+    const headerAlg = decoded.header?.json?.['alg'];
+    const choice = await chooseKey(
+      v,
+      io,
+      fromStdin,
+      algs,
+      typeof headerAlg === 'string' ? headerAlg : undefined,
+    );
+    const errors: JsonVerificationError[] = [];
+    let signatureOk = false;
+    try {
+      verifyJwt(token, choice.key, {
+        algorithms: choice.algorithms,
+        // Claims are evaluated below, all at once; here only the signature and header rules count.
+        clockTolerance: Number.MAX_SAFE_INTEGER,
+        maxTokenLength: MAX_TOKEN_CHARS,
+        allowWeakSecret: v['allow-weak-key'] === true,
+        allowInsecureKeySize: v['allow-weak-key'] === true,
+      });
+      signatureOk = true;
+    } catch (e) {
+      if (e instanceof JwtClaimError) signatureOk = true;
+      else if (isJoseError(e)) {
+        if (KEY_FAILURES.has(e.code)) {
+          const hint = e.code === 'ERR_KEY_TOO_WEAK' ? ' (--allow-weak-key to accept it)' : '';
+          throw keyError(`${e.message}${hint}`, e.code);
+        }
+        if (e.code === 'ERR_TOKEN_TOO_LARGE') throw inputError(e.message, e.code);
+        errors.push({ code: e.code, message: e.message });
+      } else throw e;
+    }
+    const claims = decoded.payload?.json;
+    if (signatureOk && claims !== undefined) {
+      errors.push(
+        ...evaluateClaims(claims, decoded.header?.json?.['typ'], {
+          issuers: listFlag(v.iss),
+          audiences: listFlag(v.aud),
+          subject: v.sub,
+          typ: v.typ,
+          leeway,
+          ignoreExp: v['ignore-exp'] === true,
+          required: listFlag(v.require) ?? [],
+          maxAge,
+          now,
+        }),
+      );
+    }
+    const verified = signatureOk && errors.length === 0;
+    const warnings = auditDecoded(decoded, { now, skipBuiltinSecrets: true })
+      .filter((f) => f.severity !== 'info')
+      .map((f) => ({ code: f.id, message: f.message }));
+    const kid =
+      typeof decoded.header?.json?.['kid'] === 'string'
+        ? (decoded.header.json['kid'] as string)
+        : null;
+    if (out.json) {
+      const r = jsonResult(decoded, now, warnings);
+      r.verification = {
+        status: verified ? 'verified' : 'invalid',
+        alg: typeof headerAlg === 'string' ? headerAlg : null,
+        kid,
+        keySource: choice.label,
+        errors,
+      };
+      io.stdout.write(stringifyResult(r));
+      return verified ? EXIT.OK : EXIT.VERIFY_FAILED;
+    }
+    const c = palette(useColor(io, io.stdout, out.color));
+    if (!out.quiet)
+      io.stdout.write(
+        `${renderToken(decoded, { colors: c, now, date: out.date, timeZone: io.env['TZ'] })}\n`,
+      );
+    const algText =
+      typeof headerAlg === 'string' ? headerAlg.replace(/[^\x20-\x7e]/g, '?').slice(0, 32) : '?';
+    const keyText = `${choice.label}${kid !== null ? `, kid=${kid.replace(/[^\x20-\x7e]/g, '?').slice(0, 64)}` : ''}`;
+    if (signatureOk)
+      io.stdout.write(`${c.ok('✓')} ${c.ok(`signature verified (${algText}, ${keyText})`)}\n`);
+    for (const e of errors) {
+      const extra = e.expiredSecondsAgo !== undefined ? ` (${span(e.expiredSecondsAgo)} ago)` : '';
+      io.stdout.write(
+        `${c.bad('✗')} ${c.bad(`${e.message}${extra}`)} ${c.dim(`[${e.code}${e.claim !== undefined ? ` ${e.claim}` : ''}]`)}\n`,
+      );
+    }
+    if (!out.quiet)
+      for (const w of warnings) io.stdout.write(`${c.warn('⚠')} ${c.warn(w.message)}\n`);
+    io.stdout.write(
+      verified
+        ? `${c.ok('VERIFIED')}\n`
+        : `${c.bad(signatureOk ? 'INVALID: claim checks failed' : 'INVALID: signature not verified')}\n`,
+    );
+    return verified ? EXIT.OK : EXIT.VERIFY_FAILED;
+  });
+}
+
+function parseAlgs(list: string[] | undefined): JwsAlg[] | undefined {
+  if (list === undefined) return undefined;
+  for (const a of list) {
+    if (a.toLowerCase() === 'none')
+      throw usageError(
+        '--alg none is never accepted by verify (an unsecured token has no signature to verify)',
+      );
+    if (!(JWS_ALGORITHM_NAMES as readonly string[]).includes(a))
+      throw usageError(`--alg: unknown algorithm (known: ${JWS_ALGORITHM_NAMES.join(', ')})`);
+  }
+  return list as JwsAlg[];
+}
+
+type VerifyValues = {
+  secret?: string | undefined;
+  'secret-file'?: string | undefined;
+  'secret-encoding'?: string | undefined;
+  key?: string | undefined;
+  jwks?: string | undefined;
+  kid?: string | undefined;
+  quiet?: boolean | undefined;
+  timeout?: string | undefined;
+  'allow-http-loopback'?: boolean | undefined;
+};
+
+async function chooseKey(
+  v: VerifyValues,
+  io: CliIo,
+  stdinTaken: boolean,
+  algs: JwsAlg[] | undefined,
+  headerAlg: string | undefined,
+): Promise<KeyChoice> {
+  if (v.key !== undefined) {
+    const loaded = await loadKeyFile(v.key, io, algs);
+    if (loaded.kind === 'jwks') return fromKeySet(loaded.jwks.keys, v.kid, algs, loaded.label);
+    return keyChoice(
+      loaded.key,
+      algorithmsForJwk(loaded.jwk),
+      algs,
+      loaded.label,
+      loaded.jwk.kty === 'oct' ? 'secret' : 'key',
+    );
+  }
+  if (v.jwks !== undefined) {
+    if (/^[a-z][a-z0-9+.-]*:\/\//i.test(v.jwks)) {
+      const timeoutMs = durationFlagMs(v.timeout) ?? 5000;
+      const { url, jwks } = await fetchJwks(v.jwks, {
+        allowHttpLoopback: v['allow-http-loopback'] === true,
+        timeoutMs,
+      });
+      return fromKeySet(jwks.keys, v.kid, algs, `JWKS ${url.origin}${url.pathname}`);
+    }
+    const loaded = await loadKeyFile(v.jwks, io, algs);
+    if (loaded.kind !== 'jwks')
+      throw inputError('--jwks expects a key set ({"keys": [...]}); use --key for a single key');
+    return fromKeySet(loaded.jwks.keys, v.kid, algs, loaded.label);
+  }
+  const hmacToken = headerAlg !== undefined && /^HS(256|384|512)$/.test(headerAlg);
+  const secret = await resolveSecret(v, io, { prompt: hmacToken, stdinTaken });
+  if (secret === undefined)
+    throw usageError('no key: give --secret, --secret-file, --key or --jwks');
+  const hs = ['HS256', 'HS384', 'HS512'] as JwsAlg[];
+  return keyChoice(secret.bytes, hs, algs, secret.label, 'secret');
+}
+
+function durationFlagMs(v: string | undefined): number | undefined {
+  const s = durationFlag(v, '--timeout');
+  return s === undefined ? undefined : s * 1000;
+}
+
+function keyChoice(
+  key: KeyObject | Uint8Array,
+  fits: JwsAlg[],
+  algs: JwsAlg[] | undefined,
+  label: string,
+  kind: 'secret' | 'key',
+): KeyChoice {
+  const algorithms = algs ?? fits;
+  if (algorithms.length === 0) throw keyError('the key fits no JWS algorithm');
+  if (algs !== undefined && kind === 'key' && !algs.some((a) => fits.includes(a))) {
+    throw keyError(`the key does not fit ${algs.join(', ')}`, 'ERR_KEY_INVALID');
+  }
+  if (
+    algs !== undefined &&
+    kind === 'secret' &&
+    !algs.some((a) => JWS_ALGORITHMS[a].family === 'hmac')
+  ) {
+    throw keyError(`a secret cannot verify ${algs.join(', ')}`, 'ERR_KEY_INVALID');
+  }
+  return { key, algorithms, label };
+}
+
+function fromKeySet(
+  keys: readonly Jwk[],
+  kid: string | undefined,
+  algs: JwsAlg[] | undefined,
+  label: string,
+): KeyChoice {
+  const selected = kid === undefined ? keys : keys.filter((k) => k.kid === kid);
+  if (selected.length === 0) {
+    throw new CliError(
+      EXIT.KEY,
+      kid === undefined ? 'the key set is empty' : 'no key with that kid in the key set',
+      'ERR_KEY_NOT_FOUND',
+    );
+  }
+  let set;
+  try {
+    set = createLocalKeySet({ keys: [...selected] });
+  } catch (e) {
+    throw keyError(isJoseError(e) ? e.message : 'the key set is invalid', 'ERR_JWKS_INVALID');
+  }
+  const algorithms = algs ?? algorithmsForJwks({ keys: [...selected] });
+  if (algorithms.length === 0)
+    throw keyError(
+      'no key in the key set fits a JWS algorithm (secret keys are never taken from a key set)',
+      'ERR_KEY_NOT_FOUND',
+    );
+  return { key: set, algorithms, label: kid === undefined ? label : `${label} (kid selected)` };
+}

@@ -1,0 +1,72 @@
+import { JoseError, checkFetchUrl, fetchBounded, type BoundedFetchOptions } from '@tessera/jose';
+
+/** What the guard takes from the issuer's metadata. */
+export interface IssuerMetadata {
+  issuer: string;
+  jwksUri: string;
+  /** Tessera's signed revocation feed (`revocation_feed_uri`), when the issuer has one. */
+  revocationFeedUri: string | undefined;
+}
+
+/**
+ * RFC 8414 §3.1: the well-known suffix goes between the host and the issuer's path, so
+ * `https://as.example/tenant` → `https://as.example/.well-known/oauth-authorization-server/tenant`.
+ */
+export function oauthMetadataUrl(issuer: URL): URL {
+  const path = issuer.pathname === '/' ? '' : issuer.pathname.replace(/\/$/, '');
+  return new URL(`${issuer.origin}/.well-known/oauth-authorization-server${path}`);
+}
+
+/** OpenID Connect Discovery 1.0 §4: the suffix is appended to the issuer. */
+export function openidMetadataUrl(issuer: URL): URL {
+  return new URL(`${issuer.href.replace(/\/$/, '')}/.well-known/openid-configuration`);
+}
+
+const failed = (message: string, cause?: unknown) =>
+  new JoseError('ERR_JWKS_FETCH_FAILED', message, cause === undefined ? undefined : { cause });
+
+/**
+ * Fetch the issuer's metadata (RFC 8414, then OpenID Connect Discovery when the first answers
+ * 404) with bounded requests, and check it: `issuer` equals the configured issuer byte for byte
+ * (RFC 8414 §3.3), `jwks_uri` (and `revocation_feed_uri`) are https (or loopback http when
+ * allowed). The key set URL therefore always comes from configuration, never from a token.
+ */
+export async function discoverIssuer(
+  issuer: string,
+  options: BoundedFetchOptions,
+): Promise<IssuerMetadata> {
+  const allow = options.allowHttpLoopback === true;
+  const base = checkFetchUrl(issuer, allow, 'issuer');
+  let doc: Record<string, unknown> | undefined;
+  for (const url of [oauthMetadataUrl(base), openidMetadataUrl(base)]) {
+    const res = await fetchBounded(url, options);
+    if (res.status === 404) continue;
+    if (res.status !== 200) throw failed(`the issuer metadata endpoint answered ${res.status}`);
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(res.body));
+    } catch (cause) {
+      throw new JoseError('ERR_JWKS_INVALID', 'the issuer metadata is not JSON', { cause });
+    }
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+      throw new JoseError('ERR_JWKS_INVALID', 'the issuer metadata is not a JSON object');
+    }
+    doc = parsed as Record<string, unknown>;
+    break;
+  }
+  if (doc === undefined) throw failed('the issuer publishes no metadata');
+  // RFC 8414 §3.3: the issuer value MUST be identical to the one the metadata was fetched for.
+  if (doc['issuer'] !== issuer)
+    throw new JoseError('ERR_JWKS_INVALID', 'the metadata "issuer" does not match');
+  const jwksUri = doc['jwks_uri'];
+  if (typeof jwksUri !== 'string')
+    throw new JoseError('ERR_JWKS_INVALID', 'the metadata has no "jwks_uri"');
+  checkFetchUrl(jwksUri, allow, 'jwks_uri');
+  const feed = doc['revocation_feed_uri'];
+  let revocationFeedUri: string | undefined;
+  if (typeof feed === 'string') {
+    checkFetchUrl(feed, allow, 'revocation_feed_uri');
+    revocationFeedUri = feed;
+  }
+  return { issuer, jwksUri, revocationFeedUri };
+}

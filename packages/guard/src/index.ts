@@ -1,0 +1,41 @@
+/**
+ * @tessera/guard — verify RFC 9068 access tokens on any number of resource servers with nothing
+ * but the issuer's public keys: discovery, remote JWKS, scopes and roles, the signed revocation
+ * feed, RFC 6750 answers, and adapters for node:http, Express, Fastify and Hono.
+ */
+export { createGuard } from './guard.js';
+export type {
+  Guard,
+  GuardOptions,
+  GuardStatus,
+  AuthContext,
+  Requirement,
+  RevocationOptions,
+  VerifierCacheOption,
+} from './guard.js';
+export {
+  GuardError,
+  isGuardError,
+  extractBearerToken,
+  guardErrorResponse,
+  wwwAuthenticate,
+  quoteString,
+} from './bearer.js';
+export type { BearerErrorCode, BearerInput, GuardResponse } from './bearer.js';
+export { discoverIssuer, oauthMetadataUrl, openidMetadataUrl } from './discovery.js';
+export type { IssuerMetadata } from './discovery.js';
+export { RevocationList, REVOCATION_FEED_TYP } from './revocation.js';
+export type { RevocationFeedClaims, RevocationEntry } from './revocation.js';
+export { withGuard, sendGuardError, bearerInputOf } from './adapters/node-http.js';
+export type { AuthenticatedRequest } from './adapters/node-http.js';
+export { expressGuard } from './adapters/express.js';
+export { fastifyGuard, fastifyAuth } from './adapters/fastify.js';
+export type { FastifyAuthHook } from './adapters/fastify.js';
+export type {
+  FastifyGuardOptions,
+  FastifyRequestLike,
+  FastifyReplyLike,
+  FastifyInstanceLike,
+} from './adapters/fastify.js';
+export { honoGuard } from './adapters/hono.js';
+export type { HonoContextLike } from './adapters/hono.js';

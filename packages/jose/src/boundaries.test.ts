@@ -1,0 +1,182 @@
+/**
+ * The import layering of packages/jose/src, checked (STYLE.md "Layering is checked by a test").
+ * A file may import only from files in lower layers. The table below is the truth: a new file
+ * must be placed in it, or this test fails and says so.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, readdirSync } from 'node:fs';
+import ts from 'typescript';
+
+interface Layer {
+  readonly name: string;
+  /** Module names (file name without `.ts`). */
+  readonly files: readonly string[];
+  /** Files matched by pattern also belong here (the JWE family). */
+  readonly pattern?: RegExp;
+  /** Whether files of this layer may import each other (then without cycles). */
+  readonly internalImports?: 'acyclic';
+}
+
+/** Lowest first. An arrow may only point down: importer's layer > imported file's layer. */
+export const LAYERS: readonly Layer[] = [
+  { name: 'errors', files: ['errors'] },
+  { name: 'primitives', files: ['bytes', 'base64url', 'duration'] },
+  // Strict JSON decodes strict UTF-8 from bytes.ts.
+  { name: 'json', files: ['json'] },
+  { name: 'registry', files: ['algorithms', 'edwards'] },
+  { name: 'jose objects', files: ['jwk', 'header', 'signature'] },
+  // claims.ts compares `typ` with header.ts's normalisation; verify-cache.ts is the bounded
+  // result cache that jwt.ts's createVerifier uses, and needs only durations and errors.
+  { name: 'claims', files: ['claims', 'verify-cache'] },
+  { name: 'keys', files: ['keys'] },
+  { name: 'key sets', files: ['jwks'] },
+  { name: 'jws', files: ['jws'] },
+  { name: 'jws serializations', files: ['jws-json', 'unsecured'] },
+  // JWE and its support files sit above JWS and below JWT (jws* never imports jwe*, checked below).
+  {
+    name: 'jwe',
+    files: ['concat-kdf', 'aes-kw', 'pbes2', 'ecdh', 'deflate'],
+    pattern: /^jwe(-[a-z0-9-]+)?$/,
+    internalImports: 'acyclic',
+  },
+  { name: 'jwt', files: ['jwt'] },
+  {
+    name: 'above jwt',
+    files: ['jwt-encrypted', 'jwks-remote', 'jwt-async'],
+    internalImports: 'acyclic',
+  },
+  { name: 'index', files: ['index'] },
+];
+
+/** The layer index of a module, or undefined when the table does not place it. */
+export function layerOf(module: string, layers: readonly Layer[] = LAYERS): number | undefined {
+  const i = layers.findIndex((l) => l.files.includes(module) || (l.pattern?.test(module) ?? false));
+  return i === -1 ? undefined : i;
+}
+
+/** Import edges from module name to the specifiers it imports. */
+export type ImportGraph = ReadonlyMap<string, readonly string[]>;
+
+/** Every problem with a graph: wrong arrows, unknown files, foreign packages, cycles. */
+export function checkLayering(graph: ImportGraph, layers: readonly Layer[] = LAYERS): string[] {
+  const problems: string[] = [];
+  const internal = new Map<string, string[]>();
+  for (const [file, specs] of graph) {
+    const from = layerOf(file, layers);
+    if (from === undefined) {
+      problems.push(
+        `${file}.ts is not in the layer table: place it in LAYERS in boundaries.test.ts`,
+      );
+      continue;
+    }
+    for (const spec of specs) {
+      if (spec.startsWith('node:')) continue;
+      const m = /^\.\/([a-z0-9-]+)\.js$/.exec(spec);
+      if (m === null) {
+        problems.push(
+          `${file}.ts imports "${spec}": @tessera/jose has zero dependencies (node: builtins and ./x.js only)`,
+        );
+        continue;
+      }
+      const target = m[1]!;
+      if (/^jws/.test(file) && /^jwe/.test(target)) {
+        problems.push(`${file}.ts imports ${target}.ts: jws* must never import jwe*`);
+      }
+      const to = layerOf(target, layers);
+      if (to === undefined) {
+        problems.push(
+          `${file}.ts imports ${target}.ts, which is not in the layer table: place it in LAYERS in boundaries.test.ts`,
+        );
+      } else if (to === from && layers[from]!.internalImports === 'acyclic') {
+        internal.set(file, [...(internal.get(file) ?? []), target]);
+      } else if (to >= from) {
+        problems.push(
+          `${file}.ts (layer "${layers[from]!.name}") imports ${target}.ts (layer "${layers[to]!.name}"): an import must point to a lower layer`,
+        );
+      }
+    }
+  }
+  // Same-layer imports are allowed only where declared, and never in a cycle.
+  const state = new Map<string, 'visiting' | 'done'>();
+  const visit = (f: string, path: string[]): void => {
+    if (state.get(f) === 'done') return;
+    if (state.get(f) === 'visiting') {
+      problems.push(`import cycle: ${[...path.slice(path.indexOf(f)), f].join(' -> ')}`);
+      return;
+    }
+    state.set(f, 'visiting');
+    for (const t of internal.get(f) ?? []) visit(t, [...path, f]);
+    state.set(f, 'done');
+  };
+  for (const f of internal.keys()) visit(f, []);
+  return problems;
+}
+
+/** Read the imports of every non-test .ts file of this package's src/. */
+function readGraph(): Map<string, string[]> {
+  const dir = new URL('../src/', import.meta.url);
+  const graph = new Map<string, string[]>();
+  for (const name of readdirSync(dir)) {
+    if (!name.endsWith('.ts') || name.endsWith('.test.ts') || name.endsWith('.d.ts')) continue;
+    const text = readFileSync(new URL(name, dir), 'utf8');
+    const info = ts.preProcessFile(text, true, true);
+    graph.set(
+      name.slice(0, -3),
+      info.importedFiles.map((f) => f.fileName),
+    );
+  }
+  return graph;
+}
+
+test('boundaries: every import in packages/jose/src points to a lower layer', () => {
+  const graph = readGraph();
+  assert.ok(graph.size >= 19, `read ${graph.size} source files`);
+  for (const core of ['errors', 'json', 'keys', 'jws', 'jwt', 'index'])
+    assert.ok(graph.has(core), core);
+  assert.deepEqual(checkLayering(graph), []);
+});
+
+test('boundaries: the checker catches wrong arrows, jws -> jwe, unknown files, dependencies and cycles', () => {
+  const bad = new Map<string, string[]>([
+    ['errors', ['./json.js']],
+    ['json', ['./bytes.js', './keys.js']],
+    ['claims', ['./header.js', './claims.js']],
+    ['jws', ['./jwe.js', './jws-json.js']],
+    ['jws-json', ['./jwe-header.js']],
+    ['jwe-a', ['./jwe-b.js']],
+    ['jwe-b', ['./jwe-a.js']],
+    ['keys', ['jose']],
+    ['shiny-new-thing', ['./errors.js']],
+    ['jwt', ['./not-placed.js', 'node:crypto']],
+  ]);
+  const problems = checkLayering(bad);
+  const has = (re: RegExp) =>
+    assert.ok(
+      problems.some((p) => re.test(p)),
+      `expected a problem matching ${re}: ${problems.join('\n')}`,
+    );
+  has(/^errors\.ts .* imports json\.ts .*lower layer/);
+  has(/^json\.ts .* imports keys\.ts/);
+  has(/^claims\.ts .* imports claims\.ts/);
+  has(/^jws\.ts imports jwe\.ts: jws\* must never import jwe\*/);
+  has(/^jws-json\.ts imports jwe-header\.ts: jws\* must never import jwe\*/);
+  has(/^jws\.ts .* imports jws-json\.ts/);
+  has(/import cycle: jwe-a -> jwe-b -> jwe-a/);
+  has(/^keys\.ts imports "jose": @tessera\/jose has zero dependencies/);
+  has(/^shiny-new-thing\.ts is not in the layer table: place it in LAYERS/);
+  has(/^jwt\.ts imports not-placed\.ts, which is not in the layer table/);
+  // And the arrows that are right raise nothing.
+  assert.deepEqual(
+    checkLayering(
+      new Map([
+        ['json', ['./bytes.js', './errors.js', 'node:buffer']],
+        ['jwe-c', ['./jws.js']],
+        ['index', ['./jwt.js']],
+      ]),
+    ),
+    [],
+  );
+  assert.equal(layerOf('jwe-anything'), layerOf('jwe'));
+  assert.ok(layerOf('jwe')! > layerOf('jws-json')! && layerOf('jwe')! < layerOf('jwt')!);
+});

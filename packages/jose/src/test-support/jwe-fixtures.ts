@@ -1,0 +1,70 @@
+import { createSecretKey, generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto';
+import { encodeBase64url } from '../base64url.js';
+import { JWE_CONTENT_ENCRYPTION_ALGORITHMS, type JweContentEncryptionAlg } from '../algorithms.js';
+import { encryptContent } from '../jwe-content.js';
+
+/** Keys reused by every JWE test of a process (RSA generation is the slow part). */
+export interface KeyPairs {
+  rsa: { privateKey: KeyObject; publicKey: KeyObject };
+  ec: Record<'P-256' | 'P-384' | 'P-521', { privateKey: KeyObject; publicKey: KeyObject }>;
+  okp: Record<'X25519' | 'X448', { privateKey: KeyObject; publicKey: KeyObject }>;
+}
+
+let cached: KeyPairs | undefined;
+
+export function keyPairs(): KeyPairs {
+  cached ??= {
+    rsa: generateKeyPairSync('rsa', { modulusLength: 2048 }),
+    ec: {
+      'P-256': generateKeyPairSync('ec', { namedCurve: 'prime256v1' }),
+      'P-384': generateKeyPairSync('ec', { namedCurve: 'secp384r1' }),
+      'P-521': generateKeyPairSync('ec', { namedCurve: 'secp521r1' }),
+    },
+    okp: { X25519: generateKeyPairSync('x25519'), X448: generateKeyPairSync('x448') },
+  };
+  return cached;
+}
+
+/** A random secret KeyObject of `bytes` bytes. */
+export function secret(bytes: number): KeyObject {
+  return createSecretKey(randomBytes(bytes));
+}
+
+/**
+ * Build a compact `dir` JWE by hand, with any protected header and any content bytes, so tests
+ * can make tokens the library would never produce (bad padding with a valid MAC, corrupt
+ * DEFLATE, `zip` values …).
+ */
+export function craftDirJwe(
+  header: Record<string, unknown>,
+  content: Uint8Array,
+  cek: Uint8Array,
+  options: { iv?: Uint8Array } = {},
+): string {
+  const enc = JWE_CONTENT_ENCRYPTION_ALGORITHMS[header['enc'] as JweContentEncryptionAlg];
+  const h = encodeBase64url(JSON.stringify(header));
+  const iv = options.iv ?? randomBytes(enc.ivBytes);
+  const { ciphertext, tag } = encryptContent(enc, cek, iv, content, Buffer.from(h, 'ascii'));
+  return `${h}..${encodeBase64url(iv)}.${encodeBase64url(ciphertext)}.${encodeBase64url(tag)}`;
+}
+
+/** Replace the protected header of a compact JWE (the tag no longer matches, on purpose). */
+export function withHeader(jwe: string, edit: (h: Record<string, any>) => void): string {
+  const parts = jwe.split('.');
+  const h = JSON.parse(Buffer.from(parts[0]!, 'base64url').toString('utf8'));
+  edit(h);
+  parts[0] = encodeBase64url(JSON.stringify(h));
+  return parts.join('.');
+}
+
+/** Replace segment `i` (0-4) of a compact JWE. */
+export function withSegment(jwe: string, i: number, value: Uint8Array | string): string {
+  const parts = jwe.split('.');
+  parts[i] = typeof value === 'string' ? value : encodeBase64url(value);
+  return parts.join('.');
+}
+
+/** Decode segment `i` of a compact JWE. */
+export function segment(jwe: string, i: number): Buffer {
+  return Buffer.from(jwe.split('.')[i]!, 'base64url');
+}

@@ -1,0 +1,183 @@
+import formbody from '@fastify/formbody';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import { createAudit } from './audit.js';
+import { resolveConfig, type ServerConfig, type ServerOptions } from './config.js';
+import type { IssuerContext } from './context.js';
+import type { Kek } from './keys/kek.js';
+import { KeyManager } from './keys/rotation.js';
+import { OAuthError } from './oauth-error.js';
+import { createPasswordHasher } from './passwords.js';
+import { registerHealthz } from './routes/healthz.js';
+import { registerIntrospect } from './routes/introspect.js';
+import { registerJwks } from './routes/jwks.js';
+import { registerLogout } from './routes/logout.js';
+import { registerRevocations } from './routes/revocations.js';
+import { registerRevoke } from './routes/revoke.js';
+import { registerToken } from './routes/token.js';
+import { registerWellKnown } from './routes/well-known.js';
+import type { Store } from './stores/store.js';
+
+export interface AppOptions {
+  /** Server options (validated here) or an already resolved configuration. */
+  config: ServerOptions | ServerConfig;
+  store: Store;
+  kek: Kek;
+  /** Fastify logger option: false (default), true, or pino options. Redaction is always added. */
+  logger?: boolean | Record<string, unknown>;
+  /** Close the store when the app closes (default false). */
+  ownsStore?: boolean;
+  /** Key-rotation check interval in ms (default 30 s). */
+  keyCheckIntervalMs?: number;
+  /**
+   * Fastify `trustProxy` (default false: the client IP for login back-off is the socket
+   * address). Set it to the proxy addresses when the issuer runs behind a reverse proxy.
+   */
+  trustProxy?: boolean | string | string[];
+  /** Interval of the expired-row purge in ms (default 10 min). */
+  purgeIntervalMs?: number;
+  /** Mount extra routes (e.g. the debugger page at `/` in demo mode). */
+  mount?: (app: FastifyInstance) => void | Promise<void>;
+}
+
+// Never log credentials: headers that carry them and every body field that may.
+const REDACT = [
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'headers.authorization',
+  'body.password',
+  'body.client_secret',
+  'body.refresh_token',
+  'body.token',
+  'body.access_token',
+  '*.password',
+  '*.client_secret',
+  '*.refresh_token',
+  '*.access_token',
+];
+
+function isResolved(c: ServerOptions | ServerConfig): c is ServerConfig {
+  return typeof (c as ServerConfig).replayWindowMs === 'number';
+}
+
+function looksLikeDatabaseOutage(e: unknown): boolean {
+  const code = (e as { code?: unknown }).code;
+  const msg = e instanceof Error ? e.message : '';
+  return (
+    (typeof code === 'string' &&
+      /^(ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|57P0[1-3]|08\d\d\d|SQLITE_BUSY|SQLITE_IOERR.*)$/.test(
+        code,
+      )) ||
+    /Connection terminated|terminating connection|timeout exceeded when trying to connect|Client has encountered a connection error/i.test(
+      msg,
+    )
+  );
+}
+
+/**
+ * Build the issuer as a Fastify instance (not listening): keys are loaded and rotated, routes
+ * registered one line each. Use `app.inject()` in tests or `app.listen()` to serve.
+ *
+ * @example
+ * const app = await buildApp({ config: { issuer: 'http://127.0.0.1:4000' }, store, kek });
+ * const res = await app.inject({ method: 'GET', url: '/jwks' });
+ */
+export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
+  const config = isResolved(options.config) ? options.config : resolveConfig(options.config);
+  const logger: FastifyServerOptions['logger'] =
+    options.logger === undefined || options.logger === false
+      ? false
+      : {
+          ...(typeof options.logger === 'object' ? options.logger : {}),
+          redact: { paths: REDACT, censor: '[redacted]' },
+        };
+  const app = Fastify({
+    logger,
+    bodyLimit: config.bodyLimit,
+    trustProxy: options.trustProxy ?? false,
+    return503OnClosing: true,
+  });
+  app.removeAllContentTypeParsers();
+  await app.register(formbody, { bodyLimit: config.bodyLimit });
+
+  const store = options.store;
+  const audit = createAudit(store, app.log, config.now);
+  const keys = new KeyManager(store, options.kek, config, audit);
+  const ctx: IssuerContext = {
+    config,
+    store,
+    keys,
+    hasher: createPasswordHasher(config.argon2),
+    audit,
+    replayKek: options.kek.derive('refresh-replay'),
+    log: app.log,
+    nowSeconds: () => Math.floor(config.now() / 1000),
+  };
+  await keys.start(options.keyCheckIntervalMs);
+  app.decorate('tessera', ctx);
+
+  app.setErrorHandler((error, request, reply) => {
+    reply.header('cache-control', 'no-store').header('pragma', 'no-cache');
+    if (error instanceof OAuthError) {
+      for (const [k, v] of Object.entries(error.headers)) reply.header(k, v);
+      return reply.code(error.status).send(error.body());
+    }
+    const status = (error as { statusCode?: number }).statusCode;
+    if (typeof status === 'number' && status >= 400 && status < 500) {
+      // Body too large (413), wrong media type (415), malformed body: RFC 6749 §5.2 invalid_request.
+      const code = status === 413 ? 413 : 400;
+      const description =
+        status === 413
+          ? 'the request body is too large'
+          : status === 415
+            ? 'unsupported content type'
+            : 'malformed request';
+      return reply.code(code).send({ error: 'invalid_request', error_description: description });
+    }
+    if (looksLikeDatabaseOutage(error)) {
+      request.log.warn(
+        { err: { code: (error as { code?: unknown }).code, message: (error as Error).message } },
+        'store unavailable',
+      );
+      return reply.code(503).header('retry-after', '1').send({
+        error: 'temporarily_unavailable',
+        error_description: 'the store is unavailable; retry shortly',
+      });
+    }
+    request.log.error({ err: error }, 'request failed');
+    return reply.code(500).send({ error: 'server_error' });
+  });
+  app.setNotFoundHandler((_request, reply) => {
+    reply.code(404).header('cache-control', 'no-store').send({ error: 'not_found' });
+  });
+
+  registerWellKnown(app, ctx);
+  registerJwks(app, ctx);
+  registerToken(app, ctx);
+  registerRevoke(app, ctx);
+  registerIntrospect(app, ctx);
+  registerLogout(app, ctx);
+  registerRevocations(app, ctx);
+  registerHealthz(app, ctx);
+  if (options.mount !== undefined) await options.mount(app);
+
+  // Housekeeping: drop expired revocations, refresh tokens and stale login counters.
+  const purge = setInterval(() => {
+    store
+      .purgeExpired(ctx.nowSeconds())
+      .catch((e: unknown) => app.log.warn({ err: e }, 'purge failed'));
+  }, options.purgeIntervalMs ?? 600_000);
+  purge.unref();
+
+  app.addHook('onClose', async () => {
+    clearInterval(purge);
+    keys.stop();
+    if (options.ownsStore === true) await store.close();
+  });
+  return app;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    tessera: IssuerContext;
+  }
+}

@@ -1,0 +1,395 @@
+import { randomBytes } from 'node:crypto';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { encodeBase64url } from '@tessera/jose';
+import {
+  createClient,
+  GRANT_TYPES,
+  listClients,
+  rotateClientSecret,
+  setClientDisabled,
+  type GrantType,
+} from './clients.js';
+import { ConfigError, OWASP_ARGON2, SIGNING_ALGS, type SigningAlg } from './config.js';
+import { demoWalkthrough, setUpDemo } from './demo.js';
+import { createPasswordHasher } from './passwords.js';
+import {
+  DEFAULT_PORT,
+  openStore,
+  startServer,
+  type RunningServer,
+  type StartOptions,
+} from './server.js';
+import type { Store } from './stores/store.js';
+import {
+  createUser,
+  InputError,
+  listUsers,
+  setUserDisabled,
+  setUserPassword,
+  setUserRoles,
+} from './users.js';
+
+/** What a command may touch: output streams and the environment (stdin for passwords). */
+export interface CommandIo {
+  stdout: { write(s: string): unknown };
+  stderr: { write(s: string): unknown };
+  env: Record<string, string | undefined>;
+  stdin?: AsyncIterable<string | Uint8Array>;
+}
+
+export const EXIT = { ok: 0, usage: 2, input: 3, failure: 1 } as const;
+
+class UsageError extends Error {}
+
+const STORE_OPTIONS = {
+  database: { type: 'string' },
+  'data-dir': { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const satisfies ParseArgsConfig['options'];
+
+function parse<O extends NonNullable<ParseArgsConfig['options']>>(args: string[], options: O) {
+  try {
+    return parseArgs({ args, options, allowPositionals: true, strict: true });
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+}
+
+async function run(io: CommandIo, usage: string, body: () => Promise<number>): Promise<number> {
+  try {
+    return await body();
+  } catch (e) {
+    if (e instanceof UsageError) {
+      io.stderr.write(`${e.message}\n\n${usage}`);
+      return EXIT.usage;
+    }
+    if (e instanceof InputError || e instanceof ConfigError) {
+      io.stderr.write(`error: ${e.message}\n`);
+      return EXIT.input;
+    }
+    io.stderr.write(`error: ${(e as Error).message}\n`);
+    return EXIT.failure;
+  }
+}
+
+async function withStore<T>(
+  values: { database?: string | undefined; 'data-dir'?: string | undefined },
+  io: CommandIo,
+  fn: (s: Store) => Promise<T>,
+): Promise<T> {
+  const store = await openStore({
+    ...(values.database !== undefined ? { database: values.database } : {}),
+    ...(values['data-dir'] !== undefined ? { dataDir: values['data-dir'] } : {}),
+    env: io.env,
+  });
+  try {
+    return await fn(store);
+  } finally {
+    await store.close();
+  }
+}
+
+async function readStdinLine(io: CommandIo): Promise<string> {
+  const input = io.stdin ?? process.stdin;
+  let text = '';
+  for await (const chunk of input) {
+    text += typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8');
+    if (text.includes('\n') || text.length > 4096) break;
+  }
+  return text.split(/\r?\n/)[0] ?? '';
+}
+
+const SERVE_USAGE = `usage: tessera serve [--port 4000] [--host 127.0.0.1] [--issuer URL] [--database postgres://…|FILE]
+                     [--data-dir ./.tessera] [--alg EdDSA|ES256|RS256] [--demo] [--verbose]
+  The key-encryption key comes from TESSERA_KEK (generated into the data folder for SQLite).
+  The database may also come from TESSERA_DATABASE_URL.
+`;
+
+/** What `serve --demo` set up: where things are and the demo's fresh credentials. */
+export interface DemoInfo {
+  issuerUrl: string;
+  resourceUrl: string;
+  clientId: string;
+  clientSecret: string;
+  username: string;
+  password: string;
+}
+
+export interface ServeHooks {
+  /** Mount extra routes (the debugger page at `/` in demo mode). */
+  mount?: StartOptions['mount'];
+  /** Stop serving when aborted (default: SIGINT/SIGTERM). */
+  signal?: AbortSignal;
+  /** Called once the server listens. */
+  onReady?: (server: RunningServer) => void;
+  /** Demo mode: called with the demo's URLs and fresh credentials (the CLI records the live flow). */
+  onDemo?: (demo: DemoInfo) => void;
+  /** Demo resource server's revocation-feed poll period (default 5 s). */
+  demoRevocationPollMs?: number;
+}
+
+/**
+ * `tessera serve`: run the issuer until SIGINT/SIGTERM (or `hooks.signal`). Exit codes: 0 ok,
+ * 2 usage error, 3 input/configuration error.
+ *
+ * @example
+ * process.exitCode = await runServeCommand(['--demo'], { stdout: process.stdout, stderr: process.stderr, env: process.env });
+ */
+export async function runServeCommand(
+  args: string[],
+  io: CommandIo,
+  hooks: ServeHooks = {},
+): Promise<number> {
+  return run(io, SERVE_USAGE, async () => {
+    const { values } = parse(args, {
+      ...STORE_OPTIONS,
+      port: { type: 'string' },
+      host: { type: 'string' },
+      issuer: { type: 'string' },
+      alg: { type: 'string' },
+      demo: { type: 'boolean' },
+      verbose: { type: 'boolean' },
+    });
+    if (values.help === true) {
+      io.stdout.write(SERVE_USAGE);
+      return EXIT.ok;
+    }
+    const port = values.port === undefined ? DEFAULT_PORT : Number(values.port);
+    if (!Number.isInteger(port) || port < 0 || port > 65535)
+      throw new UsageError('--port must be an integer 0-65535');
+    if (values.alg !== undefined && !(SIGNING_ALGS as readonly string[]).includes(values.alg)) {
+      throw new UsageError(`--alg must be one of ${SIGNING_ALGS.join(', ')}`);
+    }
+    const start = (p: number) =>
+      startServer({
+        port: p,
+        host: values.host ?? '127.0.0.1',
+        env: io.env,
+        logger: { level: values.verbose === true ? 'info' : 'warn' },
+        ...(values.issuer !== undefined ? { issuer: values.issuer } : {}),
+        ...(values.database !== undefined ? { database: values.database } : {}),
+        ...(values['data-dir'] !== undefined ? { dataDir: values['data-dir'] } : {}),
+        ...(values.alg !== undefined ? { alg: values.alg as SigningAlg } : {}),
+        ...(hooks.mount !== undefined ? { mount: hooks.mount } : {}),
+      });
+    let server: RunningServer;
+    try {
+      server = await start(port);
+    } catch (e) {
+      // The demo must start: when the default port is taken and none was asked for, take a free one.
+      if (
+        (e as NodeJS.ErrnoException).code !== 'EADDRINUSE' ||
+        values.port !== undefined ||
+        values.issuer !== undefined
+      )
+        throw e;
+      io.stderr.write(`port ${port} is in use; using a free port instead\n`);
+      server = await start(0);
+    }
+    io.stdout.write(`Tessera issuer listening on ${server.url} (${server.store.kind})\n`);
+    let closeDemo = async () => {};
+    if (values.demo === true) {
+      const demo = await setUpDemo(
+        server.app.tessera,
+        hooks.demoRevocationPollMs !== undefined
+          ? { revocationPollMs: hooks.demoRevocationPollMs }
+          : {},
+      );
+      closeDemo = () => demo.resourceServer.close();
+      hooks.onDemo?.({
+        issuerUrl: server.url,
+        resourceUrl: demo.resourceServer.url,
+        clientId: demo.clientId,
+        clientSecret: demo.clientSecret,
+        username: demo.username,
+        password: demo.password,
+      });
+      io.stdout.write(
+        `\n${demoWalkthrough(server.url, { ...demo, resourceUrl: demo.resourceServer.url })}\n`,
+      );
+    }
+    hooks.onReady?.(server);
+    await new Promise<void>((resolve) => {
+      if (hooks.signal !== undefined) {
+        if (hooks.signal.aborted) return resolve();
+        hooks.signal.addEventListener('abort', () => resolve(), { once: true });
+        return;
+      }
+      const stop = () => {
+        process.off('SIGINT', stop);
+        process.off('SIGTERM', stop);
+        resolve();
+      };
+      process.on('SIGINT', stop);
+      process.on('SIGTERM', stop);
+    });
+    await closeDemo();
+    await server.close();
+    return EXIT.ok;
+  });
+}
+
+const USER_USAGE = `usage: tessera user create <username> [--role R]… [--password-stdin]
+       tessera user list [--json]
+       tessera user disable|enable <username>
+       tessera user set-password <username> [--password-stdin]
+       tessera user set-roles <username> [--role R]…
+  common: [--database postgres://…|FILE] [--data-dir ./.tessera]
+  The password comes from TESSERA_PASSWORD, or stdin with --password-stdin; when neither is
+  given, create generates one and prints it once.
+`;
+
+/** `tessera user …`: manage users (Argon2id password hashes at the OWASP baseline). */
+export async function runUserCommand(args: string[], io: CommandIo): Promise<number> {
+  return run(io, USER_USAGE, async () => {
+    const { values, positionals } = parse(args, {
+      ...STORE_OPTIONS,
+      role: { type: 'string', multiple: true },
+      'password-stdin': { type: 'boolean' },
+      json: { type: 'boolean' },
+    });
+    const [sub, username, ...extra] = positionals;
+    if (values.help === true) {
+      io.stdout.write(USER_USAGE);
+      return EXIT.ok;
+    }
+    if (sub === undefined) throw new UsageError('a subcommand is required');
+    if (extra.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(extra[0])}`);
+    const needsName = sub !== 'list';
+    if (needsName && username === undefined) throw new UsageError(`user ${sub} needs a username`);
+    if (!['create', 'list', 'disable', 'enable', 'set-password', 'set-roles'].includes(sub))
+      throw new UsageError(`unknown subcommand ${JSON.stringify(sub)}`);
+    const password = async (generate: boolean): Promise<{ value: string; generated: boolean }> => {
+      if (values['password-stdin'] === true)
+        return { value: await readStdinLine(io), generated: false };
+      const env = io.env['TESSERA_PASSWORD'];
+      if (env !== undefined) return { value: env, generated: false };
+      if (generate) return { value: encodeBase64url(randomBytes(15)), generated: true };
+      throw new InputError('give the password with TESSERA_PASSWORD or --password-stdin');
+    };
+    return withStore(values, io, async (store) => {
+      const deps = { store, hasher: createPasswordHasher(OWASP_ARGON2) };
+      switch (sub) {
+        case 'create': {
+          const pw = await password(true);
+          const user = await createUser(deps, {
+            username: username!,
+            password: pw.value,
+            roles: values.role ?? [],
+          });
+          io.stdout.write(`created user ${user.username} (${user.id})\n`);
+          if (pw.generated) io.stdout.write(`password (shown once): ${pw.value}\n`);
+          return EXIT.ok;
+        }
+        case 'list': {
+          const users = await listUsers(deps);
+          if (values.json === true) io.stdout.write(`${JSON.stringify(users, null, 2)}\n`);
+          else
+            for (const u of users)
+              io.stdout.write(
+                `${u.username}\t${u.id}\t${u.disabled ? 'disabled' : 'enabled'}\t${u.roles.join(',')}\n`,
+              );
+          return EXIT.ok;
+        }
+        case 'disable':
+        case 'enable':
+          await setUserDisabled(deps, username!, sub === 'disable');
+          io.stdout.write(`${sub}d user ${username}\n`);
+          return EXIT.ok;
+        case 'set-password':
+          await setUserPassword(deps, username!, (await password(false)).value);
+          io.stdout.write(`password set for ${username}\n`);
+          return EXIT.ok;
+        default:
+          await setUserRoles(deps, username!, values.role ?? []);
+          io.stdout.write(`roles set for ${username}\n`);
+          return EXIT.ok;
+      }
+    });
+  });
+}
+
+const CLIENT_USAGE = `usage: tessera client create <name> [--id ID] [--first-party] [--public] [--grant G]… [--scope S]… [--audience A] [--json]
+       tessera client list [--json]
+       tessera client disable|enable <client_id>
+       tessera client rotate-secret <client_id>
+  common: [--database postgres://…|FILE] [--data-dir ./.tessera]
+  grants: ${GRANT_TYPES.join(', ')} (password only for --first-party). The secret is shown once.
+`;
+
+/** `tessera client …`: manage OAuth clients. */
+export async function runClientCommand(args: string[], io: CommandIo): Promise<number> {
+  return run(io, CLIENT_USAGE, async () => {
+    const { values, positionals } = parse(args, {
+      ...STORE_OPTIONS,
+      id: { type: 'string' },
+      'first-party': { type: 'boolean' },
+      public: { type: 'boolean' },
+      grant: { type: 'string', multiple: true },
+      scope: { type: 'string', multiple: true },
+      audience: { type: 'string' },
+      json: { type: 'boolean' },
+    });
+    const [sub, arg, ...extra] = positionals;
+    if (values.help === true) {
+      io.stdout.write(CLIENT_USAGE);
+      return EXIT.ok;
+    }
+    if (sub === undefined) throw new UsageError('a subcommand is required');
+    if (extra.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(extra[0])}`);
+    if (!['create', 'list', 'disable', 'enable', 'rotate-secret', 'set-secret'].includes(sub))
+      throw new UsageError(`unknown subcommand ${JSON.stringify(sub)}`);
+    if (sub !== 'list' && arg === undefined)
+      throw new UsageError(`client ${sub} needs an argument`);
+    return withStore(values, io, async (store) => {
+      const deps = { store, defaultAudience: io.env['TESSERA_AUDIENCE'] ?? 'api' };
+      switch (sub) {
+        case 'create': {
+          const { client, clientSecret } = await createClient(deps, {
+            name: arg!,
+            ...(values.id !== undefined ? { clientId: values.id } : {}),
+            firstParty: values['first-party'] === true,
+            public: values.public === true,
+            ...(values.grant !== undefined
+              ? { grantTypes: values.grant.flatMap((g) => g.split(',')) as GrantType[] }
+              : {}),
+            ...(values.scope !== undefined
+              ? { scopes: values.scope.flatMap((s) => s.split(/[ ,]/)).filter((s) => s.length > 0) }
+              : {}),
+            ...(values.audience !== undefined ? { audience: values.audience } : {}),
+          });
+          if (values.json === true)
+            io.stdout.write(`${JSON.stringify({ ...client, clientSecret }, null, 2)}\n`);
+          else {
+            io.stdout.write(`client_id: ${client.clientId}\n`);
+            if (clientSecret !== undefined)
+              io.stdout.write(`client_secret (shown once): ${clientSecret}\n`);
+          }
+          return EXIT.ok;
+        }
+        case 'list': {
+          const clients = await listClients(deps);
+          if (values.json === true) io.stdout.write(`${JSON.stringify(clients, null, 2)}\n`);
+          else {
+            for (const c of clients) {
+              io.stdout.write(
+                `${c.clientId}\t${c.name}\t${c.confidential ? 'confidential' : 'public'}${c.firstParty ? ',first-party' : ''}\t${c.grantTypes.join(',')}\t${c.disabled ? 'disabled' : 'enabled'}\n`,
+              );
+            }
+          }
+          return EXIT.ok;
+        }
+        case 'disable':
+        case 'enable':
+          await setClientDisabled(deps, arg!, sub === 'disable');
+          io.stdout.write(`${sub}d client ${arg}\n`);
+          return EXIT.ok;
+        default: {
+          const secret = await rotateClientSecret(deps, arg!);
+          io.stdout.write(`client_secret (shown once): ${secret}\n`);
+          return EXIT.ok;
+        }
+      }
+    });
+  });
+}

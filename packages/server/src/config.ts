@@ -1,0 +1,198 @@
+import { parseDuration, type Duration, type JwsAlg } from '@tessera/jose';
+
+/** Thrown at configuration time: the server refuses to start with a wrong setting. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+export const SIGNING_ALGS = ['EdDSA', 'ES256', 'RS256'] as const;
+export type SigningAlg = (typeof SIGNING_ALGS)[number] & JwsAlg;
+
+/** Argon2id cost. The default is the OWASP Password Storage Cheat Sheet baseline. */
+export interface Argon2Params {
+  memoryCost: number;
+  timeCost: number;
+  parallelism: number;
+}
+export const OWASP_ARGON2: Readonly<Argon2Params> = Object.freeze({
+  memoryCost: 19456,
+  timeCost: 2,
+  parallelism: 1,
+});
+
+export interface ServerOptions {
+  /** Origin-only issuer URL, e.g. `https://auth.example.com` (no path, no trailing slash). */
+  issuer: string;
+  /** Signing algorithm for new keys (default `EdDSA`). */
+  alg?: SigningAlg;
+  /** Default `aud` of access tokens for clients that name none (default `"api"`). */
+  audience?: string;
+  /** Access-token lifetime (default 10 minutes). */
+  accessTokenTtl?: Duration;
+  /** Refresh-token idle lifetime: each rotation extends to this (default 14 days). */
+  refreshTokenTtl?: Duration;
+  /** Absolute session lifetime from login (default 30 days). */
+  sessionMaxAge?: Duration;
+  /** Concurrent-retry window in which a spent refresh token gets the identical response (default 10 s). */
+  replayWindow?: Duration;
+  /** Static claims added to every access token. */
+  customClaims?: Record<string, unknown>;
+  /** Byte budget of custom claims + roles in an access token (default 1024). */
+  claimBudgetBytes?: number;
+  /** How long an active key signs before rotation (default 30 days). */
+  keyRotationInterval?: Duration;
+  /** `Cache-Control: max-age` of /jwks; also how long a new key is published before use (default 5 min). */
+  jwksMaxAge?: Duration;
+  /** Clock skew allowed to verifiers, added to key retention (default 60 s). */
+  clockSkew?: Duration;
+  /** Argon2id parameters (default: OWASP baseline). Lower only in tests. */
+  argon2?: Argon2Params;
+  /** Login back-off (defaults: account 5 failures, IP 30 failures, base 1 s doubling to 15 min, window 1 h). */
+  loginProtection?: Partial<LoginProtectionConfig>;
+  /** Largest accepted request body in bytes (default 8 KiB). */
+  bodyLimit?: number;
+  /** Clock in milliseconds (tests). */
+  now?: () => number;
+}
+
+export interface LoginProtectionConfig {
+  accountThreshold: number;
+  ipThreshold: number;
+  baseDelaySeconds: number;
+  maxDelaySeconds: number;
+  windowSeconds: number;
+}
+
+export interface ServerConfig {
+  readonly issuer: string;
+  readonly alg: SigningAlg;
+  readonly audience: string;
+  readonly accessTokenTtl: number;
+  readonly refreshTokenTtl: number;
+  readonly sessionMaxAge: number;
+  readonly replayWindowMs: number;
+  readonly customClaims: Readonly<Record<string, unknown>>;
+  readonly claimBudgetBytes: number;
+  readonly keyRotationInterval: number;
+  readonly jwksMaxAge: number;
+  readonly clockSkew: number;
+  /** How long a key stays published after it stops signing. */
+  readonly keyRetention: number;
+  readonly argon2: Readonly<Argon2Params>;
+  readonly loginProtection: Readonly<LoginProtectionConfig>;
+  readonly bodyLimit: number;
+  readonly now: () => number;
+}
+
+/** Claims the issuer sets itself; custom claims may not override them. */
+export const RESERVED_CLAIMS = new Set([
+  'iss',
+  'sub',
+  'aud',
+  'exp',
+  'iat',
+  'nbf',
+  'jti',
+  'client_id',
+  'scope',
+  'sid',
+  'roles',
+  'auth_time',
+  'cnf',
+]);
+
+function duration(v: Duration | undefined, fallback: number, name: string): number {
+  if (v === undefined) return fallback;
+  try {
+    return parseDuration(v, name);
+  } catch (cause) {
+    throw new ConfigError(`${name} must be seconds or a duration like "15m"`, { cause });
+  }
+}
+
+/**
+ * Validate options once, at start: a wrong setting refuses to start rather than misbehaving
+ * under load.
+ *
+ * @example
+ * const config = resolveConfig({ issuer: 'https://auth.example.com', accessTokenTtl: '10m' });
+ */
+export function resolveConfig(o: ServerOptions): ServerConfig {
+  let url: URL;
+  try {
+    url = new URL(o.issuer);
+  } catch (cause) {
+    throw new ConfigError('issuer must be an absolute URL', { cause });
+  }
+  // SERVER.md: an origin-only issuer makes the OIDC and RFC 8414 well-known URLs coincide.
+  if (url.origin !== o.issuer || (url.protocol !== 'https:' && url.protocol !== 'http:')) {
+    throw new ConfigError(
+      'issuer must be an origin only (scheme://host[:port], no path or trailing slash)',
+    );
+  }
+  const alg = o.alg ?? 'EdDSA';
+  if (!(SIGNING_ALGS as readonly string[]).includes(alg))
+    throw new ConfigError(`alg must be one of ${SIGNING_ALGS.join(', ')}`);
+  const accessTokenTtl = duration(o.accessTokenTtl, 600, 'accessTokenTtl');
+  if (accessTokenTtl < 10 || accessTokenTtl > 86400)
+    throw new ConfigError('accessTokenTtl must be between 10 s and 1 day');
+  const refreshTokenTtl = duration(o.refreshTokenTtl, 14 * 86400, 'refreshTokenTtl');
+  const sessionMaxAge = duration(o.sessionMaxAge, 30 * 86400, 'sessionMaxAge');
+  const replayWindow = duration(o.replayWindow, 10, 'replayWindow');
+  if (replayWindow > 60) throw new ConfigError('replayWindow must be at most 60 s');
+  const claimBudgetBytes = o.claimBudgetBytes ?? 1024;
+  if (!Number.isSafeInteger(claimBudgetBytes) || claimBudgetBytes < 0 || claimBudgetBytes > 8192) {
+    throw new ConfigError('claimBudgetBytes must be an integer between 0 and 8192');
+  }
+  const customClaims = o.customClaims ?? {};
+  if (typeof customClaims !== 'object' || customClaims === null || Array.isArray(customClaims)) {
+    throw new ConfigError('customClaims must be an object');
+  }
+  for (const k of Object.keys(customClaims)) {
+    if (RESERVED_CLAIMS.has(k))
+      throw new ConfigError(`customClaims may not set the reserved claim "${k}"`);
+  }
+  const customBytes = Buffer.byteLength(JSON.stringify(customClaims));
+  if (Object.keys(customClaims).length > 0 && customBytes > claimBudgetBytes) {
+    throw new ConfigError(
+      `customClaims take ${customBytes} bytes, over the budget of ${claimBudgetBytes}`,
+    );
+  }
+  const jwksMaxAge = duration(o.jwksMaxAge, 300, 'jwksMaxAge');
+  const clockSkew = duration(o.clockSkew, 60, 'clockSkew');
+  const keyRotationInterval = duration(o.keyRotationInterval, 30 * 86400, 'keyRotationInterval');
+  if (keyRotationInterval < jwksMaxAge)
+    throw new ConfigError('keyRotationInterval must be at least jwksMaxAge');
+  const argon2 = o.argon2 ?? OWASP_ARGON2;
+  if (argon2.memoryCost < 1024 || argon2.timeCost < 1 || argon2.parallelism < 1)
+    throw new ConfigError('argon2 parameters are too low');
+  const lp: LoginProtectionConfig = {
+    accountThreshold: 5,
+    ipThreshold: 30,
+    baseDelaySeconds: 1,
+    maxDelaySeconds: 900,
+    windowSeconds: 3600,
+    ...o.loginProtection,
+  };
+  const bodyLimit = o.bodyLimit ?? 8192;
+  return Object.freeze({
+    issuer: o.issuer,
+    alg: alg as SigningAlg,
+    audience: o.audience ?? 'api',
+    accessTokenTtl,
+    refreshTokenTtl,
+    sessionMaxAge,
+    replayWindowMs: replayWindow * 1000,
+    customClaims: Object.freeze({ ...customClaims }),
+    claimBudgetBytes,
+    keyRotationInterval,
+    jwksMaxAge,
+    clockSkew,
+    // SERVER.md: published ≥ max access-token lifetime + clock skew + JWKS cache period after use.
+    keyRetention: accessTokenTtl + clockSkew + jwksMaxAge,
+    argon2: Object.freeze({ ...argon2 }),
+    loginProtection: Object.freeze(lp),
+    bodyLimit,
+    now: o.now ?? Date.now,
+  });
+}

@@ -1,0 +1,118 @@
+import { randomBytes } from 'node:crypto';
+import { encodeBase64url } from '@tessera/jose';
+import { createClient, rotateClientSecret } from './clients.js';
+import type { IssuerContext } from './context.js';
+import { startDemoResourceServer, type DemoResourceServer } from './demo-resource-server.js';
+import { createUser, setUserDisabled, setUserPassword } from './users.js';
+
+export const DEMO_CLIENT_ID = 'demo-app';
+export const DEMO_USERNAME = 'demo';
+export const DEMO_AUDIENCE = 'demo-api';
+
+export interface DemoSetup {
+  clientId: string;
+  clientSecret: string;
+  username: string;
+  password: string;
+  resourceServer: DemoResourceServer;
+}
+
+/**
+ * Demo mode: a first-party client and a user with fresh credentials (new on every start, so a
+ * leftover data folder never holds a well-known password), and a resource server on a second
+ * port that verifies tokens through JWKS alone.
+ */
+export async function setUpDemo(
+  ctx: IssuerContext,
+  options: { revocationPollMs?: number } = {},
+): Promise<DemoSetup> {
+  const deps = {
+    store: ctx.store,
+    audit: ctx.audit,
+    now: ctx.config.now,
+    defaultAudience: DEMO_AUDIENCE,
+  };
+  let clientSecret: string;
+  if ((await ctx.store.findClient(DEMO_CLIENT_ID)) === undefined) {
+    const created = await createClient(deps, {
+      clientId: DEMO_CLIENT_ID,
+      name: 'Tessera demo app',
+      firstParty: true,
+      grantTypes: ['password', 'refresh_token', 'client_credentials'],
+      scopes: ['read', 'write'],
+      audience: DEMO_AUDIENCE,
+    });
+    clientSecret = created.clientSecret!;
+  } else {
+    await ctx.store.updateClient(DEMO_CLIENT_ID, { disabled: 0 });
+    clientSecret = await rotateClientSecret(deps, DEMO_CLIENT_ID);
+  }
+  const password = encodeBase64url(randomBytes(12));
+  const userDeps = {
+    store: ctx.store,
+    hasher: ctx.hasher,
+    audit: ctx.audit,
+    now: ctx.config.now,
+    revocationTtlSeconds: ctx.config.accessTokenTtl + ctx.config.clockSkew,
+  };
+  if ((await ctx.store.findUserByUsername(DEMO_USERNAME)) === undefined) {
+    await createUser(userDeps, { username: DEMO_USERNAME, password, roles: ['reader'] });
+  } else {
+    await setUserPassword(userDeps, DEMO_USERNAME, password);
+    await setUserDisabled(userDeps, DEMO_USERNAME, false);
+  }
+  // The port after the issuer's when free (stable URLs for the walk-through), else any.
+  const preferred = Number(new URL(ctx.config.issuer).port) + 1;
+  const start = (port: number) =>
+    startDemoResourceServer({
+      issuer: ctx.config.issuer,
+      audience: DEMO_AUDIENCE,
+      port,
+      ...options,
+    });
+  const resourceServer = await start(preferred > 1 && preferred < 65536 ? preferred : 0).catch(() =>
+    start(0),
+  );
+  return {
+    clientId: DEMO_CLIENT_ID,
+    clientSecret,
+    username: DEMO_USERNAME,
+    password,
+    resourceServer,
+  };
+}
+
+/** The printed walk-through: login → call → refresh → revoke, as copy-paste curl commands (POSIX shell). */
+export function demoWalkthrough(
+  issuer: string,
+  d: Omit<DemoSetup, 'resourceServer'> & { resourceUrl: string },
+): string {
+  const basic = `-u '${d.clientId}:${d.clientSecret}'`;
+  const pick = (name: string) => `$(printf '%s' "$R" | sed -E 's/.*"${name}":"([^"]+)".*/\\1/')`;
+  return [
+    `Tessera issuer (demo)   ${issuer}`,
+    `Demo resource server    ${d.resourceUrl}   (verifies tokens with ${issuer}/jwks alone)`,
+    '',
+    `Demo user: ${d.username} / ${d.password}    client: ${d.clientId} / ${d.clientSecret}`,
+    '(fresh credentials on every start)',
+    '',
+    '1. Log in once — the only request that carries the password:',
+    `   R=$(curl -s ${basic} -d grant_type=password -d username=${d.username} -d 'password=${d.password}' ${issuer}/token); echo "$R"`,
+    `   AT=${pick('access_token')}; RT=${pick('refresh_token')}`,
+    '',
+    '2. Call the resource server with the token only:',
+    `   curl -s -H "Authorization: Bearer $AT" ${d.resourceUrl}/hello`,
+    '',
+    '3. Refresh (the refresh token rotates; replaying the old one later revokes the whole session):',
+    `   R=$(curl -s ${basic} -d grant_type=refresh_token -d "refresh_token=$RT" ${issuer}/token); echo "$R"`,
+    `   AT=${pick('access_token')}; RT=${pick('refresh_token')}`,
+    '',
+    '4. Revoke: the session ends, and the resource server drops its tokens via the signed feed within seconds:',
+    `   curl -s ${basic} -d "token=$RT" ${issuer}/revoke`,
+    `   sleep 6; curl -s -H "Authorization: Bearer $AT" ${d.resourceUrl}/hello`,
+    `   curl -s ${issuer}/revocations`,
+    '',
+    `Discovery: ${issuer}/.well-known/oauth-authorization-server    Keys: ${issuer}/jwks`,
+    '',
+  ].join('\n');
+}

@@ -1,0 +1,129 @@
+import { randomUUID } from 'node:crypto';
+import type { FastifyRequest } from 'fastify';
+import { issueAccessToken } from '../access-tokens.js';
+import type { AuthenticatedClient } from '../client-auth.js';
+import type { IssuerContext } from '../context.js';
+import {
+  loginKeys,
+  loginRetryAfter,
+  recordLoginFailure,
+  recordLoginSuccess,
+} from '../login-protection.js';
+import { OAuthError, invalidGrant, invalidRequest } from '../oauth-error.js';
+import { MAX_PASSWORD_BYTES } from '../passwords.js';
+import { newRefreshToken, refreshTokenRow } from '../refresh-tokens.js';
+import { resolveScope } from '../scopes.js';
+import { isValidUsername } from '../users.js';
+import { tokenResponse, type TokenResponse } from './token-response.js';
+
+// One answer for unknown users, wrong passwords and disabled accounts: nothing to enumerate.
+const WRONG = 'the username or password is wrong';
+
+/**
+ * RFC 6749 §4.3 resource owner password credentials — first-party clients only (a per-client
+ * flag). Starts a session (one refresh-token family per login).
+ */
+export async function passwordGrant(
+  ctx: IssuerContext,
+  request: FastifyRequest,
+  params: Record<string, string>,
+  client: AuthenticatedClient,
+): Promise<TokenResponse> {
+  const c = client.row;
+  if (c.first_party !== 1 || !(JSON.parse(c.grant_types) as string[]).includes('password')) {
+    throw new OAuthError(400, 'unauthorized_client', 'this client may not use the password grant');
+  }
+  const username = params['username'];
+  const password = params['password'];
+  if (username === undefined || password === undefined)
+    throw invalidRequest('username and password are required');
+  const scope = resolveScope(params['scope'], JSON.parse(c.scopes) as string[]);
+  const now = ctx.nowSeconds();
+  const keys = loginKeys(username, request.ip);
+  const retryAfter = await loginRetryAfter(ctx.store, keys, now);
+  if (retryAfter > 0) {
+    await ctx.audit.record({
+      type: 'login.blocked',
+      clientId: c.id,
+      ip: request.ip,
+      detail: { retryAfter },
+    });
+    throw new OAuthError(429, 'invalid_grant', 'too many failed attempts; try again later', {
+      'retry-after': String(retryAfter),
+    });
+  }
+  const user = isValidUsername(username) ? await ctx.store.findUserByUsername(username) : undefined;
+  let ok = false;
+  if (Buffer.byteLength(password) > MAX_PASSWORD_BYTES) {
+    await ctx.hasher.burn('x');
+  } else if (user === undefined) {
+    await ctx.hasher.burn(password);
+  } else {
+    ok = (await ctx.hasher.verify(user.password_hash, password)) && user.disabled === 0;
+  }
+  if (!ok || user === undefined) {
+    await recordLoginFailure(ctx.store, keys, now, ctx.config.loginProtection);
+    await ctx.audit.record({
+      type: 'login.failed',
+      subject: user?.id,
+      clientId: c.id,
+      ip: request.ip,
+    });
+    throw invalidGrant(WRONG);
+  }
+  await recordLoginSuccess(ctx.store, keys);
+  if (ctx.hasher.needsRehash(user.password_hash)) {
+    await ctx.store.updateUser(user.id, {
+      password_hash: await ctx.hasher.hash(password),
+      updated_at: now,
+    });
+  }
+  const sid = randomUUID();
+  const refresh = newRefreshToken();
+  const sessionExpiresAt = now + ctx.config.sessionMaxAge;
+  await ctx.store.createSession(
+    {
+      id: sid,
+      user_id: user.id,
+      client_id: c.id,
+      created_at: now,
+      expires_at: sessionExpiresAt,
+      ended_at: null,
+      ended_reason: null,
+    },
+    refreshTokenRow(refresh, {
+      sessionId: sid,
+      parentHash: null,
+      clientId: c.id,
+      userId: user.id,
+      scope,
+      now,
+      idleTtl: ctx.config.refreshTokenTtl,
+      sessionExpiresAt,
+    }),
+  );
+  const at = issueAccessToken(ctx, {
+    sub: user.id,
+    clientId: c.id,
+    audience: c.audience,
+    scope,
+    sid,
+    authTime: now,
+    roles: JSON.parse(user.roles) as string[],
+  });
+  await ctx.audit.record({
+    type: 'login.succeeded',
+    subject: user.id,
+    clientId: c.id,
+    ip: request.ip,
+    detail: { sid },
+  });
+  await ctx.audit.record({
+    type: 'token.issued',
+    subject: user.id,
+    clientId: c.id,
+    ip: request.ip,
+    detail: { sid, jti: at.jti, grant: 'password' },
+  });
+  return tokenResponse(at.token, at.expiresIn, scope, refresh);
+}

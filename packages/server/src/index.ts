@@ -1,0 +1,45 @@
+/**
+ * @tessera/server — the issuer: credentials once, then signed access tokens (RFC 9068) and
+ * rotating refresh tokens; JWKS, discovery, revocation, introspection and a signed revocation feed.
+ */
+export { buildApp } from './app.js';
+export type { AppOptions } from './app.js';
+export { startServer, openStore, loadKek, storeKind, DEFAULT_PORT } from './server.js';
+export type { StartOptions, RunningServer } from './server.js';
+export { resolveConfig, ConfigError, OWASP_ARGON2, SIGNING_ALGS } from './config.js';
+export type {
+  ServerOptions,
+  ServerConfig,
+  SigningAlg,
+  Argon2Params,
+  LoginProtectionConfig,
+} from './config.js';
+export { runServeCommand, runUserCommand, runClientCommand, EXIT } from './commands.js';
+export type { CommandIo, ServeHooks, DemoInfo } from './commands.js';
+export {
+  createUser,
+  listUsers,
+  setUserDisabled,
+  setUserPassword,
+  setUserRoles,
+  InputError,
+} from './users.js';
+export type { User, UserDeps } from './users.js';
+export {
+  createClient,
+  listClients,
+  setClientDisabled,
+  rotateClientSecret,
+  GRANT_TYPES,
+} from './clients.js';
+export type { Client, ClientDeps, CreateClientInput, GrantType } from './clients.js';
+export { createPasswordHasher } from './passwords.js';
+export type { PasswordHasher } from './passwords.js';
+export { createKek, parseKek, loadOrCreateKekFile, KekError } from './keys/kek.js';
+export type { Kek } from './keys/kek.js';
+export { openSqliteStore } from './stores/sqlite.js';
+export { openPostgresStore } from './stores/postgres.js';
+export type { Store } from './stores/store.js';
+export { startDemoResourceServer } from './demo-resource-server.js';
+export { setUpDemo, demoWalkthrough } from './demo.js';
+export { FEED_LIFETIME_SECONDS } from './routes/revocations.js';

@@ -1,0 +1,47 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { encodeBase64url } from '@tessera/jose';
+import type { RefreshTokenRow } from './stores/store.js';
+
+/** Longest refresh token accepted (ours are 43 characters). */
+export const MAX_REFRESH_TOKEN_LENGTH = 256;
+
+/** A new opaque refresh token: 256 random bits, base64url. */
+export function newRefreshToken(): string {
+  return encodeBase64url(randomBytes(32));
+}
+
+/** Refresh tokens are stored only as this hash: a database leak yields no usable token. */
+export function hashRefreshToken(token: string): string {
+  return createHash('sha256').update(token, 'utf8').digest('base64url');
+}
+
+/** The replay response is sealed to the spent token's hash (it cannot be moved to another row). */
+export const replayContext = (hash: string): string => `refresh-replay:${hash}`;
+
+export interface RefreshTokenFields {
+  sessionId: string;
+  parentHash: string | null;
+  clientId: string;
+  userId: string;
+  scope: string;
+  now: number;
+  idleTtl: number;
+  sessionExpiresAt: number;
+}
+
+/** The row for a new refresh token; it expires at the idle lifetime or the session end, whichever is first. */
+export function refreshTokenRow(token: string, f: RefreshTokenFields): RefreshTokenRow {
+  return {
+    hash: hashRefreshToken(token),
+    session_id: f.sessionId,
+    parent_hash: f.parentHash,
+    state: 'active',
+    client_id: f.clientId,
+    user_id: f.userId,
+    scope: f.scope,
+    created_at: f.now,
+    expires_at: Math.min(f.now + f.idleTtl, f.sessionExpiresAt),
+    rotated_at_ms: null,
+    successor: null,
+  };
+}

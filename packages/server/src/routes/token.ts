@@ -1,0 +1,35 @@
+import type { FastifyInstance } from 'fastify';
+import { authenticateClient } from '../client-auth.js';
+import type { IssuerContext } from '../context.js';
+import { formParams } from '../form.js';
+import { clientCredentialsGrant } from '../grants/client-credentials.js';
+import { passwordGrant } from '../grants/password.js';
+import { refreshTokenGrant } from '../grants/refresh-token.js';
+import { OAuthError, invalidRequest } from '../oauth-error.js';
+
+const GRANTS = {
+  password: passwordGrant,
+  refresh_token: refreshTokenGrant,
+  client_credentials: clientCredentialsGrant,
+} as const;
+
+/** POST /token (RFC 6749 §3.2): `password`, `refresh_token`, `client_credentials`. */
+export function registerToken(app: FastifyInstance, ctx: IssuerContext): void {
+  app.post('/token', async (request, reply) => {
+    const params = formParams(request);
+    const grantType = params['grant_type'];
+    if (grantType === undefined) throw invalidRequest('grant_type is required');
+    const grant = Object.hasOwn(GRANTS, grantType)
+      ? GRANTS[grantType as keyof typeof GRANTS]
+      : undefined;
+    if (grant === undefined)
+      throw new OAuthError(400, 'unsupported_grant_type', 'this grant type is not supported');
+    const client = await authenticateClient(ctx, request, params, {
+      allowPublic: grantType !== 'client_credentials',
+    });
+    const body = await grant(ctx, request, params, client);
+    // RFC 6749 §5.1
+    reply.header('cache-control', 'no-store').header('pragma', 'no-cache');
+    return body;
+  });
+}

@@ -1,0 +1,154 @@
+import { createServer } from 'node:net';
+import { join, resolve } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from './app.js';
+import { ConfigError, resolveConfig, type ServerOptions } from './config.js';
+import { loadOrCreateKekFile, parseKek, type Kek } from './keys/kek.js';
+import { openPostgresStore } from './stores/postgres.js';
+import { openSqliteStore } from './stores/sqlite.js';
+import type { Store } from './stores/store.js';
+
+export interface StartOptions extends Partial<ServerOptions> {
+  /** Port (default 4000; 0 picks a free one). */
+  port?: number;
+  /** Interface to bind (default 127.0.0.1). */
+  host?: string;
+  /** `postgres://…` for PostgreSQL, or a SQLite file path (default `<dataDir>/tessera.db`). */
+  database?: string;
+  /** Data folder for the embedded SQLite file and the generated KEK (default `./.tessera`). */
+  dataDir?: string;
+  /** Key-encryption key, 32 bytes as base64url or hex (default: `TESSERA_KEK`, else generated in dataDir for SQLite). */
+  kek?: string;
+  /** Fastify/pino logger option (default false). */
+  logger?: boolean | Record<string, unknown>;
+  /** Fastify `trustProxy` (default false). */
+  trustProxy?: boolean | string | string[];
+  /** Mount extra routes (the CLI mounts the debugger page at `/` in demo mode). */
+  mount?: (app: FastifyInstance) => void | Promise<void>;
+  /** SQLite durability: `full` (default) or `normal` (see openSqliteStore). */
+  sqliteSynchronous?: 'full' | 'normal';
+  /** PostgreSQL schema (tests). */
+  postgresSchema?: string;
+  /** Environment (default process.env). */
+  env?: Record<string, string | undefined>;
+}
+
+export interface RunningServer {
+  readonly url: string;
+  readonly app: FastifyInstance;
+  readonly store: Store;
+  close(): Promise<void>;
+}
+
+export const DEFAULT_PORT = 4000;
+
+export function isPostgresUrl(s: string): boolean {
+  return /^postgres(ql)?:\/\//i.test(s);
+}
+
+/** Open the configured store: PostgreSQL for `postgres://…`, else the SQLite file. */
+export async function openStore(o: {
+  database?: string;
+  dataDir?: string;
+  postgresSchema?: string;
+  sqliteSynchronous?: 'full' | 'normal';
+  env?: Record<string, string | undefined>;
+}): Promise<Store> {
+  const env = o.env ?? process.env;
+  const database = o.database ?? env['TESSERA_DATABASE_URL'];
+  if (database !== undefined && isPostgresUrl(database)) {
+    return openPostgresStore(
+      database,
+      o.postgresSchema !== undefined ? { schema: o.postgresSchema } : {},
+    );
+  }
+  return openSqliteStore(
+    resolve(database ?? join(o.dataDir ?? '.tessera', 'tessera.db')),
+    o.sqliteSynchronous !== undefined ? { synchronous: o.sqliteSynchronous } : {},
+  );
+}
+
+/** Which store the options select, without opening it. */
+export function storeKind(o: {
+  database?: string;
+  env?: Record<string, string | undefined>;
+}): 'sqlite' | 'postgres' {
+  const database = o.database ?? (o.env ?? process.env)['TESSERA_DATABASE_URL'];
+  return database !== undefined && isPostgresUrl(database) ? 'postgres' : 'sqlite';
+}
+
+/** The KEK from options or `TESSERA_KEK`; in embedded (SQLite) mode generated once into the data folder. */
+export function loadKek(
+  o: { kek?: string; dataDir?: string; env?: Record<string, string | undefined> },
+  kind: 'sqlite' | 'postgres',
+): Kek {
+  const text = o.kek ?? (o.env ?? process.env)['TESSERA_KEK'];
+  if (text !== undefined) return parseKek(text);
+  if (kind === 'postgres') {
+    throw new ConfigError(
+      'a key-encryption key is required with PostgreSQL (--kek or TESSERA_KEK): every node must share it',
+    );
+  }
+  return loadOrCreateKekFile(resolve(o.dataDir ?? '.tessera'));
+}
+
+async function freePort(host: string): Promise<number> {
+  return new Promise((res, rej) => {
+    const s = createServer();
+    s.once('error', rej);
+    s.listen(0, host, () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => res(port));
+    });
+  });
+}
+
+/**
+ * Open the store, load (or create) the keys and listen. The issuer URL defaults to
+ * `http://<host>:<port>`.
+ *
+ * @example
+ * const server = await startServer({ port: 0 });
+ * console.log(server.url); // http://127.0.0.1:53211
+ * await server.close();
+ */
+export async function startServer(options: StartOptions = {}): Promise<RunningServer> {
+  const host = options.host ?? '127.0.0.1';
+  let port = options.port ?? DEFAULT_PORT;
+  if (port === 0 && options.issuer === undefined) port = await freePort(host);
+  const shownHost = host.includes(':') ? `[${host}]` : host === '0.0.0.0' ? '127.0.0.1' : host;
+  const issuer = options.issuer ?? `http://${shownHost}:${port}`;
+  const config = resolveConfig({ ...options, issuer });
+  // The KEK is checked before the store is opened: a refused start leaves no tables behind.
+  const kek = loadKek(options, storeKind(options));
+  const store = await openStore(options);
+  let app: FastifyInstance;
+  try {
+    app = await buildApp({
+      config,
+      store,
+      kek,
+      ownsStore: true,
+      ...(options.logger !== undefined ? { logger: options.logger } : {}),
+      ...(options.mount !== undefined ? { mount: options.mount } : {}),
+      ...(options.trustProxy !== undefined ? { trustProxy: options.trustProxy } : {}),
+    });
+  } catch (e) {
+    await store.close().catch(() => {});
+    throw e;
+  }
+  try {
+    await app.listen({ port, host });
+  } catch (e) {
+    await app.close().catch(() => {});
+    throw e;
+  }
+  return {
+    url: issuer,
+    app,
+    store,
+    close: async () => {
+      await app.close();
+    },
+  };
+}

@@ -1,0 +1,333 @@
+import { Migrator, sql, type Kysely } from 'kysely';
+import { migrationProvider } from './migrations.js';
+import type { Database } from './schema.js';
+import type {
+  AuditEventRow,
+  ClientRow,
+  KeyState,
+  LoginFailureRow,
+  RefreshTokenRow,
+  RevocationRow,
+  RotateResult,
+  SessionRow,
+  SigningKeyRow,
+  Store,
+  UserRow,
+} from './store.js';
+
+/** Thrown when the database cannot be reached or a query fails for a reason not ours. */
+export class StoreError extends Error {
+  override readonly name = 'StoreError';
+}
+
+/**
+ * The store written once over Kysely: the SQL here runs unchanged on SQLite (better-sqlite3) and
+ * PostgreSQL (pg). `sqlite.ts` and `postgres.ts` only build the dialect.
+ */
+export class KyselyStore implements Store {
+  constructor(
+    readonly kind: 'sqlite' | 'postgres',
+    readonly db: Kysely<Database>,
+    private readonly migrationSchema?: string,
+  ) {}
+
+  async migrate(): Promise<void> {
+    // On PostgreSQL the schema is named: Kysely looks the migration table up across all schemas,
+    // and another schema in the same database (a parallel test run) must not be mistaken for ours.
+    const migrator = new Migrator({
+      db: this.db,
+      provider: migrationProvider,
+      migrationTableName: 'tessera_migrations',
+      migrationLockTableName: 'tessera_migrations_lock',
+      ...(this.migrationSchema !== undefined ? { migrationTableSchema: this.migrationSchema } : {}),
+    });
+    const { error, results } = await migrator.migrateToLatest();
+    if (error !== undefined) {
+      const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
+      throw new StoreError(`migration ${failed} failed`, { cause: error });
+    }
+  }
+
+  async ping(): Promise<void> {
+    await sql`select 1`.execute(this.db);
+  }
+
+  async close(): Promise<void> {
+    await this.db.destroy();
+  }
+
+  async insertUser(row: UserRow): Promise<void> {
+    await this.db.insertInto('users').values(row).execute();
+  }
+  async findUserByUsername(username: string): Promise<UserRow | undefined> {
+    return this.db
+      .selectFrom('users')
+      .selectAll()
+      .where('username', '=', username)
+      .executeTakeFirst();
+  }
+  async findUserById(id: string): Promise<UserRow | undefined> {
+    return this.db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
+  }
+  async listUsers(): Promise<UserRow[]> {
+    return this.db.selectFrom('users').selectAll().orderBy('username').execute();
+  }
+  async updateUser(id: string, patch: Partial<Omit<UserRow, 'id'>>): Promise<boolean> {
+    const r = await this.db.updateTable('users').set(patch).where('id', '=', id).executeTakeFirst();
+    return Number(r.numUpdatedRows) > 0;
+  }
+
+  async insertClient(row: ClientRow): Promise<void> {
+    await this.db.insertInto('clients').values(row).execute();
+  }
+  async findClient(id: string): Promise<ClientRow | undefined> {
+    return this.db.selectFrom('clients').selectAll().where('id', '=', id).executeTakeFirst();
+  }
+  async listClients(): Promise<ClientRow[]> {
+    return this.db.selectFrom('clients').selectAll().orderBy('id').execute();
+  }
+  async updateClient(id: string, patch: Partial<Omit<ClientRow, 'id'>>): Promise<boolean> {
+    const r = await this.db
+      .updateTable('clients')
+      .set(patch)
+      .where('id', '=', id)
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) > 0;
+  }
+
+  async createSession(session: SessionRow, token: RefreshTokenRow): Promise<void> {
+    await this.db.transaction().execute(async (trx) => {
+      await trx.insertInto('sessions').values(session).execute();
+      await trx.insertInto('refresh_tokens').values(token).execute();
+    });
+  }
+  async findSession(id: string): Promise<SessionRow | undefined> {
+    return this.db.selectFrom('sessions').selectAll().where('id', '=', id).executeTakeFirst();
+  }
+  async endSession(id: string, reason: string, now: number): Promise<boolean> {
+    return this.db.transaction().execute(async (trx) => {
+      const r = await trx
+        .updateTable('sessions')
+        .set({ ended_at: now, ended_reason: reason })
+        .where('id', '=', id)
+        .where('ended_at', 'is', null)
+        .executeTakeFirst();
+      await trx
+        .updateTable('refresh_tokens')
+        .set({ state: 'revoked' })
+        .where('session_id', '=', id)
+        .where('state', '=', 'active')
+        .execute();
+      return Number(r.numUpdatedRows) > 0;
+    });
+  }
+
+  async endUserSessions(userId: string, reason: string, now: number): Promise<string[]> {
+    return this.db.transaction().execute(async (trx) => {
+      const ended = await trx
+        .updateTable('sessions')
+        .set({ ended_at: now, ended_reason: reason })
+        .where('user_id', '=', userId)
+        .where('ended_at', 'is', null)
+        .returning('id')
+        .execute();
+      const ids = ended.map((r) => r.id);
+      if (ids.length > 0) {
+        await trx
+          .updateTable('refresh_tokens')
+          .set({ state: 'revoked' })
+          .where('session_id', 'in', ids)
+          .where('state', '=', 'active')
+          .execute();
+      }
+      return ids;
+    });
+  }
+
+  async findRefreshToken(hash: string): Promise<RefreshTokenRow | undefined> {
+    return this.db
+      .selectFrom('refresh_tokens')
+      .selectAll()
+      .where('hash', '=', hash)
+      .executeTakeFirst();
+  }
+  async rotateRefreshToken(
+    hash: string,
+    rotatedAtMs: number,
+    successorResponse: string,
+    next: RefreshTokenRow,
+    audit?: AuditEventRow,
+  ): Promise<RotateResult> {
+    const won = await this.db.transaction().execute(async (trx) => {
+      // The compare-and-swap: only a row still 'active' is updated. PostgreSQL takes the row
+      // lock, so a concurrent UPDATE waits and then re-checks the WHERE against the committed
+      // row (READ COMMITTED); SQLite serialises writers. Either way one caller wins.
+      const row = await trx
+        .updateTable('refresh_tokens')
+        .set({ state: 'rotated', rotated_at_ms: rotatedAtMs, successor: successorResponse })
+        .where('hash', '=', hash)
+        .where('state', '=', 'active')
+        .returning('hash')
+        .executeTakeFirst();
+      if (row === undefined) return false;
+      await trx.insertInto('refresh_tokens').values(next).execute();
+      if (audit !== undefined) await trx.insertInto('audit_events').values(audit).execute();
+      return true;
+    });
+    if (won) return { rotated: true };
+    return { rotated: false, current: await this.findRefreshToken(hash) };
+  }
+
+  async addRevocation(
+    kind: 'jti' | 'sid',
+    value: string,
+    expiresAt: number,
+    now: number,
+  ): Promise<void> {
+    await this.db
+      .insertInto('revocations')
+      .values({ kind, value, expires_at: expiresAt, created_at: now })
+      .onConflict((oc) =>
+        oc.columns(['kind', 'value']).doUpdateSet({
+          expires_at: sql<number>`case when excluded.expires_at > revocations.expires_at then excluded.expires_at else revocations.expires_at end`,
+        }),
+      )
+      .execute();
+  }
+  async listRevocations(now: number): Promise<RevocationRow[]> {
+    return this.db
+      .selectFrom('revocations')
+      .selectAll()
+      .where('expires_at', '>', now)
+      .orderBy('created_at')
+      .orderBy('value')
+      .execute();
+  }
+  async isRevoked(kind: 'jti' | 'sid', value: string, now: number): Promise<boolean> {
+    const r = await this.db
+      .selectFrom('revocations')
+      .select('value')
+      .where('kind', '=', kind)
+      .where('value', '=', value)
+      .where('expires_at', '>', now)
+      .executeTakeFirst();
+    return r !== undefined;
+  }
+  async purgeExpired(now: number): Promise<void> {
+    await this.db.deleteFrom('revocations').where('expires_at', '<=', now).execute();
+    await this.db.deleteFrom('refresh_tokens').where('expires_at', '<=', now).execute();
+    // The sealed replay copy is needed only within the replay window (at most 60 s).
+    await this.db
+      .updateTable('refresh_tokens')
+      .set({ successor: null })
+      .where('state', '=', 'rotated')
+      .where('rotated_at_ms', '<', (now - 120) * 1000)
+      .where('successor', 'is not', null)
+      .execute();
+    await this.db
+      .deleteFrom('login_failures')
+      .where('blocked_until', '<=', now)
+      .where('last_failure_at', '<=', now - 86400)
+      .execute();
+  }
+
+  async listSigningKeys(): Promise<SigningKeyRow[]> {
+    return this.db
+      .selectFrom('signing_keys')
+      .selectAll()
+      .orderBy('created_at')
+      .orderBy('kid')
+      .execute();
+  }
+  async insertSigningKey(row: SigningKeyRow): Promise<void> {
+    await this.db.insertInto('signing_keys').values(row).execute();
+  }
+  async transitionSigningKey(
+    kid: string,
+    from: KeyState,
+    to: KeyState,
+    at: number,
+    dropPrivate = false,
+  ): Promise<boolean> {
+    const stamp =
+      to === 'active'
+        ? { activated_at: at }
+        : to === 'retiring'
+          ? { retiring_at: at }
+          : to === 'retired'
+            ? { retired_at: at }
+            : {};
+    const r = await this.db
+      .updateTable('signing_keys')
+      .set({ state: to, ...stamp, ...(dropPrivate ? { private_enc: '' } : {}) })
+      .where('kid', '=', kid)
+      .where('state', '=', from)
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) > 0;
+  }
+
+  async acquireLease(name: string, holder: string, ttlMs: number, nowMs: number): Promise<boolean> {
+    const row = await this.db
+      .insertInto('leases')
+      .values({ name, holder, expires_at_ms: nowMs + ttlMs })
+      .onConflict((oc) =>
+        oc
+          .column('name')
+          .doUpdateSet({ holder, expires_at_ms: nowMs + ttlMs })
+          .where((eb) =>
+            eb.or([eb('leases.expires_at_ms', '<=', nowMs), eb('leases.holder', '=', holder)]),
+          ),
+      )
+      .returning('holder')
+      .executeTakeFirst();
+    return row?.holder === holder;
+  }
+  async releaseLease(name: string, holder: string): Promise<void> {
+    await this.db
+      .deleteFrom('leases')
+      .where('name', '=', name)
+      .where('holder', '=', holder)
+      .execute();
+  }
+
+  async getLoginFailure(key: string): Promise<LoginFailureRow | undefined> {
+    return this.db
+      .selectFrom('login_failures')
+      .selectAll()
+      .where('key', '=', key)
+      .executeTakeFirst();
+  }
+  async recordLoginFailure(key: string, now: number, windowSeconds: number): Promise<number> {
+    const row = await this.db
+      .insertInto('login_failures')
+      .values({ key, failures: 1, last_failure_at: now, blocked_until: 0 })
+      .onConflict((oc) =>
+        oc.column('key').doUpdateSet({
+          failures: sql<number>`case when login_failures.last_failure_at <= ${now - windowSeconds} then 1 else login_failures.failures + 1 end`,
+          last_failure_at: now,
+        }),
+      )
+      .returning('failures')
+      .executeTakeFirstOrThrow();
+    return Number(row.failures);
+  }
+  async setLoginBlock(key: string, blockedUntil: number): Promise<void> {
+    await this.db
+      .updateTable('login_failures')
+      .set({ blocked_until: blockedUntil })
+      .where('key', '=', key)
+      .execute();
+  }
+  async clearLoginFailures(key: string): Promise<void> {
+    await this.db.deleteFrom('login_failures').where('key', '=', key).execute();
+  }
+
+  async insertAuditEvent(row: AuditEventRow): Promise<void> {
+    await this.db.insertInto('audit_events').values(row).execute();
+  }
+  async listAuditEvents(limit: number, type?: string): Promise<AuditEventRow[]> {
+    let q = this.db.selectFrom('audit_events').selectAll();
+    if (type !== undefined) q = q.where('type', '=', type);
+    return q.orderBy('at_ms', 'desc').orderBy('id').limit(limit).execute();
+  }
+}

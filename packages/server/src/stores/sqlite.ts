@@ -1,0 +1,39 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import { Kysely, SqliteDialect } from 'kysely';
+import { KyselyStore } from './kysely-store.js';
+import type { Database as Schema } from './schema.js';
+import type { Store } from './store.js';
+
+export interface SqliteStoreOptions {
+  /**
+   * `full` (default): every commit is fsynced — a committed rotation survives a killed process
+   * and a power cut. `normal`: survives a killed process (SIGKILL) but may lose the last commits
+   * on power loss; several times faster on slow disks.
+   */
+  synchronous?: 'full' | 'normal';
+}
+
+/**
+ * Open (creating if needed) the embedded SQLite store at `file` and run the migrations.
+ * WAL journal; see {@link SqliteStoreOptions} for durability.
+ *
+ * @example
+ * const store = await openSqliteStore('./.tessera/tessera.db');
+ */
+export async function openSqliteStore(
+  file: string,
+  options: SqliteStoreOptions = {},
+): Promise<Store> {
+  if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+  const sqlite = new Database(file);
+  sqlite.pragma('journal_mode = WAL');
+  sqlite.pragma(options.synchronous === 'normal' ? 'synchronous = NORMAL' : 'synchronous = FULL');
+  sqlite.pragma('busy_timeout = 5000');
+  sqlite.pragma('foreign_keys = ON');
+  const db = new Kysely<Schema>({ dialect: new SqliteDialect({ database: sqlite }) });
+  const store = new KyselyStore('sqlite', db);
+  await store.migrate();
+  return store;
+}

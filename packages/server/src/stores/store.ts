@@ -1,0 +1,114 @@
+import type { Selectable } from 'kysely';
+import type {
+  AuditEventTable,
+  ClientTable,
+  LoginFailureTable,
+  RefreshTokenTable,
+  RevocationTable,
+  SessionTable,
+  SigningKeyTable,
+  UserTable,
+} from './schema.js';
+
+export type UserRow = Selectable<UserTable>;
+export type ClientRow = Selectable<ClientTable>;
+export type SessionRow = Selectable<SessionTable>;
+export type RefreshTokenRow = Selectable<RefreshTokenTable>;
+export type RevocationRow = Selectable<RevocationTable>;
+export type SigningKeyRow = Selectable<SigningKeyTable>;
+export type LoginFailureRow = Selectable<LoginFailureTable>;
+export type AuditEventRow = Selectable<AuditEventTable>;
+
+export const REFRESH_STATES = { active: 'active', rotated: 'rotated', revoked: 'revoked' } as const;
+export type RefreshState = (typeof REFRESH_STATES)[keyof typeof REFRESH_STATES];
+
+export const KEY_STATES = {
+  next: 'next',
+  active: 'active',
+  retiring: 'retiring',
+  retired: 'retired',
+} as const;
+export type KeyState = (typeof KEY_STATES)[keyof typeof KEY_STATES];
+
+/** The outcome of an atomic refresh-token rotation. */
+export type RotateResult =
+  | { readonly rotated: true }
+  | { readonly rotated: false; readonly current: RefreshTokenRow | undefined };
+
+/**
+ * Everything the issuer persists, behind one interface. Two implementations (SQLite and
+ * PostgreSQL) share the schema, the migrations and the SQL (see `kysely-store.ts`); the same test
+ * suite runs against both. Every method that decides a security outcome is atomic in the store,
+ * so several issuer nodes over one database stay correct.
+ */
+export interface Store {
+  readonly kind: 'sqlite' | 'postgres';
+  migrate(): Promise<void>;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+
+  insertUser(row: UserRow): Promise<void>;
+  findUserByUsername(username: string): Promise<UserRow | undefined>;
+  findUserById(id: string): Promise<UserRow | undefined>;
+  listUsers(): Promise<UserRow[]>;
+  updateUser(id: string, patch: Partial<Omit<UserRow, 'id'>>): Promise<boolean>;
+
+  insertClient(row: ClientRow): Promise<void>;
+  findClient(id: string): Promise<ClientRow | undefined>;
+  listClients(): Promise<ClientRow[]>;
+  updateClient(id: string, patch: Partial<Omit<ClientRow, 'id'>>): Promise<boolean>;
+
+  /** Start a session (refresh family) and store its first refresh token, in one transaction. */
+  createSession(session: SessionRow, token: RefreshTokenRow): Promise<void>;
+  findSession(id: string): Promise<SessionRow | undefined>;
+  /** End a session and revoke every refresh token of its family. False when already ended. */
+  endSession(id: string, reason: string, now: number): Promise<boolean>;
+  /** End every open session of a user (and revoke their families); returns the ended session ids. */
+  endUserSessions(userId: string, reason: string, now: number): Promise<string[]>;
+
+  findRefreshToken(hash: string): Promise<RefreshTokenRow | undefined>;
+  /**
+   * Compare-and-swap: mark `hash` rotated (recording the encrypted successor response) only if it
+   * is still active, and insert its successor — all or nothing. Exactly one of any number of
+   * concurrent callers gets `rotated: true`. `audit`, when given, is appended in the same
+   * transaction (one commit per refresh).
+   */
+  rotateRefreshToken(
+    hash: string,
+    rotatedAtMs: number,
+    successorResponse: string,
+    next: RefreshTokenRow,
+    audit?: AuditEventRow,
+  ): Promise<RotateResult>;
+
+  /** Add a revoked `jti` or `sid` until `expiresAt` (an existing entry keeps the later expiry). */
+  addRevocation(kind: 'jti' | 'sid', value: string, expiresAt: number, now: number): Promise<void>;
+  listRevocations(now: number): Promise<RevocationRow[]>;
+  isRevoked(kind: 'jti' | 'sid', value: string, now: number): Promise<boolean>;
+  /** Drop expired revocations, expired refresh tokens of ended sessions, old login failures. */
+  purgeExpired(now: number): Promise<void>;
+
+  listSigningKeys(): Promise<SigningKeyRow[]>;
+  insertSigningKey(row: SigningKeyRow): Promise<void>;
+  /** Move a key from one state to another only if it is still in `from` (compare-and-swap). */
+  transitionSigningKey(
+    kid: string,
+    from: KeyState,
+    to: KeyState,
+    at: number,
+    dropPrivate?: boolean,
+  ): Promise<boolean>;
+
+  /** Take or renew a named lease; true when `holder` holds it until `nowMs + ttlMs`. */
+  acquireLease(name: string, holder: string, ttlMs: number, nowMs: number): Promise<boolean>;
+  releaseLease(name: string, holder: string): Promise<void>;
+
+  getLoginFailure(key: string): Promise<LoginFailureRow | undefined>;
+  /** Atomically count one failure (starting over after `windowSeconds` quiet) and return the count. */
+  recordLoginFailure(key: string, now: number, windowSeconds: number): Promise<number>;
+  setLoginBlock(key: string, blockedUntil: number): Promise<void>;
+  clearLoginFailures(key: string): Promise<void>;
+
+  insertAuditEvent(row: AuditEventRow): Promise<void>;
+  listAuditEvents(limit: number, type?: string): Promise<AuditEventRow[]>;
+}

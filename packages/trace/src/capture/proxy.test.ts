@@ -1,0 +1,136 @@
+/**
+ * `trace proxy`: a real client talks to a real server through the recording proxy.
+ */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startProxy } from './proxy.js';
+import { runTraceCommand } from '../command.js';
+import { parseTrace } from '../validate.js';
+import { DEMO_PASSWORD, startDemoServer } from '../test-support/demo-server.js';
+import type { DemoServer } from '../test-support/demo-server.js';
+import { memoryIo } from '../test-support/memory-io.js';
+
+let server: DemoServer;
+let dir: string;
+before(async () => {
+  server = await startDemoServer({ cookie: true });
+  dir = mkdtempSync(join(tmpdir(), 'tessera-trace-proxy-'));
+});
+after(async () => {
+  await server.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function loginAndCalls(base: string): Promise<string> {
+  const login = await fetch(`${base}/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username: 'alice', password: DEMO_PASSWORD }),
+  });
+  assert.equal(login.status, 200);
+  const cookie = login.headers.getSetCookie()[0]!.split(';')[0]!;
+  const { access_token } = (await login.json()) as { access_token: string };
+  const me = await fetch(`${base}/me`, { headers: { authorization: `Bearer ${access_token}` } });
+  assert.deepEqual(await me.json(), { sub: 'alice' });
+  // The cookie flow of a browser: the session cookie alone authenticates /orders.
+  const orders = await fetch(`${base}/orders`, { headers: { cookie } });
+  assert.equal(orders.status, 200);
+  return access_token;
+}
+
+test('the proxy forwards faithfully and records a login, a Bearer call and a cookie call', async () => {
+  const proxy = await startProxy({ target: server.url });
+  const token = await loginAndCalls(proxy.url);
+  assert.equal(proxy.count(), 3);
+  const trace = await proxy.close();
+  assert.equal(trace.source, 'proxy');
+  assert.deepEqual(
+    trace.participants.map((p) => [p.id, p.label]),
+    [
+      ['client', 'Client'],
+      ['svc1', server.host],
+    ],
+  );
+  const [login, me, orders] = trace.exchanges;
+  assert.equal(login!.url, `${server.url}/login`, 'URLs name the target service, not the proxy');
+  assert.deepEqual(login!.credentials, [
+    { kind: 'password-field', location: 'json', name: 'password' },
+  ]);
+  assert.deepEqual(
+    login!.tokensIssued.map((t) => [t.location, t.name]),
+    [
+      ['json', 'access_token'],
+      ['set-cookie', 'session'],
+    ],
+  );
+  assert.deepEqual(login!.tokensIssued[1]!.cookie, {
+    httpOnly: true,
+    secure: false,
+    sameSite: 'Lax',
+    path: '/',
+  });
+  assert.equal(me!.tokensPresented[0]!.location, 'authorization');
+  assert.deepEqual(
+    orders!.tokensPresented.map((t) => [t.location, t.name]),
+    [['cookie', 'session']],
+  );
+  assert.equal(trace.tokens.length, 1, 'the JSON token and the cookie are the same token');
+  assert.deepEqual(trace.tokens[0]!.presentedIn, [2, 3]);
+  assert.ok(
+    trace.assertions.every((a) => a.status === 'pass'),
+    JSON.stringify(trace.assertions),
+  );
+  const text = JSON.stringify(trace);
+  assert.ok(!text.includes(DEMO_PASSWORD) && !text.includes(token));
+});
+
+test('the proxy answers 502 and records the failure when the target is down', async () => {
+  const gone = await startDemoServer();
+  await gone.close();
+  const proxy = await startProxy({ target: gone.url });
+  const res = await fetch(`${proxy.url}/me`);
+  assert.equal(res.status, 502);
+  const trace = await proxy.close();
+  assert.equal(trace.exchanges[0]!.error, 'ECONNREFUSED');
+  assert.ok(trace.findings.some((f) => f.code === 'transport-error'));
+});
+
+test('trace proxy command: records until stopped, then writes trace.json with mode 0600', async () => {
+  const ac = new AbortController();
+  const io = memoryIo(dir, { signal: ac.signal });
+  const done = runTraceCommand(
+    [
+      'proxy',
+      '--listen',
+      '127.0.0.1:0',
+      '--target',
+      server.url,
+      '-o',
+      'proxied.json',
+      '--now',
+      '2026-03-01T09:00:00Z',
+      '--format',
+      'mermaid',
+    ],
+    io,
+  );
+  // The command prints the URL it listens on; wait for it (bounded).
+  let url: string | undefined;
+  for (let i = 0; i < 100 && url === undefined; i++) {
+    url = /recording (http:\/\/127\.0\.0\.1:\d+)/.exec(io.err())?.[1];
+    if (url === undefined) await new Promise((r) => setTimeout(r, 20));
+  }
+  assert.ok(url, io.err());
+  await loginAndCalls(url);
+  ac.abort();
+  assert.equal(await done, 0, io.err());
+  const path = join(dir, 'proxied.json');
+  assert.equal(statSync(path).mode & 0o777, 0o600);
+  const trace = parseTrace(readFileSync(path, 'utf8'));
+  assert.equal(trace.exchanges.length, 3);
+  assert.equal(trace.startedAt, '2026-03-01T09:00:00.000Z');
+  assert.match(io.out(), /^sequenceDiagram\n/);
+});

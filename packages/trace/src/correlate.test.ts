@@ -1,0 +1,155 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createLocalKeySet, exportJwk, generateKeyPair, signJwt } from '@tessera/jose';
+import { buildTrace } from './build-trace.js';
+import { runTraceCommand } from './command.js';
+import { renderMermaid } from './render/mermaid.js';
+import { renderSvg } from './render/svg.js';
+import { START, call, login } from './test-support/raw-flows.js';
+import { memoryIo } from './test-support/memory-io.js';
+
+const signer = generateKeyPair('EdDSA');
+const other = generateKeyPair('EdDSA');
+const jwks = (key: typeof signer.publicKey) => ({
+  keys: [{ ...exportJwk(key), kid: 'k1', alg: 'EdDSA' }],
+});
+const token = signJwt({}, signer.privateKey, {
+  alg: 'EdDSA',
+  kid: 'k1',
+  subject: 'alice',
+  expiresIn: '10m',
+  typ: 'at+jwt',
+  currentDate: START,
+});
+const raws = [login({}, token), call('/me', 1000, [['authorization', `Bearer ${token}`]])];
+
+test('tokens are summarised from the unverified header and claims and linked by fingerprint', () => {
+  const t = buildTrace(raws, { source: 'run', startedAt: START });
+  assert.equal(t.tokens.length, 1);
+  const s = t.tokens[0]!;
+  assert.deepEqual(
+    {
+      kind: s.kind,
+      alg: s.alg,
+      kid: s.kid,
+      typ: s.typ,
+      lifetimeSec: s.lifetimeSec,
+      issuedIn: s.issuedIn,
+      issuedAs: s.issuedAs,
+      presentedIn: s.presentedIn,
+    },
+    {
+      kind: 'jwt',
+      alg: 'EdDSA',
+      kid: 'k1',
+      typ: 'at+jwt',
+      lifetimeSec: 600,
+      issuedIn: 1,
+      issuedAs: 'access_token',
+      presentedIn: [2],
+    },
+  );
+  assert.equal(s.verified, undefined, 'no keys, no verdict');
+});
+
+test('with keys, signatures are checked: valid with the signer key, invalid (with a finding) with another', () => {
+  const good = buildTrace(raws, {
+    source: 'run',
+    startedAt: START,
+    verify: { keys: createLocalKeySet(jwks(signer.publicKey)), algorithms: ['EdDSA'] },
+  });
+  assert.equal(good.tokens[0]!.verified, 'valid');
+  assert.match(renderMermaid(good), /EdDSA, exp \+10m, verified\)/);
+  const bad = buildTrace(raws, {
+    source: 'run',
+    startedAt: START,
+    verify: { keys: createLocalKeySet(jwks(other.publicKey)), algorithms: ['EdDSA'] },
+  });
+  assert.equal(bad.tokens[0]!.verified, 'invalid');
+  assert.equal(bad.tokens[0]!.verifyError, 'ERR_SIGNATURE_INVALID');
+  assert.ok(bad.findings.some((f) => f.code === 'token-not-verified' && f.exchanges[0] === 1));
+  assert.ok(renderSvg(bad).includes('NOT VERIFIED: ERR_SIGNATURE_INVALID'));
+  const notAllowed = buildTrace(raws, {
+    source: 'run',
+    startedAt: START,
+    verify: { keys: createLocalKeySet(jwks(signer.publicKey)), algorithms: ['ES256'] },
+  });
+  assert.equal(notAllowed.tokens[0]!.verifyError, 'ERR_ALG_NOT_ALLOWED');
+});
+
+test('an actor lifeline sits left of the client', () => {
+  const t = buildTrace(raws, { source: 'har', startedAt: START, actor: 'Alice' });
+  assert.deepEqual(
+    t.participants.map((p) => [p.id, p.kind, p.label]),
+    [
+      ['actor', 'actor', 'Alice'],
+      ['client', 'client', 'Browser'],
+      ['svc1', 'service', '127.0.0.1:3000'],
+    ],
+  );
+  assert.match(renderMermaid(t), /\n {2}actor actor as Alice\n {2}participant client as Browser\n/);
+});
+
+test('trace render/import: --jwks errors map to exit codes 2, 3 and 4', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tessera-trace-jwks-'));
+  try {
+    writeFileSync(join(dir, 'good.json'), JSON.stringify(jwks(signer.publicKey)));
+    writeFileSync(join(dir, 'bad.json'), JSON.stringify({ keys: 'nope' }));
+    const har = {
+      log: {
+        version: '1.2',
+        entries: raws.map((r, i) => ({
+          startedDateTime: new Date(START.getTime() + r.t).toISOString(),
+          time: i,
+          request: {
+            method: r.method,
+            url: r.url,
+            headers: r.requestHeaders.map(([name, value]) => ({ name, value })),
+            ...(r.requestBody
+              ? { postData: { mimeType: 'application/x-www-form-urlencoded', text: r.requestBody } }
+              : {}),
+          },
+          response: {
+            status: r.status,
+            headers: r.responseHeaders.map(([name, value]) => ({ name, value })),
+            content: { text: r.responseBody ?? '' },
+          },
+        })),
+      },
+    };
+    writeFileSync(join(dir, 's.har'), JSON.stringify(har));
+    const run = async (args: string[]) => {
+      const io = memoryIo(dir);
+      return [await runTraceCommand(args, io), io] as const;
+    };
+    const [ok, io] = await run([
+      'import',
+      's.har',
+      '--jwks',
+      'good.json',
+      '--actor',
+      'Alice',
+      '--format',
+      'json',
+      '-o',
+      't.json',
+    ]);
+    assert.equal(ok, 0, io.err());
+    const trace = JSON.parse(io.out()) as {
+      tokens: { verified: string }[];
+      participants: { label: string }[];
+    };
+    assert.equal(trace.tokens[0]!.verified, 'valid');
+    assert.equal(trace.participants[0]!.label, 'Alice');
+    assert.equal((await run(['import', 's.har', '--jwks', 'missing.json']))[0], 3);
+    assert.equal((await run(['import', 's.har', '--jwks', 'bad.json']))[0], 4);
+    assert.equal((await run(['import', 's.har', '--alg', 'EdDSA']))[0], 2);
+    assert.equal((await run(['import', 's.har', '--jwks', 'https://issuer.example/jwks']))[0], 2);
+    assert.equal((await run(['import', 's.har', '--jwks', 'good.json', '--alg', 'XX256']))[0], 2);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
