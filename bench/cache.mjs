@@ -15,7 +15,13 @@ export async function cacheCases(keys, only) {
     const opts = { key: key.publicKey, algorithms: [alg], issuer: ISSUER, audience: AUDIENCE };
     const plain = createVerifier(opts);
     const cached = createVerifier({ ...opts, cache: { max: 1000 } });
-    const fast = fastVerifier({ key: key.publicPem, algorithms: [alg], allowedIss: ISSUER, allowedAud: AUDIENCE, cache: true });
+    const fast = fastVerifier({
+      key: key.publicPem,
+      algorithms: [alg],
+      allowedIss: ISSUER,
+      allowedAud: AUDIENCE,
+      cache: true,
+    });
     for (const t of tokens) {
       plain(t);
       cached(t);

@@ -1,5 +1,11 @@
 // Keys, claims and token sets shared by every library in the bench, generated once per process.
-import { createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes, createSecretKey } from 'node:crypto';
+import {
+  createPrivateKey,
+  createPublicKey,
+  generateKeyPairSync,
+  randomBytes,
+  createSecretKey,
+} from 'node:crypto';
 import { createSigner } from '@tessera/jose';
 
 export const ISSUER = 'https://issuer.bench.example';
@@ -13,7 +19,12 @@ export const ALGORITHMS = ['HS256', 'RS256', 'PS256', 'ES256', 'EdDSA'];
 
 /** Claims of a typical access token, minus what the signer adds (iss, aud, iat, exp). */
 export function claimsFor(i) {
-  return { sub: `user-${i}`, scope: 'read:items write:items', client_id: 'bench-client', sid: `s-${i}` };
+  return {
+    sub: `user-${i}`,
+    scope: 'read:items write:items',
+    client_id: 'bench-client',
+    sid: `s-${i}`,
+  };
 }
 
 function pair(type, opts) {
@@ -31,7 +42,13 @@ export function makeKeys() {
   const secret = randomBytes(32);
   const rsa = pair('rsa', { modulusLength: 2048 });
   const keys = {
-    HS256: { privateKey: createSecretKey(secret), publicKey: createSecretKey(secret), privatePem: secret, publicPem: secret, raw: secret },
+    HS256: {
+      privateKey: createSecretKey(secret),
+      publicKey: createSecretKey(secret),
+      privatePem: secret,
+      publicPem: secret,
+      raw: secret,
+    },
     RS256: rsa,
     PS256: rsa,
     ES256: pair('ec', { namedCurve: 'prime256v1' }),
@@ -47,7 +64,13 @@ export function makeKeys() {
 
 /** A set of distinct valid tokens for `alg`, signed by Tessera (every peer must accept them). */
 export function makeTokens(alg, key, n = TOKEN_SET_SIZE) {
-  const sign = createSigner({ key: key.privateKey, alg, issuer: ISSUER, audience: AUDIENCE, expiresIn: LIFETIME });
+  const sign = createSigner({
+    key: key.privateKey,
+    alg,
+    issuer: ISSUER,
+    audience: AUDIENCE,
+    expiresIn: LIFETIME,
+  });
   const out = [];
   for (let i = 0; i < n; i++) out.push(sign(claimsFor(i)));
   return out;

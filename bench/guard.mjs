@@ -43,7 +43,7 @@ async function serve() {
     // Diagnostic (--only noop-hook): what an empty onRequest hook costs in Fastify.
     app.get('/orders', { onRequest: (_req, _reply, done) => done() }, handler);
   } else if (scenario.startsWith('guard')) {
-    const { createGuard, fastifyAuth } = await import('@tessera/guard');
+    const { createGuard, fastifyGuard } = await import('@tessera/guard');
     const guard = createGuard({
       issuer,
       audience: AUDIENCE,
@@ -52,7 +52,9 @@ async function serve() {
       cache: scenario === 'guard-cache',
     });
     await guard.ready();
-    app.get('/orders', { onRequest: fastifyAuth(guard, { scopes: ['orders:read'] }) }, handler);
+    // The plugin decorates requests with `auth` (a stable object shape, as Fastify advises).
+    await app.register(fastifyGuard, { guard });
+    app.get('/orders', { onRequest: app.requireAuth({ scopes: ['orders:read'] }) }, handler);
   } else {
     const { default: fastifyJwt } = await import('@fastify/jwt');
     await app.register(fastifyJwt, {

@@ -65,7 +65,8 @@ function adapters(s, keys) {
 }
 
 export async function jweCases(only) {
-  if (typeof tessera.encryptJwt !== 'function' || typeof tessera.decryptJwt !== 'function') return [];
+  if (typeof tessera.encryptJwt !== 'function' || typeof tessera.decryptJwt !== 'function')
+    return [];
   const claims = Array.from({ length: TOKEN_SET_SIZE }, (_, i) => claimsFor(i));
   const cases = [];
   for (const s of SUITES) {
@@ -85,12 +86,20 @@ export async function jweCases(only) {
     cases.push({
       alg: s.name,
       op: 'encrypt',
-      participants: libs.map(([name, a]) => ({ name, async: a.async, fn: (i) => a.encrypt(claims[i & MASK]) })),
+      participants: libs.map(([name, a]) => ({
+        name,
+        async: a.async,
+        fn: (i) => a.encrypt(claims[i & MASK]),
+      })),
     });
     cases.push({
       alg: s.name,
       op: 'decrypt',
-      participants: libs.map(([name, a]) => ({ name, async: a.async, fn: (i) => a.decrypt(tokens[i & MASK]) })),
+      participants: libs.map(([name, a]) => ({
+        name,
+        async: a.async,
+        fn: (i) => a.decrypt(tokens[i & MASK]),
+      })),
     });
   }
   return cases;

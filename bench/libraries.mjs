@@ -17,7 +17,13 @@ export const LIBRARIES = ['tessera', 'fast-jwt', 'jose', 'jsonwebtoken', 'floor'
 export function makeAdapter(lib, alg, key, options = {}) {
   switch (lib) {
     case 'tessera': {
-      const sign = createSigner({ key: key.privateKey, alg, issuer: ISSUER, audience: AUDIENCE, expiresIn: LIFETIME });
+      const sign = createSigner({
+        key: key.privateKey,
+        alg,
+        issuer: ISSUER,
+        audience: AUDIENCE,
+        expiresIn: LIFETIME,
+      });
       const verify = createVerifier({
         key: key.publicKey,
         algorithms: [alg],
@@ -28,8 +34,20 @@ export function makeAdapter(lib, alg, key, options = {}) {
       return { sign, verify, async: false };
     }
     case 'fast-jwt': {
-      const sign = fastSigner({ key: key.privatePem, algorithm: alg, iss: ISSUER, aud: AUDIENCE, expiresIn: LIFETIME * 1000 });
-      const verify = fastVerifier({ key: key.publicPem, algorithms: [alg], allowedIss: ISSUER, allowedAud: AUDIENCE, cache: false });
+      const sign = fastSigner({
+        key: key.privatePem,
+        algorithm: alg,
+        iss: ISSUER,
+        aud: AUDIENCE,
+        expiresIn: LIFETIME * 1000,
+      });
+      const verify = fastVerifier({
+        key: key.publicPem,
+        algorithms: [alg],
+        allowedIss: ISSUER,
+        allowedAud: AUDIENCE,
+        cache: false,
+      });
       return { sign, verify, async: false };
     }
     case 'jose': {

@@ -4,10 +4,12 @@ import { hrtime } from 'node:process';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 
-// A full collection before every slice, so garbage one library leaves (jose's promises) is not
-// collected on another library's time.
+// A young-generation collection before every slice, so the short-lived garbage one library leaves
+// (jose's promises) is not collected on another library's time. Not a full collection: that
+// also drops inline caches and compiled code, so every slice would start cold.
 setFlagsFromString('--expose-gc');
-const gc = runInNewContext('gc');
+const v8gc = runInNewContext('gc');
+const gc = process.argv.includes('--no-gc') ? () => {} : () => v8gc({ type: 'minor' });
 
 let sink;
 
@@ -50,7 +52,9 @@ export async function measureCase(participants, timing) {
   for (const [k, p] of participants.entries()) {
     const s = state[k];
     gc();
-    const r = p.async ? await runAsync(p.fn, timing.warmupMs, 1, 0) : runSync(p.fn, timing.warmupMs, 1, 0);
+    const r = p.async
+      ? await runAsync(p.fn, timing.warmupMs, 1, 0)
+      : runSync(p.fn, timing.warmupMs, 1, 0);
     s.batch = batchSize(r.ns / r.ops);
     s.i = r.ops;
   }
@@ -61,7 +65,9 @@ export async function measureCase(participants, timing) {
       gc();
       const p = participants[k];
       const s = state[k];
-      const r = p.async ? await runAsync(p.fn, timing.sliceMs, s.batch, s.i) : runSync(p.fn, timing.sliceMs, s.batch, s.i);
+      const r = p.async
+        ? await runAsync(p.fn, timing.sliceMs, s.batch, s.i)
+        : runSync(p.fn, timing.sliceMs, s.batch, s.i);
       s.ops += r.ops;
       s.ns += r.ns;
       s.i += r.ops;

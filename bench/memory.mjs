@@ -17,7 +17,12 @@ const MAX = 10_000;
 async function child(mode) {
   const { createSigner, createVerifier } = await import('@tessera/jose');
   const secret = randomBytes(32);
-  const sign = createSigner({ key: secret, alg: 'HS256', issuer: 'https://issuer.bench.example', expiresIn: 3600 });
+  const sign = createSigner({
+    key: secret,
+    alg: 'HS256',
+    issuer: 'https://issuer.bench.example',
+    expiresIn: 3600,
+  });
   const verify = createVerifier({
     key: secret,
     algorithms: ['HS256'],
@@ -30,7 +35,8 @@ async function child(mode) {
   let last;
   for (let i = 1; i <= count; i++) {
     last = verify(sign({ sub: `user-${i}`, scope: 'read:items write:items', sid: `s-${i}` }));
-    if (i % step === 0) checkpoints.push({ tokens: i, rssMiB: process.memoryUsage().rss / 2 ** 20 });
+    if (i % step === 0)
+      checkpoints.push({ tokens: i, rssMiB: process.memoryUsage().rss / 2 ** 20 });
   }
   // The most recent tokens are still hits (proof the cache held entries all along).
   const recent = sign({ sub: 'recent' });
@@ -41,7 +47,16 @@ async function child(mode) {
   const liveHeapMiB = process.memoryUsage().heapUsed / 2 ** 20;
   if (last.payload.sub !== `user-${count}`) throw new Error('unexpected payload');
   process.stdout.write(
-    JSON.stringify({ mode, count, seconds, cpuSeconds: (cpu.user + cpu.system) / 1e6, liveHeapMiB, hit, maxRssMiB: process.resourceUsage().maxRSS / 1024, checkpoints }),
+    JSON.stringify({
+      mode,
+      count,
+      seconds,
+      cpuSeconds: (cpu.user + cpu.system) / 1e6,
+      liveHeapMiB,
+      hit,
+      maxRssMiB: process.resourceUsage().maxRSS / 1024,
+      checkpoints,
+    }),
   );
 }
 
@@ -49,22 +64,35 @@ function parent() {
   const self = fileURLToPath(import.meta.url);
   const results = [];
   for (const mode of ['on', 'off']) {
-    process.stderr.write(`memory run: cache ${mode}, ${count.toLocaleString('en-US')} distinct tokens…\n`);
-    const r = spawnSync(process.execPath, ['--expose-gc', self, '--child', mode, '--count', String(count)], {
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
+    process.stderr.write(
+      `memory run: cache ${mode}, ${count.toLocaleString('en-US')} distinct tokens…\n`,
+    );
+    const r = spawnSync(
+      process.execPath,
+      ['--expose-gc', self, '--child', mode, '--count', String(count)],
+      {
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
     if (r.status !== 0) throw new Error(`memory child (${mode}) failed with ${r.status}`);
     results.push(JSON.parse(r.stdout));
   }
   const mib = (x) => `${x.toFixed(1)} MiB`;
-  console.log(`\nmemory: verify ${count.toLocaleString('en-US')} distinct HS256 tokens (signed on the fly), one child process each`);
-  console.log('| cache | peak RSS | RSS at 10% | RSS at 50% | RSS at 100% | live heap after GC | CPU s | wall s | recent token hits |');
+  console.log(
+    `\nmemory: verify ${count.toLocaleString('en-US')} distinct HS256 tokens (signed on the fly), one child process each`,
+  );
+  console.log(
+    '| cache | peak RSS | RSS at 10% | RSS at 50% | RSS at 100% | live heap after GC | CPU s | wall s | recent token hits |',
+  );
   console.log('|:--|--:|--:|--:|--:|--:|--:|--:|:--|');
   for (const r of results) {
-    const cp = (f) => mib(r.checkpoints[Math.max(0, Math.round(r.checkpoints.length * f) - 1)].rssMiB);
+    const cp = (f) =>
+      mib(r.checkpoints[Math.max(0, Math.round(r.checkpoints.length * f) - 1)].rssMiB);
     const label = r.mode === 'on' ? `on (max ${MAX.toLocaleString('en-US')})` : 'off';
-    console.log(`| ${label} | ${mib(r.maxRssMiB)} | ${cp(0.1)} | ${cp(0.5)} | ${cp(1)} | ${mib(r.liveHeapMiB)} | ${r.cpuSeconds.toFixed(1)} | ${r.seconds.toFixed(1)} | ${r.hit === undefined ? 'n/a' : r.hit} |`);
+    console.log(
+      `| ${label} | ${mib(r.maxRssMiB)} | ${cp(0.1)} | ${cp(0.5)} | ${cp(1)} | ${mib(r.liveHeapMiB)} | ${r.cpuSeconds.toFixed(1)} | ${r.seconds.toFixed(1)} | ${r.hit === undefined ? 'n/a' : r.hit} |`,
+    );
   }
 }
 

@@ -12,6 +12,14 @@ export function ratio(perRun, c, peer, self = 'tessera') {
   return median(perRun.map((r) => r.get(k)[self] / r.get(k)[peer]));
 }
 
+/** Lowest and highest per-run tessera/peer ratio. */
+export function ratioRange(perRun, c, peer, self = 'tessera') {
+  const k = `${c.alg}|${c.op}`;
+  if (!c.participants.some((p) => p.name === peer)) return undefined;
+  const rs = perRun.map((r) => r.get(k)[self] / r.get(k)[peer]);
+  return [Math.min(...rs), Math.max(...rs)];
+}
+
 function opsOf(perRun, c, name) {
   if (!c.participants.some((p) => p.name === name)) return undefined;
   return median(perRun.map((r) => r.get(`${c.alg}|${c.op}`)[name]));
@@ -19,11 +27,17 @@ function opsOf(perRun, c, name) {
 
 function table(header, rows) {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i]).length)));
-  const line = (cells) => `| ${cells.map((c, i) => (i < 2 ? String(c).padEnd(widths[i]) : String(c).padStart(widths[i]))).join(' | ')} |`;
-  return [line(header), `|${widths.map((w, i) => (i < 2 ? `:${'-'.repeat(w + 1)}` : `${'-'.repeat(w + 1)}:`)).join('|')}|`, ...rows.map(line)].join('\n');
+  const line = (cells) =>
+    `| ${cells.map((c, i) => (i < 2 ? String(c).padEnd(widths[i]) : String(c).padStart(widths[i]))).join(' | ')} |`;
+  return [
+    line(header),
+    `|${widths.map((w, i) => (i < 2 ? `:${'-'.repeat(w + 1)}` : `${'-'.repeat(w + 1)}:`)).join('|')}|`,
+    ...rows.map(line),
+  ].join('\n');
 }
 
-const isMain = (c) => c.op === 'sign' || c.op === 'verify' || c.op === 'encrypt' || c.op === 'decrypt';
+const isMain = (c) =>
+  c.op === 'sign' || c.op === 'verify' || c.op === 'encrypt' || c.op === 'decrypt';
 
 /** The main table: ops/s per library, then Tessera/peer ratios. */
 export function formatTable(cases, perRun) {
@@ -43,7 +57,15 @@ export function formatTable(cases, perRun) {
 export function formatCacheTable(cases, perRun) {
   const cache = cases.filter((c) => c.op === 'verify-cache-hit');
   if (cache.length === 0) return '';
-  const header = ['alg', 'op', 'tessera (no cache)', 'tessera+cache hits', 'fast-jwt+cache hits', 'hit/uncached', 'T+cache/fast-jwt+cache'];
+  const header = [
+    'alg',
+    'op',
+    'tessera (no cache)',
+    'tessera+cache hits',
+    'fast-jwt+cache hits',
+    'hit/uncached',
+    'T+cache/fast-jwt+cache',
+  ];
   const rows = cache.map((c) => [
     c.alg,
     c.op,
@@ -59,18 +81,19 @@ export function formatCacheTable(cases, perRun) {
 /** The issue's targets, each PASS or MISS with the measured median ratio. */
 export function checkTargets(cases, perRun) {
   const lines = ['targets (median of per-run ratios):'];
-  const check = (label, r, min) => {
+  const check = (c, peer, min) => {
+    const r = ratio(perRun, c, peer);
     if (r === undefined) return;
-    lines.push(`  ${r >= min ? 'PASS' : 'MISS'}  ${label.padEnd(34)} ${r.toFixed(2)} (>= ${min})`);
+    const [lo, hi] = ratioRange(perRun, c, peer);
+    const label = `${c.alg} ${c.op} tessera/${peer}`;
+    lines.push(
+      `  ${r >= min ? 'PASS' : 'MISS'}  ${label.padEnd(34)} ${r.toFixed(3)} (>= ${min}; runs ${lo.toFixed(2)}–${hi.toFixed(2)})`,
+    );
   };
-  for (const c of cases.filter((x) => x.op === 'sign' || x.op === 'verify')) {
-    check(`${c.alg} ${c.op} tessera/fast-jwt`, ratio(perRun, c, 'fast-jwt'), 1.0);
-  }
-  for (const c of cases.filter((x) => x.alg === 'HS256' && (x.op === 'sign' || x.op === 'verify'))) {
-    check(`${c.alg} ${c.op} tessera/jose`, ratio(perRun, c, 'jose'), 3);
-  }
-  for (const c of cases.filter((x) => x.op === 'verify')) {
-    check(`${c.alg} ${c.op} tessera/floor`, ratio(perRun, c, 'floor'), 0.85);
-  }
+  for (const c of cases.filter((x) => x.op === 'sign' || x.op === 'verify'))
+    check(c, 'fast-jwt', 1.0);
+  for (const c of cases.filter((x) => x.alg === 'HS256' && (x.op === 'sign' || x.op === 'verify')))
+    check(c, 'jose', 3);
+  for (const c of cases.filter((x) => x.op === 'verify')) check(c, 'floor', 0.85);
   return lines.join('\n');
 }

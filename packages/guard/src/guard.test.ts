@@ -230,6 +230,27 @@ test('discovery: the metadata issuer must match exactly; a non-https jwks_uri is
   );
 });
 
+test('discovery falls back to OpenID Connect metadata; jwksUri skips discovery', async () => {
+  const { issuer, guard } = await setup();
+  issuer.mode = { metadata: 'missing', openid: 'ok' };
+  assert.equal((await guard.verify(issuer.mint())).subject, 'user-1');
+  assert.equal(issuer.hitsOf('/.well-known/openid-configuration'), 1);
+  const direct = await setup({ jwksUri: `${issuer.url}/jwks` });
+  // The keys come from the first issuer's JWKS; the token's iss is the second guard's issuer.
+  assert.equal(
+    (await direct.guard.verify(issuer.mint({ iss: direct.issuer.url }))).subject,
+    'user-1',
+  );
+  assert.equal(direct.issuer.hitsOf('/jwks'), 0);
+  assert.equal(direct.issuer.hitsOf('/.well-known/oauth-authorization-server'), 0);
+  const none = await setup();
+  none.issuer.mode = { metadata: 'missing' };
+  await assert.rejects(
+    none.guard.verify(none.issuer.mint()),
+    refused(503, undefined, 'ERR_JWKS_FETCH_FAILED'),
+  );
+});
+
 test('key rotation: a new kid causes one refetch, then verifies', async () => {
   const { issuer, guard } = await setup();
   await guard.verify(issuer.mint());
@@ -337,6 +358,21 @@ test('revocation: a revoked jti or sid is refused within one poll interval; entr
   // The feed never un-revokes: jti-1 stays refused though the new feed no longer lists it.
   await assert.rejects(guard.verify(token), refused(401, 'invalid_token', 'revoked'));
   assert.ok(issuer.hitsOf('/revocations') >= 3);
+});
+
+test('revocation: a feed larger than a token limit (300 entries) is accepted', async () => {
+  const { issuer, guard } = await setup({ revocation: { intervalMs: 60_000 } });
+  const exp = Math.floor(Date.now() / 1000) + 600;
+  issuer.revoked = Array.from({ length: 300 }, (_, i) => ({
+    jti: `bulk-${i}-${'x'.repeat(40)}`,
+    exp,
+  }));
+  await guard.ready();
+  assert.equal(guard.status().revocations?.entries, 300);
+  await assert.rejects(
+    guard.verify(issuer.mint({ jti: `bulk-7-${'x'.repeat(40)}` })),
+    refused(401, 'invalid_token', 'revoked'),
+  );
 });
 
 test('revocation: a feed not signed by the issuer is ignored and reported', async () => {

@@ -39,7 +39,8 @@ export function parseJsonObject(
   if (options?.allowDuplicateMembers !== true && countMembersInText(text) !== countMembers(value)) {
     throw new JoseError('ERR_JSON_DUPLICATE_MEMBER', `${what} has a duplicate member name`);
   }
-  if (LONE_SURROGATE_ESCAPE.test(text) && hasLoneSurrogate(value)) {
+  // `includes` first: a native scan that rules out nearly every token before the regex runs.
+  if (text.includes('\\u') && LONE_SURROGATE_ESCAPE.test(text) && hasLoneSurrogate(value)) {
     throw new JoseError('ERR_JSON_INVALID', `${what} contains a lone UTF-16 surrogate`);
   }
   return value as JsonObject;

@@ -2,7 +2,6 @@ import {
   createHash,
   createPublicKey,
   diffieHellman,
-  generateKeyPairSync,
   type KeyObject,
 } from 'node:crypto';
 import { CRV_BY_NAMED_CURVE, CURVES } from './algorithms.js';
@@ -10,6 +9,7 @@ import { decodeBase64url, isStrictBase64url } from './base64url.js';
 import { uint32be, utf8 } from './bytes.js';
 import { isJsonObject } from './json.js';
 import { decryptionFailed } from './jwe-failure.js';
+import { generateKeyPair } from './keys.js';
 
 /** The JWK curve of an ECDH key (`P-256`, `P-384`, `P-521`, `X25519`, `X448`), or undefined. */
 export function ecdhCurveOf(key: KeyObject): string | undefined {
@@ -148,9 +148,9 @@ export function concatKdf(
 
 /** A fresh ephemeral key pair on the recipient's curve. */
 export function generateEphemeral(crv: string): { privateKey: KeyObject; publicKey: KeyObject } {
-  const info = CURVES[crv]!;
-  if (info.nodeKeyType === 'ec') return generateKeyPairSync('ec', { namedCurve: info.namedCurve! });
-  return generateKeyPairSync(info.nodeKeyType as 'x25519', {});
+  // generateKeyPair, not generateKeyPairSync: the `epk` is exported as a JWK right after, and on
+  // Node 20 that export can deadlock for a KeyObject fresh from generateKeyPairSync (keys.ts).
+  return generateKeyPair('ECDH-ES', { crv });
 }
 
 /** The `epk` header value: the public members only. */

@@ -162,7 +162,12 @@ export function buildProtectedHeader(options: SignOptions, extra?: Record<string
   for (const src of [options.header, extra]) {
     if (src === undefined) continue;
     if (!isJsonObject(src)) throw new JoseError('ERR_OPTIONS_INVALID', 'header must be an object');
-    for (const [k, v] of Object.entries(src)) if (k !== 'alg') header[k] = v;
+    for (const [k, v] of Object.entries(src)) {
+      // An own "__proto__" (as JSON.parse makes) would be a [[Set]] of the prototype here: the
+      // parameter would vanish from the header and its members would read as inherited ones.
+      if (k === '__proto__') throw new JoseError('ERR_OPTIONS_INVALID', '"__proto__" is not a header parameter');
+      if (k !== 'alg') header[k] = v;
+    }
   }
   if (options.kid !== undefined) {
     if (typeof options.kid !== 'string' || options.kid.length === 0) {

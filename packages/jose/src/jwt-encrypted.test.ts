@@ -6,8 +6,9 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { JwtClaimError } from './errors.js';
+import { generateKeyPair } from './keys.js';
 import { signJwt, verifyJwt } from './jwt.js';
 import { encryptCompact } from './jwe.js';
 import { createDecrypter, decryptJwt, encryptJwt, encryptNestedJwt } from './jwt-encrypted.js';
@@ -106,7 +107,7 @@ test('D3 a: a JWS with cty JWT is not unwrapped by verifyJwt', () => {
 test('D3 b: a JWE whose plaintext is a JWT is refused unless nested verification is configured', () => {
   const { rsa } = keyPairs();
   // Anyone holding the recipient's PUBLIC key can build this token: it proves nothing.
-  const attacker = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+  const attacker = generateKeyPair('ES256');
   const forgedInner = signJwt({ sub: 'admin' }, attacker.privateKey, { alg: 'ES256' });
   for (const cty of ['JWT', 'jwt', 'application/JWT']) {
     const token = encryptCompact(forgedInner, rsa.publicKey, {
@@ -120,7 +121,7 @@ test('D3 b: a JWE whose plaintext is a JWT is refused unless nested verification
 
 test('D3: nested sign-then-encrypt verifies the inner JWS with its own key, algorithms and claims', () => {
   const { rsa } = keyPairs();
-  const issuer = generateKeyPairSync('ed25519');
+  const issuer = generateKeyPair('EdDSA');
   const now = new Date('2026-01-01T00:00:00Z');
   const inner = signJwt({ scope: 'read' }, issuer.privateKey, {
     alg: 'EdDSA',
@@ -160,7 +161,7 @@ test('D3: nested sign-then-encrypt verifies the inner JWS with its own key, algo
       ),
     'ERR_JWT_EXPIRED',
   );
-  const other = generateKeyPairSync('ed25519');
+  const other = generateKeyPair('EdDSA');
   assertJoseError(
     () => decryptJwt(token, rsa.privateKey, o({ nested: { ...nested, key: other.publicKey } })),
     'ERR_SIGNATURE_INVALID',
@@ -191,7 +192,7 @@ test('D3: nested sign-then-encrypt verifies the inner JWS with its own key, algo
 
 test('D3: with nested options configured, an encrypted-only JWT is refused (never "authenticated")', () => {
   const { rsa } = keyPairs();
-  const issuer = generateKeyPairSync('ed25519');
+  const issuer = generateKeyPair('EdDSA');
   const plain = encryptJwt({ scope: 'admin' }, rsa.publicKey, {
     alg: 'RSA-OAEP-256',
     enc: 'A256GCM',
@@ -255,7 +256,7 @@ test('encryptJwt option validation', () => {
 
 test('createDecrypter: options and the inner verifier are prepared once; same rules as decryptJwt', () => {
   const { rsa } = keyPairs();
-  const issuer = generateKeyPairSync('ed25519');
+  const issuer = generateKeyPair('EdDSA');
   const decryptPlain = createDecrypter({ key: rsa.privateKey, ...o({ audience: 'api' }) });
   const plain = encryptJwt({ n: 1 }, rsa.publicKey, {
     alg: 'RSA-OAEP-256',

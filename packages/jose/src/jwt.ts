@@ -126,10 +126,15 @@ function prepareSigner(key: KeyInput, o: SignJwtOptions): PreparedSigner {
 
 function buildClaims(claims: unknown, s: PreparedSigner): string {
   if (!isJsonObject(claims)) throw new JoseError('ERR_OPTIONS_INVALID', 'JWT claims must be a plain object');
-  // No prototype: an own "__proto__" claim (as JSON.parse makes) stays data, never a [[Set]] of
-  // the prototype that would drop it and make its members look like inherited claims (F1).
-  const out: Record<string, unknown> = Object.create(null);
-  for (const k of Object.keys(claims)) out[k] = claims[k];
+  // An own "__proto__" claim (as JSON.parse makes) stays data, never a [[Set]] of the prototype
+  // that would drop it and make its members look like inherited claims (F1). Defined as an own
+  // property rather than using a null-prototype object, which V8 keeps in dictionary mode and
+  // JSON.stringify then serializes ~0.5 µs slower per token.
+  const out: Record<string, unknown> = {};
+  for (const k of Object.keys(claims)) {
+    if (k === '__proto__') Object.defineProperty(out, k, { value: claims[k], enumerable: true, writable: true, configurable: true });
+    else out[k] = claims[k];
+  }
   for (const k of Object.keys(s.fixed)) {
     if (out[k] !== undefined) throw new JoseError('ERR_OPTIONS_INVALID', `claim "${k}" is given both in claims and options`);
     out[k] = s.fixed[k];
@@ -167,6 +172,15 @@ function buildClaims(claims: unknown, s: PreparedSigner): string {
     json = JSON.stringify(out);
   } catch (cause) {
     throw new JoseError('ERR_OPTIONS_INVALID', 'JWT claims are not serializable to JSON', { cause });
+  }
+  // Verifiers refuse lone surrogates (SECURITY-CASES F2), so the signer never writes one.
+  // JSON.stringify escapes them as \udXXX; only then is the full check worth running.
+  if (/\\u[dD][89a-fA-F]/.test(json)) {
+    try {
+      parseJsonObject(json, 'JWT claims');
+    } catch (cause) {
+      throw new JoseError('ERR_OPTIONS_INVALID', 'JWT claims contain a lone UTF-16 surrogate', { cause });
+    }
   }
   return json;
 }

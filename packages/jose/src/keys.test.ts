@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Buffer } from 'node:buffer';
-import { createPublicKey, generateKeyPairSync, webcrypto } from 'node:crypto';
+import { createPublicKey, webcrypto } from 'node:crypto';
+import { spawnSync } from 'node:child_process';
 import {
   calculateJwkThumbprint,
   exportJwk,
@@ -121,7 +122,7 @@ test('thumbprints: private and public keys agree; unsupported hash and kty are r
     () => calculateJwkThumbprint({ kty: 'EC', crv: 'P-256', x: 'AA' }),
     'ERR_JWK_INVALID',
   );
-  const x = generateKeyPairSync('x25519').publicKey;
+  const x = generateKeyPair('ECDH-ES', { crv: 'X25519' }).publicKey;
   assert.equal(calculateJwkThumbprint(x), calculateJwkThumbprint(exportJwk(x)));
   assert.equal(calculateJwkThumbprint(createPublicKey(privateKey)).length, 43);
   assert.equal(Buffer.from(calculateJwkThumbprint(publicKey, 'sha384'), 'base64url').length, 48);
@@ -147,4 +148,20 @@ test('a reused secret buffer or a JWK changed in place is never served from a st
   assertJoseError(() => verifyJwt(token, jwk, { algorithms: ['ES256'] }), 'ERR_SIGNATURE_INVALID');
   jwk.use = 'enc';
   assertJoseError(() => verifyJwt(token, jwk, { algorithms: ['ES256'] }), 'ERR_KEY_INVALID');
+});
+
+test('generateKeyPair keys can be exported as JWK right away (Node 20 keygen/export deadlock avoided)', () => {
+  // With KeyObjects straight from generateKeyPairSync, this loop hangs on Node 20 (a GC during
+  // ExportJWKEcKey destroys the keygen job, which locks the key's mutex again). Run in a child
+  // process so a regression fails by timeout instead of hanging the suite.
+  const index = new URL('./index.js', import.meta.url).href;
+  const code = `const { generateKeyPair, exportJwk } = await import(${JSON.stringify(index)});
+    for (let i = 0; i < 2000; i++) { const k = generateKeyPair(i % 2 ? 'ES256' : 'EdDSA'); exportJwk(k.privateKey); exportJwk(k.publicKey); }
+    process.stdout.write('done');`;
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', code], {
+    timeout: 60_000,
+    encoding: 'utf8',
+  });
+  assert.equal(r.signal, null, 'the child was killed by the timeout: a deadlock');
+  assert.equal(r.stdout, 'done', r.stderr);
 });

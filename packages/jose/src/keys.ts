@@ -297,6 +297,20 @@ function isKeyManagementAlg(alg: string): boolean {
   return isJweKeyManagementAlg(alg) && !JWE_KEY_MANAGEMENT_ALGORITHMS[alg].kty.includes('oct');
 }
 
+// Node 20 can deadlock when a KeyObject straight from generateKeyPairSync is exported as a JWK
+// while the GC destroys the generation job that shares the key's mutex (seen here: a hang in
+// ExportJWKEcKey -> ~KeyGenJob). Keys are therefore generated as DER and imported afresh, so no
+// KeyObject handed out shares anything with the job.
+const SPKI_DER = { type: 'spki', format: 'der' } as const;
+const PKCS8_DER = { type: 'pkcs8', format: 'der' } as const;
+
+function detached(pair: { publicKey: Buffer; privateKey: Buffer }): { privateKey: KeyObject; publicKey: KeyObject } {
+  return {
+    privateKey: createPrivateKey({ key: pair.privateKey, format: 'der', type: 'pkcs8' }),
+    publicKey: createPublicKey({ key: pair.publicKey, format: 'der', type: 'spki' }),
+  };
+}
+
 export interface GenerateKeyPairOptions {
   /** RSA modulus length in bits (default 2048; at least 2048). */
   modulusLength?: number;
@@ -319,13 +333,13 @@ export function generateKeyPair(
     if (!Number.isSafeInteger(modulusLength) || modulusLength < 2048) {
       throw new JoseError('ERR_OPTIONS_INVALID', 'modulusLength must be an integer >= 2048');
     }
-    return generateKeyPairSync('rsa', { modulusLength, publicExponent: 0x10001 });
+    return detached(generateKeyPairSync('rsa', { modulusLength, publicExponent: 0x10001, publicKeyEncoding: SPKI_DER, privateKeyEncoding: PKCS8_DER }));
   };
   const curve = (crv: string) => {
     const info = CURVES[crv];
     if (info === undefined) throw new JoseError('ERR_OPTIONS_INVALID', 'unsupported curve');
-    if (info.nodeKeyType === 'ec') return generateKeyPairSync('ec', { namedCurve: info.namedCurve! });
-    return generateKeyPairSync(info.nodeKeyType as 'ed25519', {});
+    if (info.nodeKeyType === 'ec') return detached(generateKeyPairSync('ec', { namedCurve: info.namedCurve!, publicKeyEncoding: SPKI_DER, privateKeyEncoding: PKCS8_DER }));
+    return detached(generateKeyPairSync(info.nodeKeyType as 'ed25519', { publicKeyEncoding: SPKI_DER, privateKeyEncoding: PKCS8_DER }));
   };
   if (isJwsAlg(alg)) {
     const row = JWS_ALGORITHMS[alg];

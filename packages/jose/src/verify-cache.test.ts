@@ -102,7 +102,10 @@ describe('verified-token cache (H2, G2)', () => {
     at(60);
     assert.equal(verify(token), first);
     at(61);
-    assert.throws(() => verify(token), (e: unknown) => code('ERR_JWT_EXPIRED')(e) && (e as { claim: string }).claim === 'iat');
+    assert.throws(
+      () => verify(token),
+      (e: unknown) => code('ERR_JWT_EXPIRED')(e) && (e as { claim: string }).claim === 'iat',
+    );
   });
 
   test('H2: an entry lives at most the configured ttl, even for a token without exp', () => {
@@ -180,17 +183,23 @@ describe('verified-token cache (H2, G2)', () => {
     const token = hsToken({ sub: 'u1', exp: T0 + 600 });
     const first = verify(token);
     const [h, p, s] = token.split('.') as [string, string, string];
-    const forgedPayload = Buffer.from(JSON.stringify({ sub: 'admin', exp: T0 + 600 })).toString('base64url');
+    const forgedPayload = Buffer.from(JSON.stringify({ sub: 'admin', exp: T0 + 600 })).toString(
+      'base64url',
+    );
     const forged = `${h}.${forgedPayload}.${s}`;
     for (let i = 0; i < 2; i++) assert.throws(() => verify(forged), code('ERR_SIGNATURE_INVALID'));
     const flipped = `${h}.${p}.${s.slice(0, -1)}${s.endsWith('A') ? 'Q' : 'A'}`;
-    assert.throws(() => verify(flipped), (e: unknown) => e instanceof JoseError);
+    assert.throws(
+      () => verify(flipped),
+      (e: unknown) => e instanceof JoseError,
+    );
     assert.throws(() => verify(`${token}.`), code('ERR_JWS_MALFORMED'));
     assert.equal(verify(token), first, 'the genuine token still hits');
     // A token that verifies but fails a claim check is not stored either.
     const strict = cachedVerifier(true, { audience: 'api' });
     const wrongAud = hsToken({ aud: 'other', exp: T0 + 600 });
-    for (let i = 0; i < 2; i++) assert.throws(() => strict(wrongAud), code('ERR_JWT_CLAIM_INVALID'));
+    for (let i = 0; i < 2; i++)
+      assert.throws(() => strict(wrongAud), code('ERR_JWT_CLAIM_INVALID'));
   });
 
   test('G1: an over-long token is refused before any cache lookup', () => {
@@ -204,11 +213,21 @@ describe('verified-token cache (H2, G2)', () => {
       () => createVerifier({ key: () => secret, algorithms: ['HS256'], cache: true }),
       code('ERR_OPTIONS_INVALID'),
     );
-    for (const bad of [{ max: 0 }, { max: 1.5 }, { maxBytes: -1 }, { ttl: '1 month' }, { ttl: -1 }, 'yes']) {
+    for (const bad of [
+      { max: 0 },
+      { max: 1.5 },
+      { maxBytes: -1 },
+      { ttl: '1 month' },
+      { ttl: -1 },
+      'yes',
+    ]) {
       assert.throws(() => cachedVerifier(bad), code('ERR_OPTIONS_INVALID'), JSON.stringify(bad));
     }
     // Off by default and with `false`: results are fresh objects the caller may change.
-    for (const verify of [createVerifier({ key: secret, algorithms: ['HS256'] }), cachedVerifier(false)]) {
+    for (const verify of [
+      createVerifier({ key: secret, algorithms: ['HS256'] }),
+      cachedVerifier(false),
+    ]) {
       const token = hsToken({ sub: 'u1' });
       const r = verify(token);
       assert.notEqual(verify(token), r);

@@ -125,7 +125,10 @@ export class VerifiedTokenCache<R> {
     if (cost > this.maxBytes) return frozen;
     const old = this.#entries.get(token);
     if (old !== undefined) this.#remove(old);
-    while (this.#oldest !== undefined && (this.#entries.size >= this.max || this.#bytes + cost > this.maxBytes)) {
+    while (
+      this.#oldest !== undefined &&
+      (this.#entries.size >= this.max || this.#bytes + cost > this.maxBytes)
+    ) {
       this.#remove(this.#oldest);
     }
     const e: Entry<R> = {

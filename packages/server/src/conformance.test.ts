@@ -106,7 +106,7 @@ test('conformance: discovery → password → RFC 9068 → refresh → reuse det
     );
     assert.equal(introRt.json['active'], true);
 
-    const feed = await t.app.inject(path(meta.revocation_feed_endpoint));
+    const feed = await t.app.inject(path(meta.revocation_feed_uri));
     const verified = await jwtVerify(feed.body, jwks, {
       issuer: meta.issuer,
       typ: 'revocation+jwt',

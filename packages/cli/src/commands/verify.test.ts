@@ -198,7 +198,7 @@ test('verify with --key PEM, --key JWK, --jwks file (kid shown)', async () => {
     ['--key', join(dir, 'ec.pem')],
     ['--key', join(dir, 'ec.jwk')],
     ['--jwks', join(dir, 'jwks.json')],
-    ['--jwks', join(dir, 'jwks.json'), '--kid', ecKid],
+    ['--jwks', join(dir, 'jwks.json'), `--kid=${ecKid}`],
   ]) {
     const io = memoryIo({ now: NOW });
     assert.equal(await run([esToken(), ...args], io), 0, args.join(' '));

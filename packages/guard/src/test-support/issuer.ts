@@ -15,7 +15,7 @@ export interface SigningKey {
   publicKey: KeyObject;
 }
 
-export type IssuerMode = 'ok' | 'down' | 'slow' | 'redirect' | 'oversized' | 'error';
+export type IssuerMode = 'ok' | 'down' | 'slow' | 'redirect' | 'oversized' | 'error' | 'missing';
 
 export interface TestIssuer {
   readonly url: string;
@@ -23,7 +23,7 @@ export interface TestIssuer {
   /** Keys in the JWKS (published), the first of which signs by default. */
   published: SigningKey[];
   /** Which endpoint misbehaves and how. */
-  mode: Partial<Record<'metadata' | 'jwks' | 'revocations', IssuerMode>>;
+  mode: Partial<Record<'metadata' | 'openid' | 'jwks' | 'revocations', IssuerMode>>;
   /** Extra or replaced metadata members. */
   metadata: Record<string, unknown>;
   /** Revoked entries served in the feed. */
@@ -109,6 +109,9 @@ export async function startIssuer(): Promise<TestIssuer> {
       case 'error':
         res.writeHead(503).end();
         return true;
+      case 'missing':
+        res.writeHead(404).end();
+        return true;
       case 'slow': {
         const t = setTimeout(() => res.end('{}'), 10_000);
         timers.add(t);
@@ -126,8 +129,12 @@ export async function startIssuer(): Promise<TestIssuer> {
   const handle = (req: IncomingMessage, res: ServerResponse) => {
     const path = (req.url ?? '/').split('?')[0]!;
     iss.hits.set(path, (iss.hits.get(path) ?? 0) + 1);
-    if (path === '/.well-known/oauth-authorization-server') {
-      if (misbehave(iss.mode.metadata, res)) return;
+    if (
+      path === '/.well-known/oauth-authorization-server' ||
+      path === '/.well-known/openid-configuration'
+    ) {
+      const oidc = path.endsWith('openid-configuration');
+      if (misbehave(oidc ? (iss.mode.openid ?? 'missing') : iss.mode.metadata, res)) return;
       res.setHeader('content-type', 'application/json');
       res.end(
         JSON.stringify({

@@ -1,4 +1,5 @@
-import { createSecretKey, generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto';
+import { createSecretKey, randomBytes, type KeyObject } from 'node:crypto';
+import { generateKeyPair } from '../keys.js';
 import { encodeBase64url } from '../base64url.js';
 import { JWE_CONTENT_ENCRYPTION_ALGORITHMS, type JweContentEncryptionAlg } from '../algorithms.js';
 import { encryptContent } from '../jwe-content.js';
@@ -14,13 +15,14 @@ let cached: KeyPairs | undefined;
 
 export function keyPairs(): KeyPairs {
   cached ??= {
-    rsa: generateKeyPairSync('rsa', { modulusLength: 2048 }),
+    // Through generateKeyPair: it avoids a Node 20 deadlock on JWK export of fresh KeyObjects.
+    rsa: generateKeyPair('RSA-OAEP'),
     ec: {
-      'P-256': generateKeyPairSync('ec', { namedCurve: 'prime256v1' }),
-      'P-384': generateKeyPairSync('ec', { namedCurve: 'secp384r1' }),
-      'P-521': generateKeyPairSync('ec', { namedCurve: 'secp521r1' }),
+      'P-256': generateKeyPair('ECDH-ES', { crv: 'P-256' }),
+      'P-384': generateKeyPair('ECDH-ES', { crv: 'P-384' }),
+      'P-521': generateKeyPair('ECDH-ES', { crv: 'P-521' }),
     },
-    okp: { X25519: generateKeyPairSync('x25519'), X448: generateKeyPairSync('x448') },
+    okp: { X25519: generateKeyPair('ECDH-ES', { crv: 'X25519' }), X448: generateKeyPair('ECDH-ES', { crv: 'X448' }) },
   };
   return cached;
 }

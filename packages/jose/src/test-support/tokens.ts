@@ -1,5 +1,7 @@
 import {
   createHmac,
+  createPrivateKey,
+  createPublicKey,
   createSecretKey,
   generateKeyPairSync,
   sign as nodeSign,
@@ -117,71 +119,48 @@ const cache = new Map<string, { privateKey: KeyObject; publicKey: KeyObject }>()
 export function pair(name: string): { privateKey: KeyObject; publicKey: KeyObject } {
   let p = cache.get(name);
   if (p !== undefined) return p;
-  switch (name) {
-    case 'rsa2048':
-      p = generateKeyPairSync('rsa', { modulusLength: 2048 });
-      break;
-    case 'rsa2048b':
-      p = generateKeyPairSync('rsa', { modulusLength: 2048 });
-      break;
-    case 'rsa1024':
-      p = generateKeyPairSync('rsa', { modulusLength: 1024 });
-      break;
-    case 'rsa512':
-      p = generateKeyPairSync('rsa', { modulusLength: 512 });
-      break;
-    case 'p256':
-      p = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
-      break;
-    case 'p256b':
-      p = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
-      break;
-    case 'p384':
-      p = generateKeyPairSync('ec', { namedCurve: 'secp384r1' });
-      break;
-    case 'p521':
-      p = generateKeyPairSync('ec', { namedCurve: 'secp521r1' });
-      break;
-    case 'k256':
-      p = generateKeyPairSync('ec', { namedCurve: 'secp256k1' });
-      break;
-    case 'ed25519':
-      p = generateKeyPairSync('ed25519');
-      break;
-    case 'ed25519b':
-      p = generateKeyPairSync('ed25519');
-      break;
-    case 'ed448':
-      p = generateKeyPairSync('ed448');
-      break;
-    case 'dsa':
-      p = generateKeyPairSync('dsa', { modulusLength: 1024, divisorLength: 160 });
-      break;
-    case 'pss-sha512':
-      p = generateKeyPairSync('rsa-pss', {
-        modulusLength: 2048,
-        hashAlgorithm: 'sha512',
-        mgf1HashAlgorithm: 'sha512',
-      });
-      break;
-    case 'pss-sha256-salt64':
-      p = generateKeyPairSync('rsa-pss', {
-        modulusLength: 2048,
-        hashAlgorithm: 'sha256',
-        mgf1HashAlgorithm: 'sha256',
-        saltLength: 64 as unknown as string,
-      });
-      break;
-    case 'pss-sha256':
-      p = generateKeyPairSync('rsa-pss', {
-        modulusLength: 2048,
-        hashAlgorithm: 'sha256',
-        mgf1HashAlgorithm: 'sha256',
-      });
-      break;
-    default:
-      throw new Error(`unknown test key ${name}`);
-  }
+  const args: Record<string, [string, Record<string, unknown>]> = {
+    rsa2048: ['rsa', { modulusLength: 2048 }],
+    rsa2048b: ['rsa', { modulusLength: 2048 }],
+    rsa1024: ['rsa', { modulusLength: 1024 }],
+    rsa512: ['rsa', { modulusLength: 512 }],
+    p256: ['ec', { namedCurve: 'prime256v1' }],
+    p256b: ['ec', { namedCurve: 'prime256v1' }],
+    p384: ['ec', { namedCurve: 'secp384r1' }],
+    p521: ['ec', { namedCurve: 'secp521r1' }],
+    k256: ['ec', { namedCurve: 'secp256k1' }],
+    ed25519: ['ed25519', {}],
+    ed25519b: ['ed25519', {}],
+    ed448: ['ed448', {}],
+    dsa: ['dsa', { modulusLength: 1024, divisorLength: 160 }],
+    'pss-sha512': [
+      'rsa-pss',
+      { modulusLength: 2048, hashAlgorithm: 'sha512', mgf1HashAlgorithm: 'sha512' },
+    ],
+    'pss-sha256': [
+      'rsa-pss',
+      { modulusLength: 2048, hashAlgorithm: 'sha256', mgf1HashAlgorithm: 'sha256' },
+    ],
+    'pss-sha256-salt64': [
+      'rsa-pss',
+      { modulusLength: 2048, hashAlgorithm: 'sha256', mgf1HashAlgorithm: 'sha256', saltLength: 64 },
+    ],
+  };
+  const a = args[name];
+  if (a === undefined) throw new Error(`unknown test key ${name}`);
+  // Generated as DER and imported afresh: on Node 20 a KeyObject straight from
+  // generateKeyPairSync can deadlock a later JWK export when the GC destroys the generation job.
+  const der = (
+    generateKeyPairSync as (t: string, o: object) => { publicKey: Buffer; privateKey: Buffer }
+  )(a[0], {
+    ...a[1],
+    publicKeyEncoding: { type: 'spki', format: 'der' },
+    privateKeyEncoding: { type: 'pkcs8', format: 'der' },
+  });
+  p = {
+    privateKey: createPrivateKey({ key: der.privateKey, format: 'der', type: 'pkcs8' }),
+    publicKey: createPublicKey({ key: der.publicKey, format: 'der', type: 'spki' }),
+  };
   cache.set(name, p);
   return p;
 }

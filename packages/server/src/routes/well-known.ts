@@ -20,7 +20,7 @@ export function metadata(ctx: IssuerContext): Record<string, unknown> {
     introspection_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
     response_types_supported: [],
     // Non-standard, documented in the README: the signed revocation feed and logout.
-    revocation_feed_endpoint: `${iss}/revocations`,
+    revocation_feed_uri: `${iss}/revocations`,
     logout_endpoint: `${iss}/logout`,
     access_token_signing_alg_values_supported: ctx.keys.current.algorithms,
   };
