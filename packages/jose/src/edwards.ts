@@ -30,17 +30,40 @@ function leToBigInt(b: Uint8Array, start: number, end: number): bigint {
   return n;
 }
 
+function bigIntToLe(n: bigint, length: number): Uint8Array {
+  const out = new Uint8Array(length);
+  for (let i = 0; i < length; i++, n >>= 8n) out[i] = Number(n & 0xffn);
+  return out;
+}
+
+// Ed25519 is on every EdDSA verification, so its range checks compare bytes (no BigInt).
+const P25519_LE = bigIntToLe(P25519, 32);
+const L25519_LE = bigIntToLe(L25519, 32);
+
+/** `b[start…start+32)` (little-endian, top bit masked by `topMask`) < `limit`. */
+function lessThan32(b: Uint8Array, start: number, limit: Uint8Array, topMask: number): boolean {
+  for (let i = 31; i >= 0; i--) {
+    const x = i === 31 ? b[start + i]! & topMask : b[start + i]!;
+    const y = limit[i]!;
+    if (x !== y) return x < y;
+  }
+  return false;
+}
+
 /** True when a 32-byte Ed25519 point encoding is of small order or not canonical (y >= p). */
 export function isWeakEd25519Point(p: Uint8Array): boolean {
   if (p.length !== 32) return true;
-  const c = Uint8Array.from(p);
-  c[31] = c[31]! & 0x7f;
   for (const bad of ED25519_BLOCKLIST) {
     let same = true;
-    for (let i = 0; i < 32; i++) if (c[i] !== bad[i]) { same = false; break; }
+    for (let i = 0; i < 32; i++) {
+      if ((i === 31 ? p[i]! & 0x7f : p[i]) !== bad[i]) {
+        same = false;
+        break;
+      }
+    }
     if (same) return true;
   }
-  return leToBigInt(c, 0, 32) >= P25519;
+  return !lessThan32(p, 0, P25519_LE, 0x7f);
 }
 
 /** True when a 57-byte Ed448 point encoding is of small order or not canonical. */
@@ -57,7 +80,7 @@ export function isWellFormedEdSignature(sig: Uint8Array, curve: 'Ed25519' | 'Ed4
   if (curve === 'Ed25519') {
     if (sig.length !== 64) return false;
     if (isWeakEd25519Point(sig.subarray(0, 32))) return false;
-    return leToBigInt(sig, 32, 64) < L25519;
+    return lessThan32(sig, 32, L25519_LE, 0xff);
   }
   if (sig.length !== 114) return false;
   if (isWeakEd448Point(sig.subarray(0, 57))) return false;

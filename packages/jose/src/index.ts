@@ -31,6 +31,7 @@ export type { SignCompactOptions, CompactVerifyOptions, VerifyOptions, VerifyRes
 export { signFlattened, verifyFlattened, signGeneral, verifyGeneral } from './jws-json.js';
 export type { FlattenedJws, GeneralJws, JsonSignOptions, JsonVerifyOptions, JsonVerifyResult } from './jws-json.js';
 export { signJwt, verifyJwt, createSigner, createVerifier, decodeJwt, decodeProtectedHeader } from './jwt.js';
+export type { VerifyCacheOptions } from './verify-cache.js';
 export type { SignJwtOptions, VerifyJwtOptions, JwtVerifyResult } from './jwt.js';
 export { encodeUnsecuredJwt, decodeUnsecuredJwt } from './unsecured.js';
 export { createRemoteKeySet, isRemoteKeySet, fetchBounded, checkFetchUrl } from './jwks-remote.js';

@@ -1,15 +1,17 @@
 import {
+  createECDH,
   createHash,
+  createPrivateKey,
   createPublicKey,
+  randomBytes,
   diffieHellman,
   type KeyObject,
 } from 'node:crypto';
 import { CRV_BY_NAMED_CURVE, CURVES } from './algorithms.js';
-import { decodeBase64url, isStrictBase64url } from './base64url.js';
+import { decodeBase64url, encodeBase64url, isStrictBase64url } from './base64url.js';
 import { uint32be, utf8 } from './bytes.js';
 import { isJsonObject } from './json.js';
 import { decryptionFailed } from './jwe-failure.js';
-import { generateKeyPair } from './keys.js';
 
 /** The JWK curve of an ECDH key (`P-256`, `P-384`, `P-521`, `X25519`, `X448`), or undefined. */
 export function ecdhCurveOf(key: KeyObject): string | undefined {
@@ -146,11 +148,42 @@ export function concatKdf(
   return out.subarray(0, keyBytes);
 }
 
-/** A fresh ephemeral key pair on the recipient's curve. */
+// PKCS#8 prefixes of a raw X25519 / X448 private key (RFC 8410 §7).
+const OKP_PKCS8_PREFIX: Readonly<Record<string, string>> = {
+  X25519: '302e020100300506032b656e04220420',
+  X448: '3046020100300506032b656f043a0438',
+};
+
+/**
+ * A fresh ephemeral key pair on the recipient's curve, one per encryption. It is not made with
+ * generateKeyPairSync: on Node 20 a JWK export of a KeyObject fresh from it can deadlock (see
+ * keys.ts), and the DER round trip that avoids that costs most of an encryption. ECDH key
+ * generation or random X25519/X448 scalars, imported once, cost a fraction.
+ */
 export function generateEphemeral(crv: string): { privateKey: KeyObject; publicKey: KeyObject } {
-  // generateKeyPair, not generateKeyPairSync: the `epk` is exported as a JWK right after, and on
-  // Node 20 that export can deadlock for a KeyObject fresh from generateKeyPairSync (keys.ts).
-  return generateKeyPair('ECDH-ES', { crv });
+  const info = CURVES[crv]!;
+  if (info.nodeKeyType === 'ec') {
+    const ecdh = createECDH(info.namedCurve!);
+    ecdh.generateKeys();
+    const point = ecdh.getPublicKey(); // uncompressed: 04 ‖ x ‖ y
+    const size = info.size;
+    const d = Buffer.alloc(size);
+    const raw = ecdh.getPrivateKey();
+    raw.copy(d, size - raw.length);
+    const pub = {
+      kty: 'EC',
+      crv,
+      x: encodeBase64url(point.subarray(1, 1 + size)),
+      y: encodeBase64url(point.subarray(1 + size)),
+    };
+    return {
+      privateKey: createPrivateKey({ key: { ...pub, d: encodeBase64url(d) }, format: 'jwk' }),
+      publicKey: createPublicKey({ key: pub, format: 'jwk' }),
+    };
+  }
+  const der = Buffer.concat([Buffer.from(OKP_PKCS8_PREFIX[crv]!, 'hex'), randomBytes(info.size)]);
+  const privateKey = createPrivateKey({ key: der, format: 'der', type: 'pkcs8' });
+  return { privateKey, publicKey: createPublicKey(privateKey) };
 }
 
 /** The `epk` header value: the public members only. */

@@ -280,3 +280,19 @@ describe('createVerifier fast path (remembered header segments)', () => {
     assert.throws(() => verify(hs384), code('ERR_ALG_NOT_ALLOWED'));
   });
 });
+
+test('H2: two tokens sharing their last characters (the map key) never answer for each other', () => {
+  const cache = new VerifiedTokenCache<{ who: string }>({ max: 10 });
+  const suffix = 'S'.repeat(32);
+  const a = `${'a'.repeat(100)}.${suffix}`;
+  const b = `${'b'.repeat(100)}.${suffix}`;
+  cache.set(a, 1, { who: 'a' }, 0, undefined);
+  assert.equal(cache.get(b, 1, 1), undefined, 'a different token with the same suffix is a miss');
+  assert.equal(cache.get(a, 1, 1)?.who, 'a');
+  cache.delete(b);
+  assert.equal(cache.get(a, 1, 1)?.who, 'a', 'deleting another token with the same suffix keeps a');
+  cache.set(b, 1, { who: 'b' }, 0, undefined);
+  assert.equal(cache.get(a, 1, 1), undefined, 'the newer token replaced the older one');
+  assert.equal(cache.get(b, 1, 1)?.who, 'b');
+  assert.equal(cache.size, 1);
+});

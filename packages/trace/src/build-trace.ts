@@ -125,8 +125,11 @@ export function buildTrace(raws: readonly RawExchange[], options: BuildTraceOpti
         });
       }
     }
+    // An issued token is checked as of when the response arrived: the issuer stamps `iat` after
+    // the request left, and a strict verifier refuses an `iat` in the future.
+    const answeredAt = at + Math.max(0, raw.durationMs ?? 0) / 1000;
     for (const ti of c.tokensIssued) {
-      const s = tokens.issued(ti.value, seq, ti.name, at);
+      const s = tokens.issued(ti.value, seq, ti.name, answeredAt);
       const issued: Exchange['tokensIssued'][number] = {
         fingerprint: s.fingerprint,
         location: ti.location,
