@@ -28,7 +28,7 @@ export const LAYERS: readonly Layer[] = [
   { name: 'jose objects', files: ['jwk', 'header', 'signature'] },
   // claims.ts compares `typ` with header.ts's normalisation; verify-cache.ts is the bounded
   // result cache that jwt.ts's createVerifier uses, and needs only durations and errors.
-  { name: 'claims', files: ['claims', 'verify-cache'] },
+  { name: 'claims', files: ['claims', 'claim-set', 'verify-cache'] },
   { name: 'keys', files: ['keys'] },
   { name: 'key sets', files: ['jwks'] },
   { name: 'jws', files: ['jws'] },

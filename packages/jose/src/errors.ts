@@ -10,7 +10,6 @@ export const JOSE_ERROR_CODES = {
   ERR_OPTIONS_INVALID: 'an option given to a factory or function is invalid (configuration time)',
   ERR_TOKEN_TOO_LARGE: 'the token is longer than the configured maximum; nothing was parsed',
   ERR_JWS_MALFORMED: 'the input is not a JWS of the expected serialization (segments, members)',
-  ERR_JWT_MALFORMED: 'the input is not a compact JWT (three segments)',
   ERR_BASE64URL_INVALID: 'a segment is not strict base64url (alphabet, padding, trailing bits)',
   ERR_JSON_INVALID: 'a segment is not strict UTF-8 JSON, or not a JSON object where one is required',
   ERR_JSON_DUPLICATE_MEMBER: 'a JSON object has the same member name twice',

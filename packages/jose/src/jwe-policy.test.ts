@@ -429,7 +429,7 @@ test('D3 c/d: verifyJwt refuses a JWE, decryption refuses a JWS', () => {
   });
   assertJoseError(
     () => verifyJwt(jwe, rsa.publicKey, { algorithms: ['RS256'] }),
-    ['ERR_JWS_MALFORMED', 'ERR_JWT_MALFORMED'],
+    'ERR_JWS_MALFORMED',
   );
   const jws = signJwt({ sub: 'admin' }, rsa.privateKey, { alg: 'RS256' });
   const e = assertJoseError(

@@ -220,7 +220,7 @@ test('D3: with nested options configured, an encrypted-only JWT is refused (neve
         rsa.privateKey,
         o({ maxTokenLength: 32_000, nested: { key: issuer.publicKey, algorithms: ['EdDSA'] } }),
       ),
-    ['ERR_JWS_MALFORMED', 'ERR_JWT_MALFORMED'],
+    'ERR_JWS_MALFORMED',
   );
   assertJoseError(
     () => encryptNestedJwt(innerJwe, rsa.publicKey, { alg: 'RSA-OAEP-256', enc: 'A256GCM' }),
@@ -305,6 +305,23 @@ test('createDecrypter: options and the inner verifier are prepared once; same ru
   );
   assertJoseError(
     () => createDecrypter({ key: undefined as never, ...o() }),
+    'ERR_OPTIONS_INVALID',
+  );
+});
+
+test('F1/F2: encryptJwt keeps an own "__proto__" claim as data and refuses lone surrogates (shared claim builder)', () => {
+  const { rsa } = keyPairs();
+  const claims = JSON.parse('{"__proto__":{"admin":true},"sub":"u1"}') as Record<string, unknown>;
+  const token = encryptJwt(claims, rsa.publicKey, { alg: 'RSA-OAEP-256', enc: 'A256GCM' });
+  const { payload } = decryptJwt<Record<string, unknown>>(token, rsa.privateKey, o());
+  assert.ok(Object.prototype.hasOwnProperty.call(payload, '__proto__'));
+  assert.equal((payload as { admin?: unknown }).admin, undefined, 'no inherited claims');
+  assertJoseError(
+    () => encryptJwt({ name: '\ud800' }, rsa.publicKey, { alg: 'RSA-OAEP-256', enc: 'A256GCM' }),
+    'ERR_OPTIONS_INVALID',
+  );
+  assertJoseError(
+    () => encryptJwt({ iss: 42 } as unknown as Record<string, string>, rsa.publicKey, { alg: 'RSA-OAEP-256', enc: 'A256GCM' }),
     'ERR_OPTIONS_INVALID',
   );
 });

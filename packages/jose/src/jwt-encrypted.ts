@@ -1,4 +1,4 @@
-import { randomUUID, type KeyObject } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
 import { utf8Decode } from './bytes.js';
 import {
   checkClaims,
@@ -8,7 +8,7 @@ import {
   type JwtPayload,
   type PreparedClaimChecks,
 } from './claims.js';
-import { parseDuration, type Duration } from './duration.js';
+import { buildClaimSet, prepareClaimSet, type ClaimSetOptions } from './claim-set.js';
 import { JoseError, JwtClaimError } from './errors.js';
 import { normalizeTyp, type JoseHeader } from './header.js';
 import { isJsonObject, parseJsonObject } from './json.js';
@@ -20,22 +20,9 @@ import type { EncryptOptions } from './jwe-encrypt.js';
 import { prepareDecrypt, type DecryptOptions, type PreparedDecrypt } from './jwe-header.js';
 import type { DecryptKey } from './jwe-key.js';
 
-export interface EncryptJwtOptions extends EncryptOptions {
+export interface EncryptJwtOptions extends EncryptOptions, ClaimSetOptions {
   /** Header `typ` (default `"JWT"`; `false` leaves it out). */
   typ?: string | false;
-  /** Sets `exp` = iat + this duration (seconds, or "15m"). */
-  expiresIn?: Duration;
-  /** Sets `nbf` = iat + this duration. */
-  notBefore?: Duration;
-  issuer?: string;
-  audience?: string | string[];
-  subject?: string;
-  /** Sets `jti`; `true` generates a random UUID. */
-  jwtId?: string | true;
-  /** Sets `iat` (default true: now). */
-  issuedAt?: boolean;
-  /** The encryption time (default: now). */
-  currentDate?: Date;
 }
 
 /** Options of the inner JWS of a nested JWT: its own keys and full verification policy. */
@@ -71,67 +58,6 @@ export interface DecryptJwtResult<P = JwtPayload> {
   nested?: { protectedHeader: JoseHeader; key: KeyObject };
 }
 
-function nonEmpty(v: unknown, name: string): string | undefined {
-  if (v === undefined) return undefined;
-  if (typeof v !== 'string' || v.length === 0)
-    throw new JoseError('ERR_OPTIONS_INVALID', `${name} must be a non-empty string`);
-  return v;
-}
-
-function buildClaims(claims: unknown, o: EncryptJwtOptions): Record<string, unknown> {
-  if (!isJsonObject(claims))
-    throw new JoseError('ERR_OPTIONS_INVALID', 'JWT claims must be a plain object');
-  if (
-    o.currentDate !== undefined &&
-    (!(o.currentDate instanceof Date) || !Number.isFinite(o.currentDate.getTime()))
-  ) {
-    throw new JoseError('ERR_OPTIONS_INVALID', 'currentDate must be a valid Date');
-  }
-  const out: Record<string, unknown> = {};
-  for (const k of Object.keys(claims)) out[k] = claims[k];
-  const set = (name: string, value: unknown) => {
-    if (value === undefined) return;
-    if (out[name] !== undefined)
-      throw new JoseError(
-        'ERR_OPTIONS_INVALID',
-        `claim "${name}" is given both in claims and options`,
-      );
-    out[name] = value;
-  };
-  set('iss', nonEmpty(o.issuer, 'issuer'));
-  set('sub', nonEmpty(o.subject, 'subject'));
-  if (o.audience !== undefined) {
-    const ok =
-      typeof o.audience === 'string'
-        ? o.audience.length > 0
-        : Array.isArray(o.audience) &&
-          o.audience.length > 0 &&
-          o.audience.every((a) => typeof a === 'string' && a.length > 0);
-    if (!ok)
-      throw new JoseError(
-        'ERR_OPTIONS_INVALID',
-        'audience must be a non-empty string or array of strings',
-      );
-    set('aud', typeof o.audience === 'string' ? o.audience : [...o.audience]);
-  }
-  const now = Math.floor((o.currentDate?.getTime() ?? Date.now()) / 1000);
-  if (o.issuedAt !== false && out['iat'] === undefined) out['iat'] = now;
-  const base = typeof out['iat'] === 'number' ? out['iat'] : now;
-  if (o.expiresIn !== undefined)
-    set('exp', Math.floor(base + parseDuration(o.expiresIn, 'expiresIn')));
-  if (o.notBefore !== undefined)
-    set('nbf', Math.floor(base + parseDuration(o.notBefore, 'notBefore')));
-  if (o.jwtId !== undefined)
-    set('jti', o.jwtId === true ? randomUUID() : nonEmpty(o.jwtId, 'jwtId'));
-  for (const t of ['exp', 'nbf', 'iat'] as const) {
-    const v = out[t];
-    if (v !== undefined && (typeof v !== 'number' || !Number.isFinite(v))) {
-      throw new JoseError('ERR_OPTIONS_INVALID', `claim "${t}" must be a finite number of seconds`);
-    }
-  }
-  return out;
-}
-
 function withTyp(o: EncryptOptions, typ: string | false | undefined, cty?: string): EncryptOptions {
   const t = typ === undefined ? 'JWT' : typ;
   if (t !== false && (typeof t !== 'string' || t.length === 0))
@@ -152,7 +78,7 @@ function withTyp(o: EncryptOptions, typ: string | false | undefined, cty?: strin
  */
 export function encryptJwt(claims: JwtPayload, key: KeyInput, options: EncryptJwtOptions): string {
   if (!isJsonObject(options)) throw new JoseError('ERR_OPTIONS_INVALID', 'options are required');
-  const payload = JSON.stringify(buildClaims(claims, options));
+  const payload = buildClaimSet(claims, prepareClaimSet(options));
   return encryptCompact(payload, key, withTyp(options, options.typ));
 }
 

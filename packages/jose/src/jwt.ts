@@ -1,9 +1,9 @@
-import { randomUUID, type KeyObject } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
 import { JoseError } from './errors.js';
 import { decodeBase64url, encodeBase64url } from './base64url.js';
 import { isJsonObject, parseJsonObject, type JsonObject } from './json.js';
 import { jwsAlgorithm, type JwsAlg, type JwsAlgorithm } from './algorithms.js';
-import { parseDuration, type Duration } from './duration.js';
+import { buildClaimSet, prepareClaimSet, type ClaimSetOptions, type PreparedClaimSet } from './claim-set.js';
 import { checkClaims, nowSeconds, prepareClaimChecks, type ClaimOptions, type JwtPayload } from './claims.js';
 import { prepareKey, type KeyInput, type KeyPolicy } from './keys.js';
 import { signBytes } from './signature.js';
@@ -23,26 +23,13 @@ import type { JoseHeader } from './header.js';
 import { isKeySet } from './jwks.js';
 import { deepFreeze, VerifiedTokenCache, type VerifyCacheOptions } from './verify-cache.js';
 
-export interface SignJwtOptions extends KeyPolicy {
+export interface SignJwtOptions extends KeyPolicy, ClaimSetOptions {
   alg: JwsAlg;
   kid?: string;
   /** Header `typ` (default `"JWT"`; `false` leaves it out). */
   typ?: string | false;
   /** Further protected header parameters. */
   header?: Record<string, unknown>;
-  /** Sets `exp` = iat + this duration (seconds, or "15m"). */
-  expiresIn?: Duration;
-  /** Sets `nbf` = iat + this duration. */
-  notBefore?: Duration;
-  issuer?: string;
-  audience?: string | string[];
-  subject?: string;
-  /** Sets `jti`; `true` generates a random UUID. */
-  jwtId?: string | true;
-  /** Sets `iat` (default true: now). */
-  issuedAt?: boolean;
-  /** The signing time (default: now). */
-  currentDate?: Date;
 }
 
 export interface VerifyJwtOptions extends ClaimOptions, KeyPolicy {
@@ -63,18 +50,12 @@ export interface JwtVerifyResult<P = JwtPayload> {
   key: KeyObject;
 }
 
-const REGISTERED_TIME = ['exp', 'nbf', 'iat'] as const;
 
 interface PreparedSigner {
   readonly key: KeyObject;
   readonly alg: ReturnType<typeof jwsAlgorithm>;
   readonly headerB64: string;
-  readonly expiresIn: number | undefined;
-  readonly notBefore: number | undefined;
-  readonly fixed: Readonly<Record<string, unknown>>;
-  readonly jwtId: string | true | undefined;
-  readonly issuedAt: boolean;
-  readonly currentDate: Date | undefined;
+  readonly claims: PreparedClaimSet;
 }
 
 function prepareSigner(key: KeyInput, o: SignJwtOptions): PreparedSigner {
@@ -90,103 +71,17 @@ function prepareSigner(key: KeyInput, o: SignJwtOptions): PreparedSigner {
     throw new JoseError('ERR_OPTIONS_INVALID', 'a JWT header may not carry "b64" or "crit" here');
   }
   const alg = jwsAlgorithm(header.alg);
-  const fixed: Record<string, unknown> = {};
-  const str = (v: unknown, name: string) => {
-    if (v === undefined) return;
-    if (typeof v !== 'string' || v.length === 0) throw new JoseError('ERR_OPTIONS_INVALID', `${name} must be a non-empty string`);
-    return v;
-  };
-  const iss = str(o.issuer, 'issuer');
-  const sub = str(o.subject, 'subject');
-  if (iss !== undefined) fixed['iss'] = iss;
-  if (sub !== undefined) fixed['sub'] = sub;
-  if (o.audience !== undefined) {
-    const ok = typeof o.audience === 'string'
-      ? o.audience.length > 0
-      : Array.isArray(o.audience) && o.audience.length > 0 && o.audience.every((a) => typeof a === 'string' && a.length > 0);
-    if (!ok) throw new JoseError('ERR_OPTIONS_INVALID', 'audience must be a non-empty string or array of strings');
-    fixed['aud'] = typeof o.audience === 'string' ? o.audience : [...o.audience];
-  }
-  if (o.jwtId !== undefined && o.jwtId !== true) str(o.jwtId, 'jwtId');
-  if (o.currentDate !== undefined && (!(o.currentDate instanceof Date) || !Number.isFinite(o.currentDate.getTime()))) {
-    throw new JoseError('ERR_OPTIONS_INVALID', 'currentDate must be a valid Date');
-  }
+  const claims = prepareClaimSet(o);
   return {
     key: prepareKey(key, alg, 'sign', o),
     alg,
     headerB64: encodeBase64url(JSON.stringify(header)),
-    expiresIn: o.expiresIn === undefined ? undefined : parseDuration(o.expiresIn, 'expiresIn'),
-    notBefore: o.notBefore === undefined ? undefined : parseDuration(o.notBefore, 'notBefore'),
-    fixed,
-    jwtId: o.jwtId,
-    issuedAt: o.issuedAt !== false,
-    currentDate: o.currentDate,
+    claims,
   };
-}
-
-function buildClaims(claims: unknown, s: PreparedSigner): string {
-  if (!isJsonObject(claims)) throw new JoseError('ERR_OPTIONS_INVALID', 'JWT claims must be a plain object');
-  // An own "__proto__" claim (as JSON.parse makes) stays data, never a [[Set]] of the prototype
-  // that would drop it and make its members look like inherited claims (F1). Defined as an own
-  // property rather than using a null-prototype object, which V8 keeps in dictionary mode and
-  // JSON.stringify then serializes ~0.5 µs slower per token.
-  const out: Record<string, unknown> = {};
-  for (const k of Object.keys(claims)) {
-    if (k === '__proto__') Object.defineProperty(out, k, { value: claims[k], enumerable: true, writable: true, configurable: true });
-    else out[k] = claims[k];
-  }
-  for (const k of Object.keys(s.fixed)) {
-    if (out[k] !== undefined) throw new JoseError('ERR_OPTIONS_INVALID', `claim "${k}" is given both in claims and options`);
-    out[k] = s.fixed[k];
-  }
-  const now = Math.floor((s.currentDate?.getTime() ?? Date.now()) / 1000);
-  const setTime = (name: string, value: number) => {
-    if (out[name] !== undefined) throw new JoseError('ERR_OPTIONS_INVALID', `claim "${name}" is given both in claims and options`);
-    out[name] = value;
-  };
-  if (s.issuedAt && out['iat'] === undefined) out['iat'] = now;
-  const base = typeof out['iat'] === 'number' ? out['iat'] : now;
-  if (s.expiresIn !== undefined) setTime('exp', Math.floor(base + s.expiresIn));
-  if (s.notBefore !== undefined) setTime('nbf', Math.floor(base + s.notBefore));
-  if (s.jwtId !== undefined) {
-    if (out['jti'] !== undefined) throw new JoseError('ERR_OPTIONS_INVALID', 'claim "jti" is given both in claims and options');
-    out['jti'] = s.jwtId === true ? randomUUID() : s.jwtId;
-  }
-  for (const t of REGISTERED_TIME) {
-    const v = out[t];
-    if (v !== undefined && (typeof v !== 'number' || !Number.isFinite(v))) {
-      throw new JoseError('ERR_OPTIONS_INVALID', `claim "${t}" must be a finite number of seconds`);
-    }
-  }
-  for (const t of ['iss', 'sub', 'jti'] as const) {
-    if (out[t] !== undefined && typeof out[t] !== 'string') {
-      throw new JoseError('ERR_OPTIONS_INVALID', `claim "${t}" must be a string`);
-    }
-  }
-  const aud = out['aud'];
-  if (aud !== undefined && typeof aud !== 'string' && !(Array.isArray(aud) && aud.every((a) => typeof a === 'string'))) {
-    throw new JoseError('ERR_OPTIONS_INVALID', 'claim "aud" must be a string or an array of strings');
-  }
-  let json: string;
-  try {
-    json = JSON.stringify(out);
-  } catch (cause) {
-    throw new JoseError('ERR_OPTIONS_INVALID', 'JWT claims are not serializable to JSON', { cause });
-  }
-  // Verifiers refuse lone surrogates (SECURITY-CASES F2), so the signer never writes one.
-  // JSON.stringify escapes them as \udXXX; only then is the full check worth running.
-  if (/\\u[dD][89a-fA-F]/.test(json)) {
-    try {
-      parseJsonObject(json, 'JWT claims');
-    } catch (cause) {
-      throw new JoseError('ERR_OPTIONS_INVALID', 'JWT claims contain a lone UTF-16 surrogate', { cause });
-    }
-  }
-  return json;
 }
 
 function signPrepared(claims: unknown, s: PreparedSigner): string {
-  const input = `${s.headerB64}.${encodeBase64url(buildClaims(claims, s))}`;
+  const input = `${s.headerB64}.${encodeBase64url(buildClaimSet(claims, s.claims))}`;
   return `${input}.${encodeBase64url(signBytes(s.alg, s.key, input))}`;
 }
 
