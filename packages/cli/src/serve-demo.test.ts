@@ -17,64 +17,74 @@ interface LiveView {
   };
 }
 
-test('serve --demo: the issuer, the debugger page at / (with its CSP), and the live flow in the Trace pane', { timeout: 60_000 }, async () => {
-  const dir = tempDir();
-  const child = spawn(process.execPath, [bin, 'serve', '--demo', '--port', '0', '--data-dir', dir], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  child.stdout.setEncoding('utf8').on('data', (s: string) => (out += s));
-  child.stderr.setEncoding('utf8').on('data', (s: string) => (out += s));
-  try {
-    const deadline = Date.now() + 30_000;
-    let url: string | undefined;
-    while (url === undefined && Date.now() < deadline) {
-      url = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out)?.[1];
-      if (url === undefined) await new Promise((r) => setTimeout(r, 100));
-    }
-    assert.ok(url, `the issuer printed its URL:\n${out}`);
-    const meta = (await (await fetch(`${url}/.well-known/oauth-authorization-server`)).json()) as { issuer: string };
-    assert.equal(meta.issuer, url);
-
-    const page = await fetch(`${url}/`);
-    assert.equal(page.status, 200);
-    assert.match(page.headers.get('content-type') ?? '', /text\/html/);
-    assert.match(page.headers.get('content-security-policy') ?? '', /default-src 'self'/);
-    assert.match(await page.text(), /Tessera debugger/);
-
-    // The demo records its own flow from real requests: login once, then two token-only calls.
-    let live: LiveView | undefined;
-    while (Date.now() < deadline) {
-      const res = await fetch(`${url}/_tessera/api/trace/live`);
-      if (res.status === 200) {
-        const body = (await res.json()) as LiveView;
-        if (body.summary.exchanges.length >= 3) {
-          live = body;
-          break;
-        }
+test(
+  'serve --demo: the issuer, the debugger page at / (with its CSP), and the live flow in the Trace pane',
+  { timeout: 60_000 },
+  async () => {
+    const dir = tempDir();
+    const child = spawn(
+      process.execPath,
+      [bin, 'serve', '--demo', '--port', '0', '--data-dir', dir],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    let out = '';
+    child.stdout.setEncoding('utf8').on('data', (s: string) => (out += s));
+    child.stderr.setEncoding('utf8').on('data', (s: string) => (out += s));
+    try {
+      const deadline = Date.now() + 30_000;
+      let url: string | undefined;
+      while (url === undefined && Date.now() < deadline) {
+        url = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out)?.[1];
+        if (url === undefined) await new Promise((r) => setTimeout(r, 100));
       }
-      await new Promise((r) => setTimeout(r, 200));
+      assert.ok(url, `the issuer printed its URL:\n${out}`);
+      const meta = (await (
+        await fetch(`${url}/.well-known/oauth-authorization-server`)
+      ).json()) as { issuer: string };
+      assert.equal(meta.issuer, url);
+
+      const page = await fetch(`${url}/`);
+      assert.equal(page.status, 200);
+      assert.match(page.headers.get('content-type') ?? '', /text\/html/);
+      assert.match(page.headers.get('content-security-policy') ?? '', /default-src 'self'/);
+      assert.match(await page.text(), /Tessera debugger/);
+
+      // The demo records its own flow from real requests: login once, then two token-only calls.
+      let live: LiveView | undefined;
+      while (Date.now() < deadline) {
+        const res = await fetch(`${url}/_tessera/api/trace/live`);
+        if (res.status === 200) {
+          const body = (await res.json()) as LiveView;
+          if (body.summary.exchanges.length >= 3) {
+            live = body;
+            break;
+          }
+        }
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      assert.ok(live, 'the live flow was recorded');
+      assert.match(live.svgDataUrl ?? '', /^data:image\/svg\+xml/);
+      const [login, ...calls] = live.summary.exchanges;
+      assert.equal(login!.status, 200);
+      assert.ok(login!.credentials.length > 0, 'the login carries the credentials');
+      assert.ok(login!.presented.length === 0);
+      for (const c of calls) {
+        assert.equal(c.status, 200, 'the demo resource server accepted the token');
+        assert.deepEqual(c.credentials, [], 'no credentials after the login');
+        assert.equal(c.presented.length, 1, 'each call carries the token');
+      }
+      for (const name of ['credentials-once', 'token-only-after-login', 'no-token-in-url']) {
+        assert.equal(live.summary.assertions.find((a) => a.name === name)?.ok, true, name);
+      }
+      // The page's API never hands out the demo password: the trace is redacted.
+      const password = /Demo user: demo \/ (\S+)/.exec(out)?.[1];
+      assert.ok(password);
+      assert.ok(!JSON.stringify(live).includes(password));
+    } finally {
+      child.kill('SIGTERM');
+      await once(child, 'exit');
     }
-    assert.ok(live, 'the live flow was recorded');
-    assert.match(live.svgDataUrl ?? '', /^data:image\/svg\+xml/);
-    const [login, ...calls] = live.summary.exchanges;
-    assert.equal(login!.status, 200);
-    assert.ok(login!.credentials.length > 0, 'the login carries the credentials');
-    assert.ok(login!.presented.length === 0);
-    for (const c of calls) {
-      assert.equal(c.status, 200, 'the demo resource server accepted the token');
-      assert.deepEqual(c.credentials, [], 'no credentials after the login');
-      assert.equal(c.presented.length, 1, 'each call carries the token');
-    }
-    for (const name of ['credentials-once', 'token-only-after-login', 'no-token-in-url']) {
-      assert.equal(live.summary.assertions.find((a) => a.name === name)?.ok, true, name);
-    }
-    // The page's API never hands out the demo password: the trace is redacted.
-    const password = /Demo user: demo \/ (\S+)/.exec(out)?.[1];
-    assert.ok(password);
-    assert.ok(!JSON.stringify(live).includes(password));
-  } finally {
-    child.kill('SIGTERM');
-    await once(child, 'exit');
-  }
-});
+  },
+);

@@ -160,7 +160,10 @@ export function jwsAlgorithm(alg: unknown): JwsAlgorithm {
  * Validate a caller's `algorithms` allowlist once (factories, options): a non-empty array of
  * registered names. Returns the resolved rows keyed by name.
  */
-export function resolveAllowlist(algorithms: unknown, what = 'algorithms'): Map<string, JwsAlgorithm> {
+export function resolveAllowlist(
+  algorithms: unknown,
+  what = 'algorithms',
+): Map<string, JwsAlgorithm> {
   if (!Array.isArray(algorithms) || algorithms.length === 0) {
     throw new JoseError(
       'ERR_OPTIONS_INVALID',
@@ -208,14 +211,10 @@ export type JweKeyManagementAlg =
   | 'PBES2-HS512+A256KW';
 
 export type JweContentEncryptionAlg =
-  | 'A128GCM'
-  | 'A192GCM'
-  | 'A256GCM'
-  | 'A128CBC-HS256'
-  | 'A192CBC-HS384'
-  | 'A256CBC-HS512';
+  'A128GCM' | 'A192GCM' | 'A256GCM' | 'A128CBC-HS256' | 'A192CBC-HS384' | 'A256CBC-HS512';
 
-export type KeyManagementFamily = 'dir' | 'aes-kw' | 'aes-gcm-kw' | 'rsa-oaep' | 'ecdh-es' | 'pbes2';
+export type KeyManagementFamily =
+  'dir' | 'aes-kw' | 'aes-gcm-kw' | 'rsa-oaep' | 'ecdh-es' | 'pbes2';
 
 export interface JweKeyManagementAlgorithm {
   readonly alg: JweKeyManagementAlg;
@@ -270,10 +269,18 @@ const km = (
 const aesKw = (bytes: number) => ({ kekBytes: bytes, wrapCipher: `id-aes${bytes * 8}-wrap` });
 const ECDH_CURVES = ['P-256', 'P-384', 'P-521', 'X25519', 'X448'];
 const ecdh = (alg: JweKeyManagementAlg, bytes: number) =>
-  km(alg, 'ecdh-es', { kty: ['EC', 'OKP'], curves: ECDH_CURVES, direct: bytes === 0, ...(bytes ? aesKw(bytes) : {}) });
-const oaep = (alg: JweKeyManagementAlg, hash: Hash | 'sha1') => km(alg, 'rsa-oaep', { kty: ['RSA'], hash, minRsaBits: 2048 });
+  km(alg, 'ecdh-es', {
+    kty: ['EC', 'OKP'],
+    curves: ECDH_CURVES,
+    direct: bytes === 0,
+    ...(bytes ? aesKw(bytes) : {}),
+  });
+const oaep = (alg: JweKeyManagementAlg, hash: Hash | 'sha1') =>
+  km(alg, 'rsa-oaep', { kty: ['RSA'], hash, minRsaBits: 2048 });
 
-export const JWE_KEY_MANAGEMENT_ALGORITHMS: Readonly<Record<JweKeyManagementAlg, JweKeyManagementAlgorithm>> = {
+export const JWE_KEY_MANAGEMENT_ALGORITHMS: Readonly<
+  Record<JweKeyManagementAlg, JweKeyManagementAlgorithm>
+> = {
   dir: km('dir', 'dir', { direct: true }),
   A128KW: km('A128KW', 'aes-kw', aesKw(16)),
   A192KW: km('A192KW', 'aes-kw', aesKw(24)),
@@ -303,7 +310,11 @@ const gcm = (enc: JweContentEncryptionAlg, bytes: number): JweContentEncryptionA
   cipher: `aes-${bytes * 8}-gcm`,
   macHash: undefined,
 });
-const cbcHmac = (enc: JweContentEncryptionAlg, half: number, macHash: Hash): JweContentEncryptionAlgorithm => ({
+const cbcHmac = (
+  enc: JweContentEncryptionAlg,
+  half: number,
+  macHash: Hash,
+): JweContentEncryptionAlgorithm => ({
   enc,
   family: 'aes-cbc-hmac',
   cekBytes: 2 * half,
@@ -313,7 +324,9 @@ const cbcHmac = (enc: JweContentEncryptionAlg, half: number, macHash: Hash): Jwe
   macHash,
 });
 
-export const JWE_CONTENT_ENCRYPTION_ALGORITHMS: Readonly<Record<JweContentEncryptionAlg, JweContentEncryptionAlgorithm>> = {
+export const JWE_CONTENT_ENCRYPTION_ALGORITHMS: Readonly<
+  Record<JweContentEncryptionAlg, JweContentEncryptionAlgorithm>
+> = {
   A128GCM: gcm('A128GCM', 16),
   A192GCM: gcm('A192GCM', 24),
   A256GCM: gcm('A256GCM', 32),

@@ -9,7 +9,9 @@ const STRICT = /^[A-Za-z0-9_-]*$/;
 
 /** Encode bytes or a UTF-8 string as base64url without padding (RFC 7515 §2). */
 export function encodeBase64url(input: Uint8Array | string): string {
-  return (typeof input === 'string' ? Buffer.from(input, 'utf8') : asBuf(input)).toString('base64url');
+  return (typeof input === 'string' ? Buffer.from(input, 'utf8') : asBuf(input)).toString(
+    'base64url',
+  );
 }
 
 /**

@@ -28,7 +28,9 @@ export function concat(...parts: Uint8Array[]): Uint8Array {
 
 /** A Buffer view of the same memory (no copy). */
 export function asBuffer(bytes: Uint8Array): Buffer {
-  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return Buffer.isBuffer(bytes)
+    ? bytes
+    : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
 /** Big-endian 32-bit unsigned integer. */

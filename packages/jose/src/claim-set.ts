@@ -55,7 +55,10 @@ export function prepareClaimSet(o: ClaimSetOptions): PreparedClaimSet {
           o.audience.length > 0 &&
           o.audience.every((a) => typeof a === 'string' && a.length > 0);
     if (!ok) {
-      throw new JoseError('ERR_OPTIONS_INVALID', 'audience must be a non-empty string or array of strings');
+      throw new JoseError(
+        'ERR_OPTIONS_INVALID',
+        'audience must be a non-empty string or array of strings',
+      );
     }
     fixed['aud'] = typeof o.audience === 'string' ? o.audience : [...o.audience];
   }
@@ -81,7 +84,8 @@ export function prepareClaimSet(o: ClaimSetOptions): PreparedClaimSet {
  * both ways is an error), with the registered claims type-checked as a verifier will check them.
  */
 export function buildClaimSet(claims: unknown, s: PreparedClaimSet): string {
-  if (!isJsonObject(claims)) throw new JoseError('ERR_OPTIONS_INVALID', 'JWT claims must be a plain object');
+  if (!isJsonObject(claims))
+    throw new JoseError('ERR_OPTIONS_INVALID', 'JWT claims must be a plain object');
   // An own "__proto__" claim (as JSON.parse makes) stays data, never a [[Set]] of the prototype
   // that would drop it and make its members look like inherited claims (F1). Defined as an own
   // property rather than using a null-prototype object, which V8 keeps in dictionary mode and
@@ -89,12 +93,20 @@ export function buildClaimSet(claims: unknown, s: PreparedClaimSet): string {
   const out: Record<string, unknown> = {};
   for (const k of Object.keys(claims)) {
     if (k === '__proto__') {
-      Object.defineProperty(out, k, { value: claims[k], enumerable: true, writable: true, configurable: true });
+      Object.defineProperty(out, k, {
+        value: claims[k],
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
     } else out[k] = claims[k];
   }
   const set = (name: string, value: unknown) => {
     if (out[name] !== undefined) {
-      throw new JoseError('ERR_OPTIONS_INVALID', `claim "${name}" is given both in claims and options`);
+      throw new JoseError(
+        'ERR_OPTIONS_INVALID',
+        `claim "${name}" is given both in claims and options`,
+      );
     }
     out[name] = value;
   };
@@ -117,14 +129,23 @@ export function buildClaimSet(claims: unknown, s: PreparedClaimSet): string {
     }
   }
   const aud = out['aud'];
-  if (aud !== undefined && typeof aud !== 'string' && !(Array.isArray(aud) && aud.every((a) => typeof a === 'string'))) {
-    throw new JoseError('ERR_OPTIONS_INVALID', 'claim "aud" must be a string or an array of strings');
+  if (
+    aud !== undefined &&
+    typeof aud !== 'string' &&
+    !(Array.isArray(aud) && aud.every((a) => typeof a === 'string'))
+  ) {
+    throw new JoseError(
+      'ERR_OPTIONS_INVALID',
+      'claim "aud" must be a string or an array of strings',
+    );
   }
   let json: string;
   try {
     json = JSON.stringify(out);
   } catch (cause) {
-    throw new JoseError('ERR_OPTIONS_INVALID', 'JWT claims are not serializable to JSON', { cause });
+    throw new JoseError('ERR_OPTIONS_INVALID', 'JWT claims are not serializable to JSON', {
+      cause,
+    });
   }
   // Verifiers refuse lone surrogates (SECURITY-CASES F2), so no producer writes one.
   // JSON.stringify escapes them as \udXXX; only then is the full check worth running.
@@ -132,7 +153,9 @@ export function buildClaimSet(claims: unknown, s: PreparedClaimSet): string {
     try {
       parseJsonObject(json, 'JWT claims');
     } catch (cause) {
-      throw new JoseError('ERR_OPTIONS_INVALID', 'JWT claims contain a lone UTF-16 surrogate', { cause });
+      throw new JoseError('ERR_OPTIONS_INVALID', 'JWT claims contain a lone UTF-16 surrogate', {
+        cause,
+      });
     }
   }
   return json;

@@ -50,35 +50,48 @@ export interface PreparedClaimChecks {
 function stringList(v: unknown, option: string): readonly string[] | undefined {
   if (v === undefined) return undefined;
   const list = typeof v === 'string' ? [v] : v;
-  if (!Array.isArray(list) || list.length === 0 || list.some((s) => typeof s !== 'string' || s.length === 0)) {
-    throw new JoseError('ERR_OPTIONS_INVALID', `${option} must be a non-empty string or array of strings`);
+  if (
+    !Array.isArray(list) ||
+    list.length === 0 ||
+    list.some((s) => typeof s !== 'string' || s.length === 0)
+  ) {
+    throw new JoseError(
+      'ERR_OPTIONS_INVALID',
+      `${option} must be a non-empty string or array of strings`,
+    );
   }
   return Object.freeze([...list]);
 }
 
 /** Validate claim options once; throws ERR_OPTIONS_INVALID at configuration time. */
 export function prepareClaimChecks(o: ClaimOptions): PreparedClaimChecks {
-  if (typeof o !== 'object' || o === null) throw new JoseError('ERR_OPTIONS_INVALID', 'options must be an object');
+  if (typeof o !== 'object' || o === null)
+    throw new JoseError('ERR_OPTIONS_INVALID', 'options must be an object');
   if (o.subject !== undefined && (typeof o.subject !== 'string' || o.subject.length === 0)) {
     throw new JoseError('ERR_OPTIONS_INVALID', 'subject must be a non-empty string');
   }
   if (o.typ !== undefined && (typeof o.typ !== 'string' || o.typ.length === 0)) {
     throw new JoseError('ERR_OPTIONS_INVALID', 'typ must be a non-empty string');
   }
-  if (o.currentDate !== undefined && (!(o.currentDate instanceof Date) || !Number.isFinite(o.currentDate.getTime()))) {
+  if (
+    o.currentDate !== undefined &&
+    (!(o.currentDate instanceof Date) || !Number.isFinite(o.currentDate.getTime()))
+  ) {
     throw new JoseError('ERR_OPTIONS_INVALID', 'currentDate must be a valid Date');
   }
   const required = o.requiredClaims ?? [];
   if (!Array.isArray(required) || required.some((c) => typeof c !== 'string')) {
     throw new JoseError('ERR_OPTIONS_INVALID', 'requiredClaims must be an array of claim names');
   }
-  const maxTokenAge = o.maxTokenAge === undefined ? undefined : parseDuration(o.maxTokenAge, 'maxTokenAge');
+  const maxTokenAge =
+    o.maxTokenAge === undefined ? undefined : parseDuration(o.maxTokenAge, 'maxTokenAge');
   return {
     issuers: stringList(o.issuer, 'issuer'),
     audiences: stringList(o.audience, 'audience'),
     subject: o.subject,
     typ: o.typ === undefined ? undefined : normalizeTyp(o.typ),
-    tolerance: o.clockTolerance === undefined ? 0 : parseDuration(o.clockTolerance, 'clockTolerance'),
+    tolerance:
+      o.clockTolerance === undefined ? 0 : parseDuration(o.clockTolerance, 'clockTolerance'),
     maxTokenAge,
     required: Object.freeze([...required, ...(maxTokenAge !== undefined ? ['iat'] : [])]),
     currentDate: o.currentDate,
@@ -123,8 +136,12 @@ export function checkClaims(
 ): void {
   if (c.typ !== undefined) {
     if (typeof headerTyp !== 'string' || normalizeTyp(headerTyp) !== c.typ) {
-      throw fail('ERR_JWT_CLAIM_INVALID', 'typ', typeof headerTyp === 'string' ? 'mismatch' : 'missing',
-        'unexpected "typ" header value');
+      throw fail(
+        'ERR_JWT_CLAIM_INVALID',
+        'typ',
+        typeof headerTyp === 'string' ? 'mismatch' : 'missing',
+        'unexpected "typ" header value',
+      );
     }
   }
   for (const claim of c.required) {
@@ -142,7 +159,12 @@ export function checkClaims(
     throw fail('ERR_JWT_EXPIRED', 'exp', 'expired', '"exp" claim timestamp check failed (expired)');
   }
   if (nbf !== undefined && nowSeconds + tol < nbf) {
-    throw fail('ERR_JWT_NOT_YET_VALID', 'nbf', 'not_yet_valid', '"nbf" claim timestamp check failed (not yet valid)');
+    throw fail(
+      'ERR_JWT_NOT_YET_VALID',
+      'nbf',
+      'not_yet_valid',
+      '"nbf" claim timestamp check failed (not yet valid)',
+    );
   }
   if (iat !== undefined && iat > nowSeconds + tol) {
     throw fail('ERR_JWT_NOT_YET_VALID', 'iat', 'future', '"iat" claim is in the future');
@@ -152,27 +174,41 @@ export function checkClaims(
   }
   const iss = stringClaim(payload, 'iss');
   if (c.issuers !== undefined) {
-    if (iss === undefined) throw fail('ERR_JWT_CLAIM_INVALID', 'iss', 'missing', 'missing required "iss" claim');
-    if (!c.issuers.includes(iss)) throw fail('ERR_JWT_CLAIM_INVALID', 'iss', 'mismatch', 'unexpected "iss" claim value');
+    if (iss === undefined)
+      throw fail('ERR_JWT_CLAIM_INVALID', 'iss', 'missing', 'missing required "iss" claim');
+    if (!c.issuers.includes(iss))
+      throw fail('ERR_JWT_CLAIM_INVALID', 'iss', 'mismatch', 'unexpected "iss" claim value');
   }
   const sub = stringClaim(payload, 'sub');
   if (c.subject !== undefined) {
-    if (sub === undefined) throw fail('ERR_JWT_CLAIM_INVALID', 'sub', 'missing', 'missing required "sub" claim');
-    if (sub !== c.subject) throw fail('ERR_JWT_CLAIM_INVALID', 'sub', 'mismatch', 'unexpected "sub" claim value');
+    if (sub === undefined)
+      throw fail('ERR_JWT_CLAIM_INVALID', 'sub', 'missing', 'missing required "sub" claim');
+    if (sub !== c.subject)
+      throw fail('ERR_JWT_CLAIM_INVALID', 'sub', 'mismatch', 'unexpected "sub" claim value');
   }
   stringClaim(payload, 'jti');
   const aud = payload['aud'];
   if (aud !== undefined) {
     // F4: a string, or an array of strings only; a non-string element fails even beside a match.
-    const ok = typeof aud === 'string' || (Array.isArray(aud) && aud.every((a) => typeof a === 'string'));
-    if (!ok) throw fail('ERR_JWT_CLAIM_INVALID', 'aud', 'type', '"aud" claim must be a string or an array of strings');
+    const ok =
+      typeof aud === 'string' || (Array.isArray(aud) && aud.every((a) => typeof a === 'string'));
+    if (!ok)
+      throw fail(
+        'ERR_JWT_CLAIM_INVALID',
+        'aud',
+        'type',
+        '"aud" claim must be a string or an array of strings',
+      );
   }
   if (c.audiences !== undefined) {
-    if (aud === undefined) throw fail('ERR_JWT_CLAIM_INVALID', 'aud', 'missing', 'missing required "aud" claim');
-    const match = typeof aud === 'string'
-      ? c.audiences.includes(aud)
-      : (aud as string[]).some((a) => c.audiences!.includes(a));
-    if (!match) throw fail('ERR_JWT_CLAIM_INVALID', 'aud', 'mismatch', 'unexpected "aud" claim value');
+    if (aud === undefined)
+      throw fail('ERR_JWT_CLAIM_INVALID', 'aud', 'missing', 'missing required "aud" claim');
+    const match =
+      typeof aud === 'string'
+        ? c.audiences.includes(aud)
+        : (aud as string[]).some((a) => c.audiences!.includes(a));
+    if (!match)
+      throw fail('ERR_JWT_CLAIM_INVALID', 'aud', 'mismatch', 'unexpected "aud" claim value');
   }
 }
 

@@ -22,8 +22,26 @@ export const MAX_KID_LENGTH = 256;
 
 // RFC 7515 §4.1, RFC 7516 §4.1, RFC 7518 §4.6-4.8: registered names may not be listed in crit.
 const REGISTERED = new Set([
-  'alg', 'jku', 'jwk', 'kid', 'x5u', 'x5c', 'x5t', 'x5t#S256', 'typ', 'cty', 'crit',
-  'enc', 'zip', 'epk', 'apu', 'apv', 'iv', 'tag', 'p2s', 'p2c',
+  'alg',
+  'jku',
+  'jwk',
+  'kid',
+  'x5u',
+  'x5c',
+  'x5t',
+  'x5t#S256',
+  'typ',
+  'cty',
+  'crit',
+  'enc',
+  'zip',
+  'epk',
+  'apu',
+  'apv',
+  'iv',
+  'tag',
+  'p2s',
+  'p2c',
 ]);
 
 /**
@@ -52,7 +70,10 @@ export function checkCrit(
     if (seen.has(name)) throw new JoseError('ERR_CRIT_UNSUPPORTED', '"crit" lists a name twice');
     seen.add(name);
     if (REGISTERED.has(name)) {
-      throw new JoseError('ERR_CRIT_UNSUPPORTED', `"crit" may not list the registered parameter "${name}"`);
+      throw new JoseError(
+        'ERR_CRIT_UNSUPPORTED',
+        `"crit" may not list the registered parameter "${name}"`,
+      );
     }
     if (!understood.has(name)) {
       throw new JoseError(
@@ -61,7 +82,10 @@ export function checkCrit(
       );
     }
     if (!Object.hasOwn(protectedHeader!, name) || protectedHeader![name] === undefined) {
-      throw new JoseError('ERR_CRIT_UNSUPPORTED', `critical extension "${printable(name.slice(0, 64))}" is absent`);
+      throw new JoseError(
+        'ERR_CRIT_UNSUPPORTED',
+        `critical extension "${printable(name.slice(0, 64))}" is absent`,
+      );
     }
   }
 }
@@ -76,7 +100,10 @@ export function checkDisjoint(...headers: (JsonObject | undefined)[]): void {
     if (h === undefined) continue;
     for (const k of Object.keys(h)) {
       if (seen.has(k)) {
-        throw new JoseError('ERR_HEADER_INVALID', 'protected and unprotected headers share a parameter name');
+        throw new JoseError(
+          'ERR_HEADER_INVALID',
+          'protected and unprotected headers share a parameter name',
+        );
       }
       seen.add(k);
     }
@@ -91,7 +118,10 @@ export function checkDisjoint(...headers: (JsonObject | undefined)[]): void {
 export function checkHeaderTypes(h: JsonObject): void {
   const kid = h['kid'];
   if (kid !== undefined && (typeof kid !== 'string' || kid.length > MAX_KID_LENGTH)) {
-    throw new JoseError('ERR_HEADER_INVALID', `"kid" must be a string of at most ${MAX_KID_LENGTH} characters`);
+    throw new JoseError(
+      'ERR_HEADER_INVALID',
+      `"kid" must be a string of at most ${MAX_KID_LENGTH} characters`,
+    );
   }
   for (const name of ['typ', 'cty'] as const) {
     if (h[name] !== undefined && typeof h[name] !== 'string') {

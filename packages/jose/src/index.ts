@@ -27,10 +27,29 @@ export { parseDuration } from './duration.js';
 export type { Duration } from './duration.js';
 export type { JwtPayload, ClaimOptions } from './claims.js';
 export { signCompact, verifyCompact, DEFAULT_MAX_TOKEN_LENGTH } from './jws.js';
-export type { SignCompactOptions, CompactVerifyOptions, VerifyOptions, VerifyResult, VerifyKey } from './jws.js';
+export type {
+  SignCompactOptions,
+  CompactVerifyOptions,
+  VerifyOptions,
+  VerifyResult,
+  VerifyKey,
+} from './jws.js';
 export { signFlattened, verifyFlattened, signGeneral, verifyGeneral } from './jws-json.js';
-export type { FlattenedJws, GeneralJws, JsonSignOptions, JsonVerifyOptions, JsonVerifyResult } from './jws-json.js';
-export { signJwt, verifyJwt, createSigner, createVerifier, decodeJwt, decodeProtectedHeader } from './jwt.js';
+export type {
+  FlattenedJws,
+  GeneralJws,
+  JsonSignOptions,
+  JsonVerifyOptions,
+  JsonVerifyResult,
+} from './jws-json.js';
+export {
+  signJwt,
+  verifyJwt,
+  createSigner,
+  createVerifier,
+  decodeJwt,
+  decodeProtectedHeader,
+} from './jwt.js';
 export type { VerifyCacheOptions } from './verify-cache.js';
 export type { SignJwtOptions, VerifyJwtOptions, JwtVerifyResult } from './jwt.js';
 export { encodeUnsecuredJwt, decodeUnsecuredJwt } from './unsecured.js';
@@ -67,4 +86,9 @@ export type { DecryptKey, JweKeyResolver, JweKeyLookup } from './jwe-key.js';
 export { DEFAULT_MAX_PBES2_COUNT } from './jwe-pbes2.js';
 export { DEFAULT_MAX_DECOMPRESSED_LENGTH } from './jwe-zip.js';
 export { encryptJwt, encryptNestedJwt, decryptJwt, createDecrypter } from './jwt-encrypted.js';
-export type { EncryptJwtOptions, DecryptJwtOptions, DecryptJwtResult, NestedVerifyOptions } from './jwt-encrypted.js';
+export type {
+  EncryptJwtOptions,
+  DecryptJwtOptions,
+  DecryptJwtResult,
+  NestedVerifyOptions,
+} from './jwt-encrypted.js';

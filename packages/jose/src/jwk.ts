@@ -44,14 +44,21 @@ export interface JwkSet {
 
 const RSA_PRIVATE = ['d', 'p', 'q', 'dp', 'dq', 'qi'] as const;
 
-function b64Member(jwk: Record<string, unknown>, name: string, required: boolean): Uint8Array | undefined {
+function b64Member(
+  jwk: Record<string, unknown>,
+  name: string,
+  required: boolean,
+): Uint8Array | undefined {
   const v = jwk[name];
   if (v === undefined) {
     if (required) throw new JoseError('ERR_JWK_INVALID', `JWK member "${name}" is required`);
     return undefined;
   }
   if (typeof v !== 'string' || v.length === 0 || !isStrictBase64url(v)) {
-    throw new JoseError('ERR_JWK_INVALID', `JWK member "${name}" must be non-empty strict base64url`);
+    throw new JoseError(
+      'ERR_JWK_INVALID',
+      `JWK member "${name}" must be non-empty strict base64url`,
+    );
   }
   return decodeBase64url(v, `JWK member "${name}"`);
 }
@@ -64,8 +71,15 @@ function checkCommonMembers(jwk: Record<string, unknown>): void {
   }
   const ops = jwk['key_ops'];
   if (ops !== undefined) {
-    if (!Array.isArray(ops) || ops.some((o) => typeof o !== 'string') || new Set(ops).size !== ops.length) {
-      throw new JoseError('ERR_JWK_INVALID', 'JWK member "key_ops" must be an array of distinct strings');
+    if (
+      !Array.isArray(ops) ||
+      ops.some((o) => typeof o !== 'string') ||
+      new Set(ops).size !== ops.length
+    ) {
+      throw new JoseError(
+        'ERR_JWK_INVALID',
+        'JWK member "key_ops" must be an array of distinct strings',
+      );
     }
   }
   if (jwk['ext'] !== undefined && typeof jwk['ext'] !== 'boolean') {
@@ -96,7 +110,8 @@ export function jwkToKeyObject(input: unknown): KeyObject {
           throw new JoseError('ERR_JWK_INVALID', 'multi-prime RSA keys ("oth") are not supported');
         }
         const present = RSA_PRIVATE.filter((m) => jwk[m] !== undefined);
-        if (present.length === 0) return createPublicKey({ key: pick(jwk, ['kty', 'n', 'e']), format: 'jwk' });
+        if (present.length === 0)
+          return createPublicKey({ key: pick(jwk, ['kty', 'n', 'e']), format: 'jwk' });
         if (present.length !== RSA_PRIVATE.length) {
           throw new JoseError('ERR_JWK_INVALID', 'an RSA private JWK needs d, p, q, dp, dq and qi');
         }
@@ -107,7 +122,10 @@ export function jwkToKeyObject(input: unknown): KeyObject {
         });
         // node:crypto takes n and e as given, so check the private members against them: n = p·q.
         if (bigIntOf(jwk, 'p') * bigIntOf(jwk, 'q') !== bigIntOf(jwk, 'n')) {
-          throw new JoseError('ERR_JWK_INVALID', 'the private JWK does not match its public members');
+          throw new JoseError(
+            'ERR_JWK_INVALID',
+            'the private JWK does not match its public members',
+          );
         }
         return key;
       }
@@ -121,18 +139,30 @@ export function jwkToKeyObject(input: unknown): KeyObject {
         const y = b64Member(jwk, 'y', true)!;
         const d = b64Member(jwk, 'd', false);
         if (x.length !== info.size || y.length !== info.size || (d && d.length !== info.size)) {
-          throw new JoseError('ERR_JWK_INVALID', `EC key members have the wrong length for ${info.crv}`);
+          throw new JoseError(
+            'ERR_JWK_INVALID',
+            `EC key members have the wrong length for ${info.crv}`,
+          );
         }
         if (d === undefined) {
           return createPublicKey({ key: pick(jwk, ['kty', 'crv', 'x', 'y']), format: 'jwk' });
         }
-        const key = createPrivateKey({ key: pick(jwk, ['kty', 'crv', 'x', 'y', 'd']), format: 'jwk' });
+        const key = createPrivateKey({
+          key: pick(jwk, ['kty', 'crv', 'x', 'y', 'd']),
+          format: 'jwk',
+        });
         // node:crypto keeps x and y as given next to d; derive the public point from d instead.
         const ecdh = createECDH(info.namedCurve!);
         ecdh.setPrivateKey(d);
         const point = ecdh.getPublicKey();
-        if (!equalBytes(point.subarray(1, 1 + info.size), x) || !equalBytes(point.subarray(1 + info.size), y)) {
-          throw new JoseError('ERR_JWK_INVALID', 'the private JWK does not match its public members');
+        if (
+          !equalBytes(point.subarray(1, 1 + info.size), x) ||
+          !equalBytes(point.subarray(1 + info.size), y)
+        ) {
+          throw new JoseError(
+            'ERR_JWK_INVALID',
+            'the private JWK does not match its public members',
+          );
         }
         return key;
       }
@@ -145,13 +175,19 @@ export function jwkToKeyObject(input: unknown): KeyObject {
         const x = b64Member(jwk, 'x', true)!;
         const d = b64Member(jwk, 'd', false);
         if (x.length !== info.size || (d && d.length !== info.size)) {
-          throw new JoseError('ERR_JWK_INVALID', `OKP key members have the wrong length for ${info.crv}`);
+          throw new JoseError(
+            'ERR_JWK_INVALID',
+            `OKP key members have the wrong length for ${info.crv}`,
+          );
         }
         if (
           (info.crv === 'Ed25519' && isWeakEd25519Point(x)) ||
           (info.crv === 'Ed448' && isWeakEd448Point(x))
         ) {
-          throw new JoseError('ERR_JWK_INVALID', `${info.crv} public key is of small order or not canonical`);
+          throw new JoseError(
+            'ERR_JWK_INVALID',
+            `${info.crv} public key is of small order or not canonical`,
+          );
         }
         if (d === undefined) {
           return createPublicKey({ key: pick(jwk, ['kty', 'crv', 'x']), format: 'jwk' });
@@ -186,7 +222,11 @@ function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
   return true;
 }
 
-function assertPublicMatches(key: KeyObject, jwk: Record<string, unknown>, members: string[]): void {
+function assertPublicMatches(
+  key: KeyObject,
+  jwk: Record<string, unknown>,
+  members: string[],
+): void {
   const pub = createPublicKey(key).export({ format: 'jwk' }) as Record<string, unknown>;
   for (const m of members) {
     if (pub[m] !== jwk[m]) {
@@ -218,10 +258,12 @@ const HASHES: readonly ThumbprintHash[] = ['sha256', 'sha384', 'sha512'];
 
 /** RFC 7638 thumbprint of a JWK (only its required members count). */
 export function thumbprintOfJwk(jwk: unknown, hash: ThumbprintHash = 'sha256'): string {
-  if (!HASHES.includes(hash)) throw new JoseError('ERR_OPTIONS_INVALID', 'unsupported thumbprint hash');
+  if (!HASHES.includes(hash))
+    throw new JoseError('ERR_OPTIONS_INVALID', 'unsupported thumbprint hash');
   if (!isJsonObject(jwk)) throw new JoseError('ERR_JWK_INVALID', 'a JWK must be a JSON object');
   const members = typeof jwk['kty'] === 'string' ? THUMBPRINT_MEMBERS[jwk['kty']] : undefined;
-  if (members === undefined) throw new JoseError('ERR_JWK_INVALID', 'unsupported or missing JWK "kty"');
+  if (members === undefined)
+    throw new JoseError('ERR_JWK_INVALID', 'unsupported or missing JWK "kty"');
   const canonical: Record<string, string> = {};
   for (const m of members) {
     const v = jwk[m];

@@ -55,7 +55,11 @@ export function selectFromJwks(
     if (kid !== undefined && jwk.kid !== kid) continue;
     if (jwk.alg !== undefined && jwk.alg !== alg.alg) continue;
     if (jwk.use !== undefined && jwk.use !== 'sig') continue;
-    if (jwk.key_ops !== undefined && !(Array.isArray(jwk.key_ops) && jwk.key_ops.includes('verify'))) continue;
+    if (
+      jwk.key_ops !== undefined &&
+      !(Array.isArray(jwk.key_ops) && jwk.key_ops.includes('verify'))
+    )
+      continue;
     if (alg.curves.length > 0 && !alg.curves.includes(jwk.crv as string)) continue;
     try {
       out.push(prepareKey(jwk, alg, 'verify', policy));

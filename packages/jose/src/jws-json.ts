@@ -72,9 +72,17 @@ function oneSignature(
   const k = prepareKey(key, alg, 'sign', o);
   const unprotected = o.unprotectedHeader;
   if (unprotected !== undefined) {
-    if (!isJsonObject(unprotected)) throw new JoseError('ERR_OPTIONS_INVALID', 'unprotectedHeader must be an object');
-    if (unprotected['alg'] !== undefined || unprotected['crit'] !== undefined || unprotected['b64'] !== undefined) {
-      throw new JoseError('ERR_OPTIONS_INVALID', '"alg", "crit" and "b64" belong in the protected header');
+    if (!isJsonObject(unprotected))
+      throw new JoseError('ERR_OPTIONS_INVALID', 'unprotectedHeader must be an object');
+    if (
+      unprotected['alg'] !== undefined ||
+      unprotected['crit'] !== undefined ||
+      unprotected['b64'] !== undefined
+    ) {
+      throw new JoseError(
+        'ERR_OPTIONS_INVALID',
+        '"alg", "crit" and "b64" belong in the protected header',
+      );
     }
     checkDisjoint(header as JsonObject, unprotected);
     checkHeaderTypes(unprotected);
@@ -89,7 +97,9 @@ function oneSignature(
 }
 
 const b64HeaderFor = (b64: boolean, o: SignOptions) =>
-  b64 ? undefined : { b64: false, crit: [...new Set([...((o.header?.['crit'] as string[]) ?? []), 'b64'])] };
+  b64
+    ? undefined
+    : { b64: false, crit: [...new Set([...((o.header?.['crit'] as string[]) ?? []), 'b64'])] };
 
 /**
  * Sign into the flattened JWS JSON serialization (RFC 7515 §7.2.2).
@@ -117,8 +127,16 @@ export function signGeneral(
   options: { b64?: boolean } = {},
 ): GeneralJws {
   const notObject = (v: unknown) => typeof v !== 'object' || v === null;
-  if (!Array.isArray(signers) || signers.length === 0 || signers.some(notObject) || notObject(options)) {
-    throw new JoseError('ERR_OPTIONS_INVALID', 'at least one signer (an options object with its key) is required');
+  if (
+    !Array.isArray(signers) ||
+    signers.length === 0 ||
+    signers.some(notObject) ||
+    notObject(options)
+  ) {
+    throw new JoseError(
+      'ERR_OPTIONS_INVALID',
+      'at least one signer (an options object with its key) is required',
+    );
   }
   const b64 = options.b64 !== false;
   const p = payloadPart(payload, b64);
@@ -135,20 +153,26 @@ function verifyOne(
   p: PreparedVerify,
   detached: Uint8Array | string | undefined,
 ): JsonVerifyResult {
-  if (!isJsonObject(entry)) throw new JoseError('ERR_JWS_MALFORMED', 'a JWS signature entry must be an object');
+  if (!isJsonObject(entry))
+    throw new JoseError('ERR_JWS_MALFORMED', 'a JWS signature entry must be an object');
   const { protected: prot, header, signature } = entry;
   if (typeof prot !== 'string' || prot.length === 0) {
     // A4: alg must come from the protected header, so one is required.
     throw new JoseError('ERR_JWS_MALFORMED', 'a protected header is required');
   }
-  if (typeof signature !== 'string') throw new JoseError('ERR_JWS_MALFORMED', '"signature" must be a string');
+  if (typeof signature !== 'string')
+    throw new JoseError('ERR_JWS_MALFORMED', '"signature" must be a string');
   if (header !== undefined && !isJsonObject(header)) {
     throw new JoseError('ERR_JWS_MALFORMED', '"header" must be an object');
   }
   // G1: the size cap covers each signature entry's own strings too, before anything is decoded.
-  const size = prot.length + signature.length + (typeof payloadMember === 'string' ? payloadMember.length : 0);
+  const size =
+    prot.length + signature.length + (typeof payloadMember === 'string' ? payloadMember.length : 0);
   if (size > p.maxTokenLength) {
-    throw new JoseError('ERR_TOKEN_TOO_LARGE', `the JWS is longer than ${p.maxTokenLength} characters`);
+    throw new JoseError(
+      'ERR_TOKEN_TOO_LARGE',
+      `the JWS is longer than ${p.maxTokenLength} characters`,
+    );
   }
   const protectedHeader = parseProtectedHeader(prot);
   const alg = checkJwsHeaders(protectedHeader, header, p);
@@ -157,11 +181,15 @@ function verifyOne(
   // RFC 7515 Appendix F: detached content omits "payload"; "" is an empty payload unless the
   // caller supplies the detached one.
   if (payloadMember === undefined || (payloadMember === '' && detached !== undefined)) {
-    if (detached === undefined) throw new JoseError('ERR_JWS_MALFORMED', 'the JWS has no payload and none was given');
+    if (detached === undefined)
+      throw new JoseError('ERR_JWS_MALFORMED', 'the JWS has no payload and none was given');
     part = payloadPart(detached, b64);
   } else if (detached !== undefined) {
     // A caller verifying detached content must never get a success for other, attached content.
-    throw new JoseError('ERR_JWS_MALFORMED', 'detached content was given, but the JWS carries a payload');
+    throw new JoseError(
+      'ERR_JWS_MALFORMED',
+      'detached content was given, but the JWS carries a payload',
+    );
   } else if (typeof payloadMember === 'string') {
     part = payloadMember;
   } else {
@@ -184,10 +212,16 @@ function verifyOne(
  * Verify a flattened JWS JSON object. `alg` is read from the protected header only, and the
  * protected and unprotected headers must be disjoint (SECURITY-CASES A4, D1 h).
  */
-export function verifyFlattened(jws: FlattenedJws, key: VerifyKey, options: JsonVerifyOptions): JsonVerifyResult {
+export function verifyFlattened(
+  jws: FlattenedJws,
+  key: VerifyKey,
+  options: JsonVerifyOptions,
+): JsonVerifyResult {
   const p = prepareVerify(options, true);
-  if (!isJsonObject(jws)) throw new JoseError('ERR_JWS_MALFORMED', 'a flattened JWS must be an object');
-  if ('signatures' in jws) throw new JoseError('ERR_JWS_MALFORMED', 'this is a general JWS: use verifyGeneral');
+  if (!isJsonObject(jws))
+    throw new JoseError('ERR_JWS_MALFORMED', 'a flattened JWS must be an object');
+  if ('signatures' in jws)
+    throw new JoseError('ERR_JWS_MALFORMED', 'this is a general JWS: use verifyGeneral');
   checkJsonSize(jws, p.maxTokenLength);
   return verifyOne(jws['payload'], jws, key, p, options.detachedPayload);
 }
@@ -196,7 +230,11 @@ export function verifyFlattened(jws: FlattenedJws, key: VerifyKey, options: Json
  * Verify a general JWS JSON object: succeeds when one of its signatures (at most 16 are tried)
  * verifies with the given keys.
  */
-export function verifyGeneral(jws: GeneralJws, key: VerifyKey, options: JsonVerifyOptions): JsonVerifyResult {
+export function verifyGeneral(
+  jws: GeneralJws,
+  key: VerifyKey,
+  options: JsonVerifyOptions,
+): JsonVerifyResult {
   const p = prepareVerify(options, true);
   if (!isJsonObject(jws) || !Array.isArray(jws['signatures']) || jws['signatures'].length === 0) {
     throw new JoseError('ERR_JWS_MALFORMED', 'a general JWS needs a non-empty "signatures" array');
@@ -218,5 +256,6 @@ export function verifyGeneral(jws: GeneralJws, key: VerifyKey, options: JsonVeri
 function checkJsonSize(jws: JsonObject, max: number): void {
   let n = 0;
   for (const v of Object.values(jws)) if (typeof v === 'string') n += v.length;
-  if (n > max) throw new JoseError('ERR_TOKEN_TOO_LARGE', `the JWS is longer than ${max} characters`);
+  if (n > max)
+    throw new JoseError('ERR_TOKEN_TOO_LARGE', `the JWS is longer than ${max} characters`);
 }

@@ -47,7 +47,10 @@ test('signCompact: alg comes from the options only; header and payload types are
   assertJoseError(() => signCompact(5 as never, SECRET, { alg: 'HS256' }), 'ERR_OPTIONS_INVALID');
   // A header object carrying an own __proto__ (from JSON.parse) is refused, never merged.
   const parsed = JSON.parse('{"__proto__":{"kid":1},"x-ok":1}');
-  assertJoseError(() => signCompact('x', SECRET, { alg: 'HS256', header: parsed }), 'ERR_OPTIONS_INVALID');
+  assertJoseError(
+    () => signCompact('x', SECRET, { alg: 'HS256', header: parsed }),
+    'ERR_OPTIONS_INVALID',
+  );
 });
 
 test('b64:false compact: attached text without ".", UTF-8 only; detached anything', () => {

@@ -3,7 +3,13 @@ import { JoseError } from './errors.js';
 import { decodeBase64url, encodeBase64url } from './base64url.js';
 import { utf8, utf8Decode } from './bytes.js';
 import { isJsonObject, parseJsonObject, type JsonObject } from './json.js';
-import { jwsAlgorithm, printable, resolveAllowlist, type JwsAlg, type JwsAlgorithm } from './algorithms.js';
+import {
+  jwsAlgorithm,
+  printable,
+  resolveAllowlist,
+  type JwsAlg,
+  type JwsAlgorithm,
+} from './algorithms.js';
 import { b64Of, checkCrit, checkDisjoint, checkHeaderTypes, type JoseHeader } from './header.js';
 import { prepareKey, type KeyInput, type KeyPolicy } from './keys.js';
 import { isKeySet, type KeyResolver, type KeySet } from './jwks.js';
@@ -61,7 +67,8 @@ export function prepareVerify(options: VerifyOptions, understandsB64: boolean): 
   // Braces matter here: an unbraced `else` would bind to the inner `if` and skip the type check.
   if (Array.isArray(crit)) {
     for (const c of crit) {
-      if (typeof c !== 'string') throw new JoseError('ERR_OPTIONS_INVALID', 'crit must list header parameter names');
+      if (typeof c !== 'string')
+        throw new JoseError('ERR_OPTIONS_INVALID', 'crit must list header parameter names');
       understood.add(c);
     }
   } else if (isJsonObject(crit)) {
@@ -76,7 +83,10 @@ export function prepareVerify(options: VerifyOptions, understandsB64: boolean): 
   return {
     algorithms: resolveAllowlist(options.algorithms),
     understood,
-    policy: { allowWeakSecret: options.allowWeakSecret === true, allowInsecureKeySize: options.allowInsecureKeySize === true },
+    policy: {
+      allowWeakSecret: options.allowWeakSecret === true,
+      allowInsecureKeySize: options.allowInsecureKeySize === true,
+    },
     maxTokenLength: max,
   };
 }
@@ -122,7 +132,12 @@ export function checkJwsHeaders(
 }
 
 /** Candidate keys for a header (C1: an empty key from a resolver is "not found"). */
-export function keysFor(source: VerifyKey, alg: JwsAlgorithm, kid: unknown, policy: KeyPolicy): KeyObject[] {
+export function keysFor(
+  source: VerifyKey,
+  alg: JwsAlgorithm,
+  kid: unknown,
+  policy: KeyPolicy,
+): KeyObject[] {
   const k = typeof kid === 'string' ? kid : undefined;
   if (isKeySet(source)) return source.select(alg, k, policy);
   if (typeof source === 'function') {
@@ -156,7 +171,10 @@ export function verifyWithKeys(
 }
 
 /** Build a protected header from sign options; `alg`/`kid` from options win and are checked. */
-export function buildProtectedHeader(options: SignOptions, extra?: Record<string, unknown>): JoseHeader {
+export function buildProtectedHeader(
+  options: SignOptions,
+  extra?: Record<string, unknown>,
+): JoseHeader {
   const alg = jwsAlgorithm(options.alg).alg;
   const header: JoseHeader = { alg };
   for (const src of [options.header, extra]) {
@@ -165,7 +183,8 @@ export function buildProtectedHeader(options: SignOptions, extra?: Record<string
     for (const [k, v] of Object.entries(src)) {
       // An own "__proto__" (as JSON.parse makes) would be a [[Set]] of the prototype here: the
       // parameter would vanish from the header and its members would read as inherited ones.
-      if (k === '__proto__') throw new JoseError('ERR_OPTIONS_INVALID', '"__proto__" is not a header parameter');
+      if (k === '__proto__')
+        throw new JoseError('ERR_OPTIONS_INVALID', '"__proto__" is not a header parameter');
       if (k !== 'alg') header[k] = v;
     }
   }
@@ -180,7 +199,11 @@ export function buildProtectedHeader(options: SignOptions, extra?: Record<string
 }
 
 /** Signing input bytes: ASCII(protected) '.' payload (RFC 7515 §5.1; RFC 7797 §3 for b64:false). */
-export function signingInput(protectedB64: string, payloadPart: Uint8Array | string, b64: boolean): Uint8Array | string {
+export function signingInput(
+  protectedB64: string,
+  payloadPart: Uint8Array | string,
+  b64: boolean,
+): Uint8Array | string {
   if (b64) return `${protectedB64}.${payloadPart as string}`;
   const head = utf8(`${protectedB64}.`);
   const body = typeof payloadPart === 'string' ? utf8(payloadPart) : payloadPart;
@@ -218,7 +241,12 @@ export function signCompact(
   const b64 = options.b64 !== false;
   const header = buildProtectedHeader(
     options,
-    b64 ? undefined : { b64: false, crit: [...new Set([...((options.header?.['crit'] as string[]) ?? []), 'b64'])] },
+    b64
+      ? undefined
+      : {
+          b64: false,
+          crit: [...new Set([...((options.header?.['crit'] as string[]) ?? []), 'b64'])],
+        },
   );
   const alg = jwsAlgorithm(header.alg);
   const k = prepareKey(key, alg, 'sign', options);
@@ -228,16 +256,26 @@ export function signCompact(
   if (b64) part = encodeBase64url(bytes);
   else {
     if (!options.detached && bytes.includes(0x2e)) {
-      throw new JoseError('ERR_OPTIONS_INVALID', 'an unencoded compact payload may not contain "." (use detached)');
+      throw new JoseError(
+        'ERR_OPTIONS_INVALID',
+        'an unencoded compact payload may not contain "." (use detached)',
+      );
     }
     if (!options.detached && !isUtf8(bytes)) {
       // The payload travels as text, so bytes that are not UTF-8 would not survive (RFC 7797 §5.2).
-      throw new JoseError('ERR_OPTIONS_INVALID', 'an unencoded compact payload must be UTF-8 text (use detached)');
+      throw new JoseError(
+        'ERR_OPTIONS_INVALID',
+        'an unencoded compact payload must be UTF-8 text (use detached)',
+      );
     }
     part = bytes;
   }
   const sig = signBytes(alg, k, signingInput(protectedB64, part, b64));
-  const shown = options.detached ? '' : typeof part === 'string' ? part : Buffer.from(part).toString('utf8');
+  const shown = options.detached
+    ? ''
+    : typeof part === 'string'
+      ? part
+      : Buffer.from(part).toString('utf8');
   return `${protectedB64}.${shown}.${encodeBase64url(sig)}`;
 }
 
@@ -254,15 +292,19 @@ function isUtf8(bytes: Uint8Array): boolean {
  * Split a compact JWS after the length cap (G1); a JWE (5 segments) is named as such (D3).
  */
 export function splitCompact(token: unknown, max: number): [string, string, string] {
-  if (typeof token !== 'string') throw new JoseError('ERR_JWS_MALFORMED', 'a compact JWS must be a string');
-  if (token.length > max) throw new JoseError('ERR_TOKEN_TOO_LARGE', `the token is longer than ${max} characters`);
+  if (typeof token !== 'string')
+    throw new JoseError('ERR_JWS_MALFORMED', 'a compact JWS must be a string');
+  if (token.length > max)
+    throw new JoseError('ERR_TOKEN_TOO_LARGE', `the token is longer than ${max} characters`);
   const a = token.indexOf('.');
   const b = a === -1 ? -1 : token.indexOf('.', a + 1);
   if (b === -1 || token.indexOf('.', b + 1) !== -1) {
     const dots = token.split('.').length - 1;
     throw new JoseError(
       'ERR_JWS_MALFORMED',
-      dots === 4 ? 'a JWE (5 segments) cannot be verified as a JWS; decrypt it instead' : 'a compact JWS has exactly three segments',
+      dots === 4
+        ? 'a JWE (5 segments) cannot be verified as a JWS; decrypt it instead'
+        : 'a compact JWS has exactly three segments',
     );
   }
   return [token.slice(0, a), token.slice(a + 1, b), token.slice(b + 1)];
@@ -285,13 +327,19 @@ export function verifyCompactPrepared(
   let part: string | Uint8Array = pl;
   if (detachedPayload !== undefined) {
     // A caller verifying detached content must never get a success for other, attached content.
-    if (pl.length !== 0) throw new JoseError('ERR_JWS_MALFORMED', 'detached content was given, but the JWS carries a payload');
+    if (pl.length !== 0)
+      throw new JoseError(
+        'ERR_JWS_MALFORMED',
+        'detached content was given, but the JWS carries a payload',
+      );
     const bytes = payloadBytes(detachedPayload);
     part = b64 ? encodeBase64url(bytes) : bytes;
   }
   const sig = decodeBase64url(s, 'signature');
   // DESIGN.md order: every segment is strict base64url before the signature is checked (B3 f).
-  const payload = b64 ? decodeBase64url(typeof part === 'string' ? part : '', 'payload') : payloadBytes(part);
+  const payload = b64
+    ? decodeBase64url(typeof part === 'string' ? part : '', 'payload')
+    : payloadBytes(part);
   const keys = keysFor(source, alg, protectedHeader['kid'], p.policy);
   const data = signingInput(h, part, b64);
   const key = verifyWithKeys(alg, keys, data, sig);
@@ -304,6 +352,10 @@ export function verifyCompactPrepared(
  * @example
  * const { payload } = verifyCompact(jws, publicKey, { algorithms: ['ES256'] });
  */
-export function verifyCompact(jws: string, key: VerifyKey, options: CompactVerifyOptions): VerifyResult {
+export function verifyCompact(
+  jws: string,
+  key: VerifyKey,
+  options: CompactVerifyOptions,
+): VerifyResult {
   return verifyCompactPrepared(jws, key, prepareVerify(options, true), options.detachedPayload);
 }

@@ -321,7 +321,11 @@ test('F1/F2: encryptJwt keeps an own "__proto__" claim as data and refuses lone 
     'ERR_OPTIONS_INVALID',
   );
   assertJoseError(
-    () => encryptJwt({ iss: 42 } as unknown as Record<string, string>, rsa.publicKey, { alg: 'RSA-OAEP-256', enc: 'A256GCM' }),
+    () =>
+      encryptJwt({ iss: 42 } as unknown as Record<string, string>, rsa.publicKey, {
+        alg: 'RSA-OAEP-256',
+        enc: 'A256GCM',
+      }),
     'ERR_OPTIONS_INVALID',
   );
 });

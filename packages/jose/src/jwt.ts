@@ -3,8 +3,19 @@ import { JoseError } from './errors.js';
 import { decodeBase64url, encodeBase64url } from './base64url.js';
 import { isJsonObject, parseJsonObject, type JsonObject } from './json.js';
 import { jwsAlgorithm, type JwsAlg, type JwsAlgorithm } from './algorithms.js';
-import { buildClaimSet, prepareClaimSet, type ClaimSetOptions, type PreparedClaimSet } from './claim-set.js';
-import { checkClaims, nowSeconds, prepareClaimChecks, type ClaimOptions, type JwtPayload } from './claims.js';
+import {
+  buildClaimSet,
+  prepareClaimSet,
+  type ClaimSetOptions,
+  type PreparedClaimSet,
+} from './claim-set.js';
+import {
+  checkClaims,
+  nowSeconds,
+  prepareClaimChecks,
+  type ClaimOptions,
+  type JwtPayload,
+} from './claims.js';
 import { prepareKey, type KeyInput, type KeyPolicy } from './keys.js';
 import { signBytes } from './signature.js';
 import {
@@ -49,7 +60,6 @@ export interface JwtVerifyResult<P = JwtPayload> {
   /** The key that verified the signature. */
   key: KeyObject;
 }
-
 
 interface PreparedSigner {
   readonly key: KeyObject;
@@ -103,7 +113,9 @@ export function signJwt(claims: JwtPayload, key: KeyInput, options: SignJwtOptio
  * const sign = createSigner({ key: privateKey, alg: 'ES256', issuer: 'https://auth.example', expiresIn: '10m' });
  * const token = sign({ sub: 'u1' });
  */
-export function createSigner(options: SignJwtOptions & { key: KeyInput }): (claims: JwtPayload) => string {
+export function createSigner(
+  options: SignJwtOptions & { key: KeyInput },
+): (claims: JwtPayload) => string {
   const s = prepareSigner(options?.key, options);
   return (claims) => signPrepared(claims, s);
 }
@@ -117,7 +129,11 @@ interface PreparedJwtVerify {
 function prepareJwtVerify(o: VerifyJwtOptions): PreparedJwtVerify {
   // b64 is not understood: RFC 7797 §7 — JWTs always use base64url payloads.
   const jws = prepareVerify(o, false);
-  return { jws, claims: prepareClaimChecks(o), allowDuplicateClaims: o.allowDuplicateClaims === true };
+  return {
+    jws,
+    claims: prepareClaimChecks(o),
+    allowDuplicateClaims: o.allowDuplicateClaims === true,
+  };
 }
 
 /**
@@ -165,7 +181,8 @@ function verifyPrepared<P>(
   const sig = decodeBase64url(s, 'signature');
   // DESIGN.md order: every segment is strict base64url before the signature is checked (B3 f).
   const payloadBytes = decodeBase64url(pl, 'payload');
-  const keys = fast?.keysByAlg?.get(alg.alg) ?? keysFor(source, alg, protectedHeader['kid'], v.jws.policy);
+  const keys =
+    fast?.keysByAlg?.get(alg.alg) ?? keysFor(source, alg, protectedHeader['kid'], v.jws.policy);
   // The signing input is the token up to the second dot (RFC 7515 §5.2 step 8): a slice, no copy.
   const key = verifyWithKeys(alg, keys, (token as string).slice(0, h.length + 1 + pl.length), sig);
   const payload = parseJsonObject(payloadBytes, 'JWT claims', {
@@ -176,7 +193,12 @@ function verifyPrepared<P>(
   return { payload: payload as P, protectedHeader: protectedHeader as JoseHeader, key };
 }
 
-function rememberHeader(fast: VerifierFastPath, segment: string, header: JsonObject, alg: JwsAlgorithm): void {
+function rememberHeader(
+  fast: VerifierFastPath,
+  segment: string,
+  header: JsonObject,
+  alg: JwsAlgorithm,
+): void {
   if (fast.headers.size >= MAX_REMEMBERED_HEADERS) fast.headers.clear();
   // A private deep copy, frozen: callers get shallow copies and may change their own.
   fast.headers.set(segment, { header: deepFreeze(structuredClone(header)) as JoseHeader, alg });
@@ -188,7 +210,11 @@ function rememberHeader(fast: VerifierFastPath, segment: string, header: JsonObj
  * @example
  * const { payload } = verifyJwt(token, publicKey, { algorithms: ['EdDSA'], issuer: 'https://auth.example', audience: 'api' });
  */
-export function verifyJwt<P = JwtPayload>(token: string, key: VerifyKey, options: VerifyJwtOptions): JwtVerifyResult<P> {
+export function verifyJwt<P = JwtPayload>(
+  token: string,
+  key: VerifyKey,
+  options: VerifyJwtOptions,
+): JwtVerifyResult<P> {
   return verifyPrepared<P>(token, key, prepareJwtVerify(options));
 }
 
@@ -209,7 +235,8 @@ export function createVerifier<P = JwtPayload>(
 ): (token: string) => JwtVerifyResult<P> {
   const v = prepareJwtVerify(options);
   const source = options.key;
-  if (source === undefined || source === null) throw new JoseError('ERR_OPTIONS_INVALID', 'key is required');
+  if (source === undefined || source === null)
+    throw new JoseError('ERR_OPTIONS_INVALID', 'key is required');
   let keysByAlg: Map<string, KeyObject[]> | undefined;
   // Fail at configuration time on a key that fits none of the allowed algorithms (C1 a).
   if (typeof source !== 'function' && !isKeySet(source)) {
@@ -226,17 +253,22 @@ export function createVerifier<P = JwtPayload>(
   }
   const fast: VerifierFastPath = { keysByAlg, headers: new Map() };
   const cacheOption = options.cache;
-  if (cacheOption === undefined || cacheOption === false) return (token) => verifyPrepared<P>(token, source, v, fast);
+  if (cacheOption === undefined || cacheOption === false)
+    return (token) => verifyPrepared<P>(token, source, v, fast);
   if (typeof source === 'function') {
     // A resolver has no version, so nothing would tell the cache that its keys changed (H2).
-    throw new JoseError('ERR_OPTIONS_INVALID', 'cache needs a key or a key set, not a key resolver');
+    throw new JoseError(
+      'ERR_OPTIONS_INVALID',
+      'cache needs a key or a key set, not a key resolver',
+    );
   }
   const cache = new VerifiedTokenCache<JwtVerifyResult<P>>(cacheOption);
   const keySet = isKeySet(source) ? source : undefined;
   const max = v.jws.maxTokenLength;
   return (token) => {
     // G1: an over-long token is not even hashed for a lookup; the full path refuses it.
-    if (typeof token !== 'string' || token.length > max) return verifyPrepared<P>(token, source, v, fast);
+    if (typeof token !== 'string' || token.length > max)
+      return verifyPrepared<P>(token, source, v, fast);
     const version = keySet === undefined ? 0 : keySet.version;
     const now = nowSeconds(v.claims);
     const hit = cache.get(token, version, now);
@@ -268,13 +300,21 @@ export function decodeJwt<P = JwtPayload>(token: string, options?: { maxTokenLen
 /**
  * Decode the protected header of a compact JWS or JWE WITHOUT verifying anything.
  */
-export function decodeProtectedHeader(token: string, options?: { maxTokenLength?: number }): JoseHeader {
-  if (typeof token !== 'string') throw new JoseError('ERR_JWS_MALFORMED', 'a compact token must be a string');
+export function decodeProtectedHeader(
+  token: string,
+  options?: { maxTokenLength?: number },
+): JoseHeader {
+  if (typeof token !== 'string')
+    throw new JoseError('ERR_JWS_MALFORMED', 'a compact token must be a string');
   const max = options?.maxTokenLength ?? DEFAULT_MAX_TOKEN_LENGTH;
-  if (token.length > max) throw new JoseError('ERR_TOKEN_TOO_LARGE', `the token is longer than ${max} characters`);
+  if (token.length > max)
+    throw new JoseError('ERR_TOKEN_TOO_LARGE', `the token is longer than ${max} characters`);
   const parts = token.split('.');
   if (parts.length !== 3 && parts.length !== 5) {
-    throw new JoseError('ERR_JWS_MALFORMED', 'a compact token has three (JWS) or five (JWE) segments');
+    throw new JoseError(
+      'ERR_JWS_MALFORMED',
+      'a compact token has three (JWS) or five (JWE) segments',
+    );
   }
   return parseProtectedHeader(parts[0]!) as JoseHeader;
 }

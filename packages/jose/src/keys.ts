@@ -58,7 +58,24 @@ interface PreparedEntry {
 const prepared = new WeakMap<object, Map<string, PreparedEntry>>();
 
 // The JWK members that make up a key and its permissions.
-const STAMPED = ['kty', 'crv', 'x', 'y', 'n', 'e', 'd', 'p', 'q', 'dp', 'dq', 'qi', 'k', 'alg', 'use', 'key_ops'] as const;
+const STAMPED = [
+  'kty',
+  'crv',
+  'x',
+  'y',
+  'n',
+  'e',
+  'd',
+  'p',
+  'q',
+  'dp',
+  'dq',
+  'qi',
+  'k',
+  'alg',
+  'use',
+  'key_ops',
+] as const;
 
 /**
  * A JWK object can be changed in place after a first use; its cache entry is valid only while
@@ -95,16 +112,23 @@ export function prepareKey(
   }
   const cacheKey = `${alg.alg}:${use}:${policy?.allowWeakSecret === true ? 1 : 0}${policy?.allowInsecureKeySize === true ? 1 : 0}`;
   const isBytes = input instanceof Uint8Array;
-  const stamp = isBytes || input instanceof KeyObject || isCryptoKey(input) ? '' : jwkStamp(input as Record<string, unknown>);
+  const stamp =
+    isBytes || input instanceof KeyObject || isCryptoKey(input)
+      ? ''
+      : jwkStamp(input as Record<string, unknown>);
   let perObject = prepared.get(input);
   const hit = perObject?.get(cacheKey);
-  if (hit !== undefined && hit.stamp === stamp && (!isBytes || hit.bytes!.equals(input))) return hit.key;
+  if (hit !== undefined && hit.stamp === stamp && (!isBytes || hit.bytes!.equals(input)))
+    return hit.key;
   let key: KeyObject;
   if (input instanceof KeyObject) {
     key = checkKeyForAlg(input, alg, use, policy);
   } else if (input instanceof Uint8Array) {
     if (alg.family !== 'hmac') {
-      throw new JoseError('ERR_KEY_INVALID', `a byte array is a secret and cannot be used with ${alg.alg}`);
+      throw new JoseError(
+        'ERR_KEY_INVALID',
+        `a byte array is a secret and cannot be used with ${alg.alg}`,
+      );
     }
     if (input.length === 0) throw new JoseError('ERR_KEY_INVALID', 'the HMAC secret is empty');
     key = checkKeyForAlg(createSecretKey(input), alg, use, policy);
@@ -170,31 +194,46 @@ export function checkKeyForAlg(
           (mgf1HashAlgorithm !== undefined && mgf1HashAlgorithm !== alg.hash) ||
           (saltLength !== undefined && saltLength > hashBytes)
         ) {
-          throw new JoseError('ERR_KEY_INVALID', `the RSA-PSS key's parameters do not match ${alg.alg}`);
+          throw new JoseError(
+            'ERR_KEY_INVALID',
+            `the RSA-PSS key's parameters do not match ${alg.alg}`,
+          );
         }
       }
       const bits = details.modulusLength ?? 0;
       if (bits < alg.minRsaBits && policy?.allowInsecureKeySize !== true) {
-        throw new JoseError('ERR_KEY_TOO_WEAK', `${alg.alg} requires an RSA key of at least 2048 bits`);
+        throw new JoseError(
+          'ERR_KEY_TOO_WEAK',
+          `${alg.alg} requires an RSA key of at least 2048 bits`,
+        );
       }
       break;
     }
     case 'ecdsa': {
       const crv = type === 'ec' ? CRV_BY_NAMED_CURVE[details.namedCurve ?? ''] : undefined;
       if (crv === undefined || !alg.curves.includes(crv)) {
-        throw new JoseError('ERR_KEY_INVALID', `${alg.alg} requires an EC key on ${alg.curves.join(', ')}`);
+        throw new JoseError(
+          'ERR_KEY_INVALID',
+          `${alg.alg} requires an EC key on ${alg.curves.join(', ')}`,
+        );
       }
       break;
     }
     case 'eddsa': {
       const crv = type === 'ed25519' ? 'Ed25519' : type === 'ed448' ? 'Ed448' : undefined;
       if (crv === undefined || !alg.curves.includes(crv)) {
-        throw new JoseError('ERR_KEY_INVALID', `${alg.alg} requires an ${alg.curves.join(' or ')} key`);
+        throw new JoseError(
+          'ERR_KEY_INVALID',
+          `${alg.alg} requires an ${alg.curves.join(' or ')} key`,
+        );
       }
       const pub = key.type === 'private' ? createPublicKey(key) : key;
       const x = decodeBase64url((pub.export({ format: 'jwk' }) as Jwk).x ?? '');
       if (crv === 'Ed25519' ? isWeakEd25519Point(x) : isWeakEd448Point(x)) {
-        throw new JoseError('ERR_KEY_INVALID', `${crv} public key is of small order or not canonical`);
+        throw new JoseError(
+          'ERR_KEY_INVALID',
+          `${crv} public key is of small order or not canonical`,
+        );
       }
       break;
     }
@@ -246,7 +285,11 @@ export function importPem(pem: string, alg: string, policy?: KeyPolicy): KeyObje
   const text = pem.trim();
   const m = PEM.exec(text);
   // The lazy body could span several blocks: exactly one BEGIN and one END line are allowed.
-  if (m === null || text.split('-----BEGIN ').length !== 2 || text.split('-----END ').length !== 2) {
+  if (
+    m === null ||
+    text.split('-----BEGIN ').length !== 2 ||
+    text.split('-----END ').length !== 2
+  ) {
     throw new JoseError('ERR_PEM_INVALID', 'the input is not a single PEM block');
   }
   if (isJwsAlg(alg) && JWS_ALGORITHMS[alg].family === 'hmac') {
@@ -304,7 +347,10 @@ function isKeyManagementAlg(alg: string): boolean {
 const SPKI_DER = { type: 'spki', format: 'der' } as const;
 const PKCS8_DER = { type: 'pkcs8', format: 'der' } as const;
 
-function detached(pair: { publicKey: Buffer; privateKey: Buffer }): { privateKey: KeyObject; publicKey: KeyObject } {
+function detached(pair: { publicKey: Buffer; privateKey: Buffer }): {
+  privateKey: KeyObject;
+  publicKey: KeyObject;
+} {
   return {
     privateKey: createPrivateKey({ key: pair.privateKey, format: 'der', type: 'pkcs8' }),
     publicKey: createPublicKey({ key: pair.publicKey, format: 'der', type: 'spki' }),
@@ -333,13 +379,32 @@ export function generateKeyPair(
     if (!Number.isSafeInteger(modulusLength) || modulusLength < 2048) {
       throw new JoseError('ERR_OPTIONS_INVALID', 'modulusLength must be an integer >= 2048');
     }
-    return detached(generateKeyPairSync('rsa', { modulusLength, publicExponent: 0x10001, publicKeyEncoding: SPKI_DER, privateKeyEncoding: PKCS8_DER }));
+    return detached(
+      generateKeyPairSync('rsa', {
+        modulusLength,
+        publicExponent: 0x10001,
+        publicKeyEncoding: SPKI_DER,
+        privateKeyEncoding: PKCS8_DER,
+      }),
+    );
   };
   const curve = (crv: string) => {
     const info = CURVES[crv];
     if (info === undefined) throw new JoseError('ERR_OPTIONS_INVALID', 'unsupported curve');
-    if (info.nodeKeyType === 'ec') return detached(generateKeyPairSync('ec', { namedCurve: info.namedCurve!, publicKeyEncoding: SPKI_DER, privateKeyEncoding: PKCS8_DER }));
-    return detached(generateKeyPairSync(info.nodeKeyType as 'ed25519', { publicKeyEncoding: SPKI_DER, privateKeyEncoding: PKCS8_DER }));
+    if (info.nodeKeyType === 'ec')
+      return detached(
+        generateKeyPairSync('ec', {
+          namedCurve: info.namedCurve!,
+          publicKeyEncoding: SPKI_DER,
+          privateKeyEncoding: PKCS8_DER,
+        }),
+      );
+    return detached(
+      generateKeyPairSync(info.nodeKeyType as 'ed25519', {
+        publicKeyEncoding: SPKI_DER,
+        privateKeyEncoding: PKCS8_DER,
+      }),
+    );
   };
   if (isJwsAlg(alg)) {
     const row = JWS_ALGORITHMS[alg];
@@ -353,7 +418,8 @@ export function generateKeyPair(
         return curve(row.curves[0]!);
       case 'eddsa': {
         const crv = options.crv ?? 'Ed25519';
-        if (!row.curves.includes(crv)) throw new JoseError('ERR_OPTIONS_INVALID', `${alg} does not use ${crv}`);
+        if (!row.curves.includes(crv))
+          throw new JoseError('ERR_OPTIONS_INVALID', `${alg} does not use ${crv}`);
         return curve(crv);
       }
     }
@@ -363,7 +429,8 @@ export function generateKeyPair(
     if (row.family === 'rsa-oaep') return rsa();
     if (row.family === 'ecdh-es') {
       const crv = options.crv ?? 'P-256';
-      if (!row.curves.includes(crv)) throw new JoseError('ERR_OPTIONS_INVALID', `${alg} does not use ${crv}`);
+      if (!row.curves.includes(crv))
+        throw new JoseError('ERR_OPTIONS_INVALID', `${alg} does not use ${crv}`);
       return curve(crv);
     }
     throw new JoseError('ERR_OPTIONS_INVALID', `${alg} uses a secret: call generateSecret`);
@@ -373,7 +440,8 @@ export function generateKeyPair(
 
 // Secret sizes from the registry: HMAC minimum, AES key-wrap key, content-encryption key.
 function secretBytes(alg: string): number | undefined {
-  if (isJwsAlg(alg)) return JWS_ALGORITHMS[alg].family === 'hmac' ? JWS_ALGORITHMS[alg].minSecretBytes : undefined;
+  if (isJwsAlg(alg))
+    return JWS_ALGORITHMS[alg].family === 'hmac' ? JWS_ALGORITHMS[alg].minSecretBytes : undefined;
   if (isJweKeyManagementAlg(alg)) {
     const row = JWE_KEY_MANAGEMENT_ALGORITHMS[alg];
     return row.family === 'aes-kw' || row.family === 'aes-gcm-kw' ? row.kekBytes : undefined;
@@ -391,7 +459,8 @@ function secretBytes(alg: string): number | undefined {
  */
 export function generateSecret(alg: string): KeyObject {
   const bytes = secretBytes(alg);
-  if (bytes === undefined) throw new JoseError('ERR_ALG_UNSUPPORTED', 'no secret size for this algorithm');
+  if (bytes === undefined)
+    throw new JoseError('ERR_ALG_UNSUPPORTED', 'no secret size for this algorithm');
   return createSecretKey(randomBytes(bytes));
 }
 
@@ -401,7 +470,10 @@ export function generateSecret(alg: string): KeyObject {
  * @example
  * const kid = calculateJwkThumbprint(publicKey); // e.g. "NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs"
  */
-export function calculateJwkThumbprint(key: Jwk | KeyObject, hash: ThumbprintHash = 'sha256'): string {
+export function calculateJwkThumbprint(
+  key: Jwk | KeyObject,
+  hash: ThumbprintHash = 'sha256',
+): string {
   if (key instanceof KeyObject) {
     const pub = key.type === 'private' ? createPublicKey(key) : key;
     return thumbprintOfJwk(keyObjectToJwk(pub), hash);
@@ -412,6 +484,9 @@ export function calculateJwkThumbprint(key: Jwk | KeyObject, hash: ThumbprintHas
 /**
  * RFC 9278 JWK thumbprint URI, e.g. `urn:ietf:params:oauth:jwk-thumbprint:sha-256:…`.
  */
-export function calculateJwkThumbprintUri(key: Jwk | KeyObject, hash: ThumbprintHash = 'sha256'): string {
+export function calculateJwkThumbprintUri(
+  key: Jwk | KeyObject,
+  hash: ThumbprintHash = 'sha256',
+): string {
   return `urn:ietf:params:oauth:jwk-thumbprint:${THUMBPRINT_URI_HASH[hash]}:${calculateJwkThumbprint(key, hash)}`;
 }

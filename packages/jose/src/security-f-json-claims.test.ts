@@ -157,7 +157,12 @@ test('F2 header and claims must be JSON objects in strict UTF-8; lone surrogates
     assertJoseError(() => signJwt({ sub: bad }, SECRET, { alg: 'HS256' }), 'ERR_OPTIONS_INVALID');
     assertJoseError(() => signJwt({ [bad]: 1 }, SECRET, { alg: 'HS256' }), 'ERR_OPTIONS_INVALID');
   }
-  assert.equal(verify(signJwt({ sub: '\u{1F600}', lit: '\\ud800' }, SECRET, { alg: 'HS256', currentDate: NOW })).payload.lit, '\\ud800');
+  assert.equal(
+    verify(
+      signJwt({ sub: '\u{1F600}', lit: '\\ud800' }, SECRET, { alg: 'HS256', currentDate: NOW }),
+    ).payload.lit,
+    '\\ud800',
+  );
   assert.equal(verify(tok('{"sub":"\\\\ud800"}')).payload.sub, '\\ud800'); // an escaped backslash, not an escape
 });
 

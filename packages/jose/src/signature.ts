@@ -1,4 +1,11 @@
-import { constants, createHmac, sign as nodeSign, timingSafeEqual, verify as nodeVerify, type KeyObject } from 'node:crypto';
+import {
+  constants,
+  createHmac,
+  sign as nodeSign,
+  timingSafeEqual,
+  verify as nodeVerify,
+  type KeyObject,
+} from 'node:crypto';
 import { JoseError } from './errors.js';
 import type { JwsAlgorithm } from './algorithms.js';
 import { isWellFormedEdSignature } from './edwards.js';
@@ -29,7 +36,12 @@ export function signBytes(alg: JwsAlgorithm, key: KeyObject, data: Uint8Array | 
  * neither half zero (B1, also refused by OpenSSL); EdDSA R must be canonical and not of small
  * order, and S < L (C4).
  */
-export function verifyBytes(alg: JwsAlgorithm, key: KeyObject, data: Uint8Array | string, sig: Uint8Array): boolean {
+export function verifyBytes(
+  alg: JwsAlgorithm,
+  key: KeyObject,
+  data: Uint8Array | string,
+  sig: Uint8Array,
+): boolean {
   switch (alg.family) {
     case 'hmac': {
       if (sig.length !== alg.signatureBytes) return false;
@@ -39,7 +51,15 @@ export function verifyBytes(alg: JwsAlgorithm, key: KeyObject, data: Uint8Array 
     case 'rsa':
       return sig.length > 0 && nodeVerify(alg.hash!, toBytes(data), key, sig);
     case 'rsa-pss':
-      return sig.length > 0 && nodeVerify(alg.hash!, toBytes(data), { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: PSS }, sig);
+      return (
+        sig.length > 0 &&
+        nodeVerify(
+          alg.hash!,
+          toBytes(data),
+          { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: PSS },
+          sig,
+        )
+      );
     case 'ecdsa': {
       if (sig.length !== alg.signatureBytes) return false;
       const half = sig.length / 2;
@@ -62,7 +82,11 @@ function rsaSign(alg: JwsAlgorithm, key: KeyObject, data: Uint8Array): Buffer {
   try {
     return alg.family === 'rsa'
       ? nodeSign(alg.hash!, data, key)
-      : nodeSign(alg.hash!, data, { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: PSS });
+      : nodeSign(alg.hash!, data, {
+          key,
+          padding: constants.RSA_PKCS1_PSS_PADDING,
+          saltLength: PSS,
+        });
   } catch (cause) {
     throw new JoseError('ERR_KEY_TOO_WEAK', `the RSA key is too small for ${alg.alg}`, { cause });
   }

@@ -1,7 +1,13 @@
 import { JoseError } from './errors.js';
 import { decodeBase64url, encodeBase64url } from './base64url.js';
 import { parseJsonObject } from './json.js';
-import { checkClaims, nowSeconds, prepareClaimChecks, type ClaimOptions, type JwtPayload } from './claims.js';
+import {
+  checkClaims,
+  nowSeconds,
+  prepareClaimChecks,
+  type ClaimOptions,
+  type JwtPayload,
+} from './claims.js';
 import { DEFAULT_MAX_TOKEN_LENGTH } from './jws.js';
 
 /**
@@ -17,7 +23,10 @@ export function encodeUnsecuredJwt(claims: JwtPayload): string {
 }
 
 /** Decode an unsecured JWT: exactly `{"alg":"none"}`-style header, and an empty signature. */
-export function decodeUnsecuredJwt<P = JwtPayload>(token: string, options: ClaimOptions = {}): { payload: P } {
+export function decodeUnsecuredJwt<P = JwtPayload>(
+  token: string,
+  options: ClaimOptions = {},
+): { payload: P } {
   const checks = prepareClaimChecks(options);
   if (typeof token !== 'string' || token.length > DEFAULT_MAX_TOKEN_LENGTH) {
     throw new JoseError('ERR_UNSECURED_JWT_INVALID', 'not an unsecured JWT');
@@ -28,8 +37,10 @@ export function decodeUnsecuredJwt<P = JwtPayload>(token: string, options: Claim
     throw new JoseError('ERR_UNSECURED_JWT_INVALID', 'an unsecured JWT has an empty third segment');
   }
   const header = parseJsonObject(decodeBase64url(parts[0]!, 'header'), 'header');
-  if (header['alg'] !== 'none') throw new JoseError('ERR_UNSECURED_JWT_INVALID', 'the header "alg" is not "none"');
-  if (header['crit'] !== undefined) throw new JoseError('ERR_CRIT_UNSUPPORTED', '"crit" is not supported here');
+  if (header['alg'] !== 'none')
+    throw new JoseError('ERR_UNSECURED_JWT_INVALID', 'the header "alg" is not "none"');
+  if (header['crit'] !== undefined)
+    throw new JoseError('ERR_CRIT_UNSUPPORTED', '"crit" is not supported here');
   const payload = parseJsonObject(decodeBase64url(parts[1]!, 'payload'), 'JWT claims');
   checkClaims(payload, header['typ'], checks, nowSeconds(checks));
   return { payload: payload as P };

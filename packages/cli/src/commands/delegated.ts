@@ -12,7 +12,11 @@ export type DelegatedCommand = (typeof DELEGATED_COMMANDS)[number];
 const audit = (token: string): unknown[] => auditToken(token) as unknown[];
 
 /** Run a delegated command. */
-export async function runDelegated(name: DelegatedCommand, args: string[], io: CliIo): Promise<number> {
+export async function runDelegated(
+  name: DelegatedCommand,
+  args: string[],
+  io: CliIo,
+): Promise<number> {
   switch (name) {
     case 'serve':
       return runServe(args, io);
@@ -40,7 +44,10 @@ export async function runDelegated(name: DelegatedCommand, args: string[], io: C
 async function runServe(args: string[], io: CliIo): Promise<number> {
   const server = await import('@tessera/server');
   if (!args.includes('--demo')) return server.runServeCommand(args, io);
-  const [{ createUiHandler }, trace] = await Promise.all([import('@tessera/web'), import('@tessera/trace')]);
+  const [{ createUiHandler }, trace] = await Promise.all([
+    import('@tessera/web'),
+    import('@tessera/trace'),
+  ]);
   let live: unknown;
   let recordedAt = 0;
   let record: (() => void) | undefined;

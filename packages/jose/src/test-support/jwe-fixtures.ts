@@ -22,7 +22,10 @@ export function keyPairs(): KeyPairs {
       'P-384': generateKeyPair('ECDH-ES', { crv: 'P-384' }),
       'P-521': generateKeyPair('ECDH-ES', { crv: 'P-521' }),
     },
-    okp: { X25519: generateKeyPair('ECDH-ES', { crv: 'X25519' }), X448: generateKeyPair('ECDH-ES', { crv: 'X448' }) },
+    okp: {
+      X25519: generateKeyPair('ECDH-ES', { crv: 'X25519' }),
+      X448: generateKeyPair('ECDH-ES', { crv: 'X448' }),
+    },
   };
   return cached;
 }
