@@ -25,7 +25,7 @@ export const LAYERS: readonly Layer[] = [
   // Strict JSON decodes strict UTF-8 from bytes.ts.
   { name: 'json', files: ['json'] },
   { name: 'registry', files: ['algorithms', 'edwards'] },
-  { name: 'jose objects', files: ['jwk', 'header', 'signature'] },
+  { name: 'jose objects', files: ['jwk', 'header', 'signature', 'key-input'] },
   // claims.ts compares `typ` with header.ts's normalisation; verify-cache.ts is the bounded
   // result cache that jwt.ts's createVerifier uses, and needs only durations and errors.
   { name: 'claims', files: ['claims', 'claim-set', 'verify-cache'] },

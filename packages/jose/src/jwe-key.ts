@@ -4,6 +4,7 @@ import { JoseError } from './errors.js';
 import { isJsonObject } from './json.js';
 import { jwkToKeyObject, type Jwk, type JwkSet } from './jwk.js';
 import { isKeySet } from './jwks.js';
+import { isCryptoKey, PreparedKeyCache, requireKeyObjectInput } from './key-input.js';
 import type { KeyInput, KeyPolicy } from './keys.js';
 import { ecdhCurveOf } from './jwe-ecdh.js';
 
@@ -29,54 +30,7 @@ export type DecryptKey = KeyInput | JwkSet | JweKeyResolver;
 /** At most this many keys are tried for a JWE that names no `kid`. */
 export const MAX_DECRYPTION_CANDIDATES = 8;
 
-interface PreparedEntry {
-  readonly key: KeyObject;
-  /** For a JWK: its key members when prepared; for a byte array: a copy of its bytes. */
-  readonly stamp: string | Buffer;
-}
-
-const prepared = new WeakMap<object, Map<string, PreparedEntry>>();
-
-const STAMPED = [
-  'kty',
-  'crv',
-  'x',
-  'y',
-  'n',
-  'e',
-  'd',
-  'p',
-  'q',
-  'dp',
-  'dq',
-  'qi',
-  'k',
-  'alg',
-  'use',
-  'key_ops',
-];
-
-/**
- * What a cache entry is valid for. A JWK or a byte array can be changed in place after a first
- * use (a reused buffer refilled with another secret): the entry counts only while the contents
- * are unchanged, so a stale key never encrypts or decrypts.
- */
-function stampOf(input: object): string | Buffer {
-  if (input instanceof Uint8Array) return Buffer.from(input);
-  if (
-    input instanceof KeyObject ||
-    (typeof CryptoKey !== 'undefined' && input instanceof CryptoKey)
-  )
-    return '';
-  const jwk = input as Record<string, unknown>;
-  return STAMPED.map((m) =>
-    Array.isArray(jwk[m]) ? (jwk[m] as unknown[]).join(',') : String(jwk[m]),
-  ).join('|');
-}
-
-function sameStamp(a: string | Buffer, b: string | Buffer): boolean {
-  return typeof a === 'string' ? a === b : typeof b !== 'string' && a.equals(b);
-}
+const prepared = new PreparedKeyCache();
 
 const OPS: Readonly<Record<JweKeyUse, readonly string[]>> = {
   encrypt: ['encrypt', 'wrapKey', 'deriveKey', 'deriveBits'],
@@ -94,14 +48,7 @@ export function prepareJweKey(
   use: JweKeyUse,
   policy: KeyPolicy = {},
 ): KeyObject {
-  if (typeof input !== 'object' || input === null) {
-    throw new JoseError(
-      'ERR_KEY_INVALID',
-      typeof input === 'string'
-        ? 'a string is never used as a key: pass a Uint8Array secret, a JWK, a KeyObject, or importPem(pem, alg)'
-        : 'a key is required',
-    );
-  }
+  requireKeyObjectInput(input);
   if (isKeySet(input)) {
     throw new JoseError(
       'ERR_KEY_INVALID',
@@ -109,17 +56,14 @@ export function prepareJweKey(
     );
   }
   const cacheKey = `${row.alg}:${enc.enc}:${use}:${policy.allowInsecureKeySize === true ? 1 : 0}`;
-  const stamp = stampOf(input);
-  let perObject = prepared.get(input);
-  const hit = perObject?.get(cacheKey);
-  if (hit !== undefined && sameStamp(hit.stamp, stamp)) return hit.key;
+  const hit = prepared.get(input, cacheKey);
+  if (hit !== undefined) return hit;
   let key: KeyObject;
   if (input instanceof KeyObject) key = input;
   else if (input instanceof Uint8Array) {
     if (input.length === 0) throw new JoseError('ERR_KEY_INVALID', 'the secret is empty');
     key = createSecretKey(input);
-  } else if (typeof CryptoKey !== 'undefined' && input instanceof CryptoKey)
-    key = KeyObject.from(input);
+  } else if (isCryptoKey(input)) key = KeyObject.from(input);
   else {
     const jwk = input as Jwk;
     key = jwkToKeyObject(jwk);
@@ -141,8 +85,7 @@ export function prepareJweKey(
     }
   }
   key = checkJweKey(key, row, enc, use, policy);
-  if (perObject === undefined) prepared.set(input, (perObject = new Map()));
-  perObject.set(cacheKey, { key, stamp });
+  prepared.set(input, cacheKey, key);
   return key;
 }
 

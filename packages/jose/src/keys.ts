@@ -30,6 +30,7 @@ import {
 } from './jwk.js';
 import { isWeakEd25519Point, isWeakEd448Point } from './edwards.js';
 import { decodeBase64url } from './base64url.js';
+import { isCryptoKey, PreparedKeyCache, requireKeyObjectInput } from './key-input.js';
 
 /**
  * A key as Tessera accepts it: a node:crypto `KeyObject`, a JWK object, or a `Uint8Array`
@@ -47,48 +48,7 @@ export interface KeyPolicy {
 
 export type KeyUse = 'sign' | 'verify';
 
-interface PreparedEntry {
-  readonly key: KeyObject;
-  /** For a JWK: its members when prepared. */
-  readonly stamp: string;
-  /** For a byte array: a copy of its contents when prepared. */
-  readonly bytes: Buffer | undefined;
-}
-
-const prepared = new WeakMap<object, Map<string, PreparedEntry>>();
-
-// The JWK members that make up a key and its permissions.
-const STAMPED = [
-  'kty',
-  'crv',
-  'x',
-  'y',
-  'n',
-  'e',
-  'd',
-  'p',
-  'q',
-  'dp',
-  'dq',
-  'qi',
-  'k',
-  'alg',
-  'use',
-  'key_ops',
-] as const;
-
-/**
- * A JWK object can be changed in place after a first use; its cache entry is valid only while
- * these members are unchanged, so a stale key is never used.
- */
-function jwkStamp(jwk: Record<string, unknown>): string {
-  let s = '';
-  for (const m of STAMPED) {
-    const v = jwk[m];
-    s += `${Array.isArray(v) ? v.join(',') : String(v)}|`;
-  }
-  return s;
-}
+const prepared = new PreparedKeyCache();
 
 /**
  * Turn a key input into a KeyObject fit for `alg` and `use`, or throw. Results are cached per
@@ -102,24 +62,10 @@ export function prepareKey(
   use: KeyUse,
   policy?: KeyPolicy,
 ): KeyObject {
-  if (typeof input !== 'object' || input === null) {
-    throw new JoseError(
-      'ERR_KEY_INVALID',
-      typeof input === 'string'
-        ? 'a string is never used as a key: pass a Uint8Array secret, a JWK, a KeyObject, or importPem(pem, alg)'
-        : 'a key is required',
-    );
-  }
+  requireKeyObjectInput(input);
   const cacheKey = `${alg.alg}:${use}:${policy?.allowWeakSecret === true ? 1 : 0}${policy?.allowInsecureKeySize === true ? 1 : 0}`;
-  const isBytes = input instanceof Uint8Array;
-  const stamp =
-    isBytes || input instanceof KeyObject || isCryptoKey(input)
-      ? ''
-      : jwkStamp(input as Record<string, unknown>);
-  let perObject = prepared.get(input);
-  const hit = perObject?.get(cacheKey);
-  if (hit !== undefined && hit.stamp === stamp && (!isBytes || hit.bytes!.equals(input)))
-    return hit.key;
+  const hit = prepared.get(input, cacheKey);
+  if (hit !== undefined) return hit;
   let key: KeyObject;
   if (input instanceof KeyObject) {
     key = checkKeyForAlg(input, alg, use, policy);
@@ -137,13 +83,8 @@ export function prepareKey(
   } else {
     key = importJwk(input as Jwk, alg.alg, policy, use);
   }
-  if (perObject === undefined) prepared.set(input, (perObject = new Map()));
-  perObject.set(cacheKey, { key, stamp, bytes: isBytes ? Buffer.from(input) : undefined });
+  prepared.set(input, cacheKey, key);
   return key;
-}
-
-function isCryptoKey(v: object): v is CryptoKey {
-  return typeof CryptoKey !== 'undefined' && v instanceof CryptoKey;
 }
 
 /**
