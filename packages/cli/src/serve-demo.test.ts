@@ -66,6 +66,11 @@ test(
       }
       assert.ok(live, 'the live flow was recorded');
       assert.match(live.svgDataUrl ?? '', /^data:image\/svg\+xml/);
+      assert.deepEqual(live.summary.participants, [
+        'Demo app',
+        'Issuer (tessera serve)',
+        'Resource server (guard)',
+      ]);
       const [login, ...calls] = live.summary.exchanges;
       assert.equal(login!.status, 200);
       assert.ok(login!.credentials.length > 0, 'the login carries the credentials');

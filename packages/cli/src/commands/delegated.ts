@@ -91,7 +91,14 @@ async function runServe(args: string[], io: CliIo): Promise<number> {
                 { method: 'GET', url: `${demo.resourceUrl}/hello` },
               ],
             },
-            { password: demo.password },
+            {
+              password: demo.password,
+              clientLabel: 'Demo app',
+              names: [
+                `${new URL(demo.issuerUrl).host}=Issuer (tessera serve)`,
+                `${new URL(demo.resourceUrl).host}=Resource server (guard)`,
+              ].flatMap((rule) => trace.parseNameRule(rule) ?? []),
+            },
           )
           .then((t) => {
             live = t;
