@@ -31,6 +31,14 @@ export const COMMON_OPTIONS = {
   help: { type: 'boolean', short: 'h' },
 } as const satisfies Options;
 
+/** The key options of the commands that sign or verify (`sign`, `verify`). */
+export const KEY_OPTIONS = {
+  secret: { type: 'string' },
+  'secret-file': { type: 'string' },
+  'secret-encoding': { type: 'string' },
+  key: { type: 'string' },
+} as const satisfies Options;
+
 /**
  * `node:util` parseArgs in strict mode; any parse failure becomes a one-line usage error
  * (exit 2) naming the flag but never its value (it may be a secret).

@@ -10,7 +10,15 @@ import {
   type JwsAlg,
 } from '@tessera/jose';
 import { nowOf, readStdin, type CliIo } from '../io.js';
-import { COMMON_OPTIONS, listFlag, nowFlag, outputFlags, parse, timeFlag } from '../args.js';
+import {
+  COMMON_OPTIONS,
+  KEY_OPTIONS,
+  listFlag,
+  nowFlag,
+  outputFlags,
+  parse,
+  timeFlag,
+} from '../args.js';
 import { runGuarded } from '../command-runner.js';
 import { resolveSecret } from '../secrets.js';
 import { algorithmsForJwk, loadKeyFile, readInputFile } from '../key-sources.js';
@@ -52,10 +60,7 @@ Warns (but signs) on HMAC secrets shorter than the hash and on an exp in the pas
 
 const OPTIONS = {
   ...COMMON_OPTIONS,
-  secret: { type: 'string' },
-  'secret-file': { type: 'string' },
-  'secret-encoding': { type: 'string' },
-  key: { type: 'string' },
+  ...KEY_OPTIONS,
   alg: { type: 'string' },
   kid: { type: 'string' },
   'no-kid': { type: 'boolean' },

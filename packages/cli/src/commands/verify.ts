@@ -13,6 +13,7 @@ import {
 import { nowOf, type CliIo } from '../io.js';
 import {
   COMMON_OPTIONS,
+  KEY_OPTIONS,
   durationFlag,
   listFlag,
   nowFlag,
@@ -67,10 +68,7 @@ Exit: 0 verified and all checks passed, 1 verification failed, 2 usage, 3 input,
 
 const OPTIONS = {
   ...COMMON_OPTIONS,
-  secret: { type: 'string' },
-  'secret-file': { type: 'string' },
-  'secret-encoding': { type: 'string' },
-  key: { type: 'string' },
+  ...KEY_OPTIONS,
   jwks: { type: 'string' },
   kid: { type: 'string' },
   'allow-http-loopback': { type: 'boolean' },

@@ -1,3 +1,4 @@
+import type { JwsAlg } from '../algorithms.js';
 import {
   createHmac,
   createPrivateKey,
@@ -22,21 +23,7 @@ export function b64(value: unknown): string {
   return Buffer.from(JSON.stringify(value), 'utf8').toString('base64url');
 }
 
-export type RawAlg =
-  | 'HS256'
-  | 'HS384'
-  | 'HS512'
-  | 'RS256'
-  | 'RS384'
-  | 'RS512'
-  | 'PS256'
-  | 'PS384'
-  | 'PS512'
-  | 'ES256'
-  | 'ES384'
-  | 'ES512'
-  | 'ES256K'
-  | 'EdDSA';
+export type RawAlg = Exclude<JwsAlg, 'Ed25519'>;
 
 const HASH: Record<RawAlg, string | null> = {
   HS256: 'sha256',
