@@ -6,6 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
+import { sep } from 'node:path';
 import ts from 'typescript';
 
 interface Layer {
@@ -18,32 +19,33 @@ interface Layer {
   readonly internalImports?: 'acyclic';
 }
 
-/** Lowest first. An arrow may only point down: importer's layer > imported file's layer. */
+/**
+ * Lowest first. An arrow may only point down: importer's layer > imported file's layer.
+ * Modules are named by their path under src/ without `.ts` (`base/errors`, `jws/compact`).
+ */
 export const LAYERS: readonly Layer[] = [
-  { name: 'errors', files: ['errors'] },
-  { name: 'primitives', files: ['bytes', 'base64url', 'duration'] },
+  { name: 'errors', files: ['base/errors'] },
+  { name: 'primitives', files: ['base/bytes', 'base/base64url', 'base/duration'] },
   // Strict JSON decodes strict UTF-8 from bytes.ts.
-  { name: 'json', files: ['json'] },
-  { name: 'registry', files: ['algorithms', 'edwards'] },
-  { name: 'jose objects', files: ['jwk', 'header', 'signature', 'key-input'] },
+  { name: 'json', files: ['base/json'] },
+  { name: 'registry', files: ['base/algorithms', 'keys/edwards'] },
+  {
+    name: 'jose objects',
+    files: ['keys/jwk', 'base/header', 'jws/signature', 'keys/key-input'],
+  },
   // claims.ts compares `typ` with header.ts's normalisation; verify-cache.ts is the bounded
   // result cache that jwt.ts's createVerifier uses, and needs only durations and errors.
-  { name: 'claims', files: ['claims', 'claim-set', 'verify-cache'] },
-  { name: 'keys', files: ['keys'] },
-  { name: 'key sets', files: ['jwks'] },
-  { name: 'jws', files: ['jws'] },
-  { name: 'jws serializations', files: ['jws-json', 'unsecured'] },
-  // JWE and its support files sit above JWS and below JWT (jws* never imports jwe*, checked below).
-  {
-    name: 'jwe',
-    files: ['concat-kdf', 'aes-kw', 'pbes2', 'ecdh', 'deflate'],
-    pattern: /^jwe(-[a-z0-9-]+)?$/,
-    internalImports: 'acyclic',
-  },
-  { name: 'jwt', files: ['jwt'] },
+  { name: 'claims', files: ['jwt/claims', 'jwt/claim-set', 'jwt/verify-cache'] },
+  { name: 'keys', files: ['keys/keys'] },
+  { name: 'key sets', files: ['jwks/local'] },
+  { name: 'jws', files: ['jws/compact'] },
+  { name: 'jws serializations', files: ['jws/json', 'jws/unsecured'] },
+  // JWE and its support files sit above JWS and below JWT (jws/ never imports jwe/, checked below).
+  { name: 'jwe', files: [], pattern: /^jwe\/[a-z0-9-]+$/, internalImports: 'acyclic' },
+  { name: 'jwt', files: ['jwt/jwt'] },
   {
     name: 'above jwt',
-    files: ['jwt-encrypted', 'jwks-remote', 'jwt-async'],
+    files: ['jwt/encrypted', 'jwks/remote', 'jwt/async'],
     internalImports: 'acyclic',
   },
   { name: 'index', files: ['index'] },
@@ -53,6 +55,21 @@ export const LAYERS: readonly Layer[] = [
 export function layerOf(module: string, layers: readonly Layer[] = LAYERS): number | undefined {
   const i = layers.findIndex((l) => l.files.includes(module) || (l.pattern?.test(module) ?? false));
   return i === -1 ? undefined : i;
+}
+
+/** The module a relative specifier names, seen from `file` (both relative to src/). */
+export function resolveModule(file: string, spec: string): string | undefined {
+  if (!/^\.\.?\//.test(spec) || !spec.endsWith('.js')) return undefined;
+  const parts = file.split('/').slice(0, -1);
+  for (const seg of spec.slice(0, -3).split('/')) {
+    if (seg === '.') continue;
+    if (seg === '..') {
+      if (parts.length === 0) return undefined;
+      parts.pop();
+    } else parts.push(seg);
+  }
+  const id = parts.join('/');
+  return /^[a-z0-9-]+(\/[a-z0-9-]+)?$/.test(id) ? id : undefined;
 }
 
 /** Import edges from module name to the specifiers it imports. */
@@ -72,16 +89,15 @@ export function checkLayering(graph: ImportGraph, layers: readonly Layer[] = LAY
     }
     for (const spec of specs) {
       if (spec.startsWith('node:')) continue;
-      const m = /^\.\/([a-z0-9-]+)\.js$/.exec(spec);
-      if (m === null) {
+      const target = resolveModule(file, spec);
+      if (target === undefined) {
         problems.push(
-          `${file}.ts imports "${spec}": @tessera/jose has zero dependencies (node: builtins and ./x.js only)`,
+          `${file}.ts imports "${spec}": @tessera/jose has zero dependencies (node: builtins and relative .js paths only)`,
         );
         continue;
       }
-      const target = m[1]!;
-      if (/^jws/.test(file) && /^jwe/.test(target)) {
-        problems.push(`${file}.ts imports ${target}.ts: jws* must never import jwe*`);
+      if (/^jws\//.test(file) && /^jwe\//.test(target)) {
+        problems.push(`${file}.ts imports ${target}.ts: jws/ must never import jwe/`);
       }
       const to = layerOf(target, layers);
       if (to === undefined) {
@@ -113,12 +129,14 @@ export function checkLayering(graph: ImportGraph, layers: readonly Layer[] = LAY
   return problems;
 }
 
-/** Read the imports of every non-test .ts file of this package's src/. */
+/** Read the imports of every non-test .ts file of this package's src/ (test-support excluded). */
 function readGraph(): Map<string, string[]> {
   const dir = new URL('../src/', import.meta.url);
   const graph = new Map<string, string[]>();
-  for (const name of readdirSync(dir)) {
+  for (const entry of readdirSync(dir, { recursive: true, encoding: 'utf8' })) {
+    const name = entry.split(sep).join('/');
     if (!name.endsWith('.ts') || name.endsWith('.test.ts') || name.endsWith('.d.ts')) continue;
+    if (name.startsWith('test-support/')) continue;
     const text = readFileSync(new URL(name, dir), 'utf8');
     const info = ts.preProcessFile(text, true, true);
     graph.set(
@@ -132,23 +150,23 @@ function readGraph(): Map<string, string[]> {
 test('boundaries: every import in packages/jose/src points to a lower layer', () => {
   const graph = readGraph();
   assert.ok(graph.size >= 19, `read ${graph.size} source files`);
-  for (const core of ['errors', 'json', 'keys', 'jws', 'jwt', 'index'])
+  for (const core of ['base/errors', 'base/json', 'keys/keys', 'jws/compact', 'jwt/jwt', 'index'])
     assert.ok(graph.has(core), core);
   assert.deepEqual(checkLayering(graph), []);
 });
 
 test('boundaries: the checker catches wrong arrows, jws -> jwe, unknown files, dependencies and cycles', () => {
   const bad = new Map<string, string[]>([
-    ['errors', ['./json.js']],
-    ['json', ['./bytes.js', './keys.js']],
-    ['claims', ['./header.js', './claims.js']],
-    ['jws', ['./jwe.js', './jws-json.js']],
-    ['jws-json', ['./jwe-header.js']],
-    ['jwe-a', ['./jwe-b.js']],
-    ['jwe-b', ['./jwe-a.js']],
-    ['keys', ['jose']],
-    ['shiny-new-thing', ['./errors.js']],
-    ['jwt', ['./not-placed.js', 'node:crypto']],
+    ['base/errors', ['./json.js']],
+    ['base/json', ['./bytes.js', '../keys/keys.js']],
+    ['jwt/claims', ['../base/header.js', './claims.js']],
+    ['jws/compact', ['../jwe/compact.js', './json.js']],
+    ['jws/json', ['../jwe/header.js']],
+    ['jwe/a', ['./b.js']],
+    ['jwe/b', ['./a.js']],
+    ['keys/keys', ['jose']],
+    ['shiny-new-thing', ['./base/errors.js']],
+    ['jwt/jwt', ['./not-placed.js', 'node:crypto']],
   ]);
   const problems = checkLayering(bad);
   const has = (re: RegExp) =>
@@ -156,27 +174,30 @@ test('boundaries: the checker catches wrong arrows, jws -> jwe, unknown files, d
       problems.some((p) => re.test(p)),
       `expected a problem matching ${re}: ${problems.join('\n')}`,
     );
-  has(/^errors\.ts .* imports json\.ts .*lower layer/);
-  has(/^json\.ts .* imports keys\.ts/);
-  has(/^claims\.ts .* imports claims\.ts/);
-  has(/^jws\.ts imports jwe\.ts: jws\* must never import jwe\*/);
-  has(/^jws-json\.ts imports jwe-header\.ts: jws\* must never import jwe\*/);
-  has(/^jws\.ts .* imports jws-json\.ts/);
-  has(/import cycle: jwe-a -> jwe-b -> jwe-a/);
-  has(/^keys\.ts imports "jose": @tessera\/jose has zero dependencies/);
+  has(/^base\/errors\.ts .* imports base\/json\.ts .*lower layer/);
+  has(/^base\/json\.ts .* imports keys\/keys\.ts/);
+  has(/^jwt\/claims\.ts .* imports jwt\/claims\.ts/);
+  has(/^jws\/compact\.ts imports jwe\/compact\.ts: jws\/ must never import jwe\//);
+  has(/^jws\/json\.ts imports jwe\/header\.ts: jws\/ must never import jwe\//);
+  has(/^jws\/compact\.ts .* imports jws\/json\.ts/);
+  has(/import cycle: jwe\/a -> jwe\/b -> jwe\/a/);
+  has(/^keys\/keys\.ts imports "jose": @tessera\/jose has zero dependencies/);
   has(/^shiny-new-thing\.ts is not in the layer table: place it in LAYERS/);
-  has(/^jwt\.ts imports not-placed\.ts, which is not in the layer table/);
+  has(/^jwt\/jwt\.ts imports jwt\/not-placed\.ts, which is not in the layer table/);
   // And the arrows that are right raise nothing.
   assert.deepEqual(
     checkLayering(
       new Map([
-        ['json', ['./bytes.js', './errors.js', 'node:buffer']],
-        ['jwe-c', ['./jws.js']],
-        ['index', ['./jwt.js']],
+        ['base/json', ['./bytes.js', './errors.js', 'node:buffer']],
+        ['jwe/c', ['../jws/compact.js']],
+        ['index', ['./jwt/jwt.js']],
       ]),
     ),
     [],
   );
-  assert.equal(layerOf('jwe-anything'), layerOf('jwe'));
-  assert.ok(layerOf('jwe')! > layerOf('jws-json')! && layerOf('jwe')! < layerOf('jwt')!);
+  assert.equal(resolveModule('jws/compact', '../../x.js'), undefined);
+  assert.equal(layerOf('jwe/anything'), layerOf('jwe/compact'));
+  assert.ok(
+    layerOf('jwe/compact')! > layerOf('jws/json')! && layerOf('jwe/compact')! < layerOf('jwt/jwt')!,
+  );
 });

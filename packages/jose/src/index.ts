@@ -2,12 +2,12 @@
  * @tessera/jose — JOSE for Node.js: JWS, JWK, JWT (and JWE), strict by default,
  * zero dependencies, synchronous wherever node:crypto is.
  */
-export { JoseError, JwtClaimError, isJoseError, JOSE_ERROR_CODES } from './errors.js';
-export type { JoseErrorCode, ClaimFailureReason } from './errors.js';
-export { encodeBase64url, decodeBase64url, isStrictBase64url } from './base64url.js';
-export { JWS_ALGORITHMS, JWS_ALGORITHM_NAMES, CURVES } from './algorithms.js';
-export type { JwsAlg, JwsAlgorithm } from './algorithms.js';
-export type { Jwk, JwkSet } from './jwk.js';
+export { JoseError, JwtClaimError, isJoseError, JOSE_ERROR_CODES } from './base/errors.js';
+export type { JoseErrorCode, ClaimFailureReason } from './base/errors.js';
+export { encodeBase64url, decodeBase64url, isStrictBase64url } from './base/base64url.js';
+export { JWS_ALGORITHMS, JWS_ALGORITHM_NAMES, CURVES } from './base/algorithms.js';
+export type { JwsAlg, JwsAlgorithm } from './base/algorithms.js';
+export type { Jwk, JwkSet } from './keys/jwk.js';
 export {
   importJwk,
   exportJwk,
@@ -17,31 +17,31 @@ export {
   generateSecret,
   calculateJwkThumbprint,
   calculateJwkThumbprintUri,
-} from './keys.js';
-export type { KeyInput, KeyPolicy, GenerateKeyPairOptions } from './keys.js';
-export { createLocalKeySet, isKeySet } from './jwks.js';
-export type { KeySet, KeyResolver, KeyLookup } from './jwks.js';
-export type { JoseHeader } from './header.js';
-export { normalizeTyp } from './header.js';
-export { parseDuration } from './duration.js';
-export type { Duration } from './duration.js';
-export type { JwtPayload, ClaimOptions } from './claims.js';
-export { signCompact, verifyCompact, DEFAULT_MAX_TOKEN_LENGTH } from './jws.js';
+} from './keys/keys.js';
+export type { KeyInput, KeyPolicy, GenerateKeyPairOptions } from './keys/keys.js';
+export { createLocalKeySet, isKeySet } from './jwks/local.js';
+export type { KeySet, KeyResolver, KeyLookup } from './jwks/local.js';
+export type { JoseHeader } from './base/header.js';
+export { normalizeTyp } from './base/header.js';
+export { parseDuration } from './base/duration.js';
+export type { Duration } from './base/duration.js';
+export type { JwtPayload, ClaimOptions } from './jwt/claims.js';
+export { signCompact, verifyCompact, DEFAULT_MAX_TOKEN_LENGTH } from './jws/compact.js';
 export type {
   SignCompactOptions,
   CompactVerifyOptions,
   VerifyOptions,
   VerifyResult,
   VerifyKey,
-} from './jws.js';
-export { signFlattened, verifyFlattened, signGeneral, verifyGeneral } from './jws-json.js';
+} from './jws/compact.js';
+export { signFlattened, verifyFlattened, signGeneral, verifyGeneral } from './jws/json.js';
 export type {
   FlattenedJws,
   GeneralJws,
   JsonSignOptions,
   JsonVerifyOptions,
   JsonVerifyResult,
-} from './jws-json.js';
+} from './jws/json.js';
 export {
   signJwt,
   verifyJwt,
@@ -49,29 +49,32 @@ export {
   createVerifier,
   decodeJwt,
   decodeProtectedHeader,
-} from './jwt.js';
-export type { VerifyCacheOptions } from './verify-cache.js';
-export type { SignJwtOptions, VerifyJwtOptions, JwtVerifyResult } from './jwt.js';
-export { encodeUnsecuredJwt, decodeUnsecuredJwt } from './unsecured.js';
-export { createRemoteKeySet, isRemoteKeySet, fetchBounded, checkFetchUrl } from './jwks-remote.js';
-export { verifyJwtAsync, createAsyncVerifier, withRemoteKeys } from './jwt-async.js';
+} from './jwt/jwt.js';
+export type { VerifyCacheOptions } from './jwt/verify-cache.js';
+export type { SignJwtOptions, VerifyJwtOptions, JwtVerifyResult } from './jwt/jwt.js';
+export { encodeUnsecuredJwt, decodeUnsecuredJwt } from './jws/unsecured.js';
+export { createRemoteKeySet, isRemoteKeySet, fetchBounded, checkFetchUrl } from './jwks/remote.js';
+export { verifyJwtAsync, createAsyncVerifier, withRemoteKeys } from './jwt/async.js';
 export type {
   RemoteKeySet,
   RemoteKeySetOptions,
   RemoteKeySetStatus,
   BoundedFetchOptions,
   BoundedResponse,
-} from './jwks-remote.js';
-export { JWE_KEY_MANAGEMENT_ALGORITHMS, JWE_CONTENT_ENCRYPTION_ALGORITHMS } from './algorithms.js';
+} from './jwks/remote.js';
+export {
+  JWE_KEY_MANAGEMENT_ALGORITHMS,
+  JWE_CONTENT_ENCRYPTION_ALGORITHMS,
+} from './base/algorithms.js';
 export type {
   JweKeyManagementAlg,
   JweContentEncryptionAlg,
   JweKeyManagementAlgorithm,
   JweContentEncryptionAlgorithm,
-} from './algorithms.js';
-export { encryptCompact, decryptCompact } from './jwe.js';
-export type { CompactDecryptResult } from './jwe.js';
-export { encryptFlattened, decryptFlattened, encryptGeneral, decryptGeneral } from './jwe-json.js';
+} from './base/algorithms.js';
+export { encryptCompact, decryptCompact } from './jwe/compact.js';
+export type { CompactDecryptResult } from './jwe/compact.js';
+export { encryptFlattened, decryptFlattened, encryptGeneral, decryptGeneral } from './jwe/json.js';
 export type {
   FlattenedJwe,
   GeneralJwe,
@@ -79,16 +82,16 @@ export type {
   GeneralEncryptOptions,
   GeneralRecipient,
   JsonDecryptResult,
-} from './jwe-json.js';
-export type { EncryptOptions, RecipientOptions } from './jwe-encrypt.js';
-export type { DecryptOptions } from './jwe-header.js';
-export type { DecryptKey, JweKeyResolver, JweKeyLookup } from './jwe-key.js';
-export { DEFAULT_MAX_PBES2_COUNT } from './jwe-pbes2.js';
-export { DEFAULT_MAX_DECOMPRESSED_LENGTH } from './jwe-zip.js';
-export { encryptJwt, encryptNestedJwt, decryptJwt, createDecrypter } from './jwt-encrypted.js';
+} from './jwe/json.js';
+export type { EncryptOptions, RecipientOptions } from './jwe/encrypt.js';
+export type { DecryptOptions } from './jwe/header.js';
+export type { DecryptKey, JweKeyResolver, JweKeyLookup } from './jwe/key.js';
+export { DEFAULT_MAX_PBES2_COUNT } from './jwe/pbes2.js';
+export { DEFAULT_MAX_DECOMPRESSED_LENGTH } from './jwe/zip.js';
+export { encryptJwt, encryptNestedJwt, decryptJwt, createDecrypter } from './jwt/encrypted.js';
 export type {
   EncryptJwtOptions,
   DecryptJwtOptions,
   DecryptJwtResult,
   NestedVerifyOptions,
-} from './jwt-encrypted.js';
+} from './jwt/encrypted.js';

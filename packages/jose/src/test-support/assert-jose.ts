@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { JoseError, type JoseErrorCode } from '../errors.js';
+import { JoseError, type JoseErrorCode } from '../base/errors.js';
 
 /**
  * Assert that `fn` throws a JoseError with `code` (one code, or any of several), and that the

@@ -1,8 +1,11 @@
 import { createSecretKey, randomBytes, type KeyObject } from 'node:crypto';
-import { generateKeyPair } from '../keys.js';
-import { encodeBase64url } from '../base64url.js';
-import { JWE_CONTENT_ENCRYPTION_ALGORITHMS, type JweContentEncryptionAlg } from '../algorithms.js';
-import { encryptContent } from '../jwe-content.js';
+import { generateKeyPair } from '../keys/keys.js';
+import { encodeBase64url } from '../base/base64url.js';
+import {
+  JWE_CONTENT_ENCRYPTION_ALGORITHMS,
+  type JweContentEncryptionAlg,
+} from '../base/algorithms.js';
+import { encryptContent } from '../jwe/content.js';
 
 /** Keys reused by every JWE test of a process (RSA generation is the slow part). */
 export interface KeyPairs {

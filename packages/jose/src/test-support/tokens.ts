@@ -1,4 +1,4 @@
-import type { JwsAlg } from '../algorithms.js';
+import type { JwsAlg } from '../base/algorithms.js';
 import {
   createHmac,
   createPrivateKey,

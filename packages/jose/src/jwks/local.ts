@@ -1,0 +1,103 @@
+import type { KeyObject } from 'node:crypto';
+import { JoseError } from '../base/errors.js';
+import { isJsonObject } from '../base/json.js';
+import type { JwsAlgorithm } from '../base/algorithms.js';
+import type { Jwk, JwkSet } from '../keys/jwk.js';
+import { prepareKey, type KeyInput, type KeyPolicy } from '../keys/keys.js';
+
+/** The header fields a key lookup may see: never the payload (SECURITY-CASES H3). */
+export interface KeyLookup {
+  readonly alg: string;
+  readonly kid: string | undefined;
+}
+
+const KEY_SET = Symbol.for('tessera.keySet');
+
+/** A synchronous source of verification keys, selected from the protected header alone. */
+export interface KeySet {
+  readonly [KEY_SET]: true;
+  /**
+   * Candidate public keys for this header, each already checked to fit `alg`. Throws
+   * ERR_KEY_NOT_FOUND when none matches and ERR_KEY_AMBIGUOUS when a header without `kid`
+   * matches too many.
+   */
+  select(alg: JwsAlgorithm, kid: string | undefined, policy?: KeyPolicy): KeyObject[];
+  /** Changes whenever the set's keys change (caches use it to flush). */
+  readonly version: number;
+}
+
+/** A function that picks a key from the header's `alg` and `kid` only. */
+export type KeyResolver = (lookup: KeyLookup) => KeyInput | undefined | null;
+
+/** At most this many keys are tried for a token that names no `kid`. */
+export const MAX_CANDIDATES = 8;
+
+export function isKeySet(v: unknown): v is KeySet {
+  return typeof v === 'object' && v !== null && (v as Partial<KeySet>)[KEY_SET] === true;
+}
+
+/**
+ * Select from a list of JWKs by `kid`, `kty`, `crv`, `alg`, `use` and `key_ops` (RFC 7517 §4).
+ * Secret (`oct`) keys are never returned: a public key set never yields an HMAC secret
+ * (SECURITY-CASES A2). Unusable keys (malformed, too weak, wrong curve) are skipped; when every
+ * match was unusable the first reason is thrown, so the failure says why.
+ */
+export function selectFromJwks(
+  keys: readonly Jwk[],
+  alg: JwsAlgorithm,
+  kid: string | undefined,
+  policy?: KeyPolicy,
+): KeyObject[] {
+  const out: KeyObject[] = [];
+  let firstError: unknown;
+  for (const jwk of keys) {
+    if (jwk.kty !== alg.kty || jwk.kty === 'oct') continue;
+    if (kid !== undefined && jwk.kid !== kid) continue;
+    if (jwk.alg !== undefined && jwk.alg !== alg.alg) continue;
+    if (jwk.use !== undefined && jwk.use !== 'sig') continue;
+    if (
+      jwk.key_ops !== undefined &&
+      !(Array.isArray(jwk.key_ops) && jwk.key_ops.includes('verify'))
+    )
+      continue;
+    if (alg.curves.length > 0 && !alg.curves.includes(jwk.crv as string)) continue;
+    try {
+      out.push(prepareKey(jwk, alg, 'verify', policy));
+    } catch (e) {
+      firstError ??= e;
+    }
+  }
+  if (out.length === 0) {
+    if (firstError !== undefined) throw firstError;
+    throw new JoseError('ERR_KEY_NOT_FOUND', 'no key in the key set matches the token header');
+  }
+  if (kid === undefined && out.length > MAX_CANDIDATES) {
+    throw new JoseError('ERR_KEY_AMBIGUOUS', 'too many keys match a token without "kid"');
+  }
+  return out;
+}
+
+/** Validate a JWKS document's shape and return its keys (objects only). */
+export function jwksKeys(jwks: unknown): Jwk[] {
+  if (!isJsonObject(jwks) || !Array.isArray(jwks['keys'])) {
+    throw new JoseError('ERR_JWKS_INVALID', 'a JWKS must be an object with a "keys" array');
+  }
+  return (jwks['keys'] as unknown[]).filter(isJsonObject) as Jwk[];
+}
+
+/**
+ * A key set from a JWKS document held in memory.
+ *
+ * @example
+ * const keys = createLocalKeySet(await (await fetch(jwksUri)).json());
+ * verifyJwt(token, keys, { algorithms: ['EdDSA'], issuer });
+ */
+export function createLocalKeySet(jwks: JwkSet): KeySet {
+  const keys = Object.freeze(jwksKeys(jwks).map((k) => Object.freeze({ ...k })));
+  return Object.freeze({
+    [KEY_SET]: true as const,
+    version: 0,
+    select: (alg: JwsAlgorithm, kid: string | undefined, policy?: KeyPolicy) =>
+      selectFromJwks(keys, alg, kid, policy),
+  });
+}
