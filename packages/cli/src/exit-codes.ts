@@ -1,5 +1,5 @@
 /**
- * Exit codes of `tessera`, exactly as UX.md defines them. `decode` never returns VERIFY_FAILED:
+ * Exit codes of `tessera`, as docs/cli.md#exit-codes lists them. `decode` never returns VERIFY_FAILED:
  * it does not verify, so 0 never means "not checked".
  */
 export const EXIT = {

@@ -1,6 +1,6 @@
 /**
  * Finds member names written more than once in the same JSON object. `JSON.parse` keeps the
- * last one silently; RFC 7515 §4 and RFC 7519 §4 want such input rejected (SECURITY-CASES F1),
+ * last one silently; RFC 7515 §4 and RFC 7519 §4 want such input rejected (docs/security.md#duplicate-members),
  * and `decode`/`audit` must point at it. The text must already be valid JSON.
  */
 export function duplicateMembers(text: string): string[] {

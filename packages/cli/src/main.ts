@@ -74,7 +74,7 @@ export function version(): string {
   }
 }
 
-/** Top-level help, with the exit-code table (UX.md). */
+/** Top-level help, with the exit-code table (docs/cli.md#exit-codes). */
 export function usage(): string {
   const w = Math.max(...COMMAND_NAMES.map((c) => c.length));
   return `tessera ${version()}: JSON Web Tokens from the command line

@@ -25,7 +25,7 @@ export interface ResolvedSecret {
 }
 
 /**
- * Resolve a secret in UX.md precedence: `--secret-file`, `--secret @file`, `--secret env:NAME`,
+ * Resolve a secret in the documented precedence (docs/cli.md#secret-sources): `--secret-file`, `--secret @file`, `--secret env:NAME`,
  * `--secret -` (stdin), a hidden prompt when `prompt` is set and stdin is a TTY. A literal
  * `--secret value` works but warns on stderr (it lands in shell history and `ps`) unless
  * `--quiet`; the warning never echoes it. Returns undefined when no secret was given.

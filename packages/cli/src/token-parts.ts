@@ -17,7 +17,7 @@ export interface DecodedSegment {
   text?: string;
   /** The text as a JSON object, when it is one. */
   json?: Record<string, unknown>;
-  /** Member names written twice in the JSON (F1). */
+  /** Member names written twice in the JSON (docs/security.md#duplicate-members). */
   duplicates: string[];
 }
 

@@ -1,5 +1,5 @@
 /**
- * The import layering of packages/jose/src, checked (STYLE.md "Layering is checked by a test").
+ * The import layering of packages/jose/src, checked (docs/architecture.md#layering).
  * A file may import only from files in lower layers. The table below is the truth: a new file
  * must be placed in it, or this test fails and says so.
  */

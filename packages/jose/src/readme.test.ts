@@ -25,11 +25,11 @@ test('README documents the security decisions and every explicit opt-in', () => 
   ]) {
     assert.ok(readme.includes(word), word);
   }
-  // The decisions SECURITY-CASES asks to "decide and document".
-  assert.match(readme, /unused trailing bits must be zero/); // B3
-  assert.match(readme, /token string is not a unique identity/); // B2 e
-  assert.match(readme, /lone UTF-16 surrogates/); // F2/F3
-  assert.match(readme, /`iat` in the future beyond `clockTolerance` is refused/); // F3
+  // The cases docs/security.md marks as decided.
+  assert.match(readme, /unused trailing bits must be zero/); // docs/security.md#base64url
+  assert.match(readme, /token string is not a unique identity/); // docs/security.md#token-identity
+  assert.match(readme, /lone UTF-16 surrogates/); // docs/security.md#json-objects, #time-claims
+  assert.match(readme, /`iat` in the future beyond `clockTolerance` is refused/); // #time-claims
   assert.match(readme, /## Install/);
 });
 

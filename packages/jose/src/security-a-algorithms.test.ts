@@ -1,4 +1,7 @@
-/** SECURITY-CASES section A: algorithm selection. */
+/**
+ * docs/security.md#algorithms (A1–A4: algorithm selection).
+ * Test names start with the case's label there.
+ */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Buffer } from 'node:buffer';

@@ -1,4 +1,7 @@
-/** SECURITY-CASES section B: signature bytes. */
+/**
+ * docs/security.md#signature-bytes (B1–B4: signature bytes).
+ * Test names start with the case's label there.
+ */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Buffer } from 'node:buffer';

@@ -1,4 +1,7 @@
-/** SECURITY-CASES section C: keys (C6 and C7 as far as they apply without a network). */
+/**
+ * docs/security.md#keys (C1–C7: keys; #key-urls and #kid as far as they apply without a network).
+ * Test names start with the case's label there.
+ */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Buffer } from 'node:buffer';

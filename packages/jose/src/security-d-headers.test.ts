@@ -1,4 +1,4 @@
-/** SECURITY-CASES D1, D2 (and D3 where it touches JWS): header semantics. */
+/** docs/security.md#headers: #crit, #typ (and #nested where it touches JWS). Test names start with the case's label. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Buffer } from 'node:buffer';

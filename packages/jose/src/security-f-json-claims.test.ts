@@ -1,4 +1,7 @@
-/** SECURITY-CASES section F: JSON and claim parsing. */
+/**
+ * docs/security.md#json-and-claims (F1–F5: JSON and claim parsing).
+ * Test names start with the case's label there.
+ */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Buffer } from 'node:buffer';

@@ -1,4 +1,7 @@
-/** SECURITY-CASES G1 (token size) and H1 (durations). */
+/**
+ * docs/security.md#token-size (G1, and #durations, H1).
+ * Test names start with the case's label there.
+ */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {

@@ -197,7 +197,7 @@ test('RFC 7517 A.3 symmetric keys: the A128KW key and the HMAC key of RFC 7515 A
   assert.equal(key.symmetricKeySize, 64);
   assert.ok(verifyCompact(ex(r7515, 'A.1').compact, key, { algorithms: ['HS256'] }));
   assert.deepEqual(exportJwk(key), { kty: 'oct', k: mac!.k });
-  // A JWKS never yields an `oct` key (A2), even when the token names its kid.
+  // A JWKS never yields an `oct` key (docs/security.md#key-confusion), even when the token names its kid.
   const set = createLocalKeySet(e.jwks);
   assertJoseError(
     () => verifyCompact(ex(r7515, 'A.1').compact, set, { algorithms: ['HS256'] }),

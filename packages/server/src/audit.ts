@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { AuditEventRow, Store } from './stores/store.js';
 
-/** Security-relevant event types (SERVER.md "Audit"). */
+/** Security-relevant event types (docs/security.md#audit-events). */
 export type AuditType =
   | 'login.succeeded'
   | 'login.failed'

@@ -124,7 +124,8 @@ export function resolveConfig(o: ServerOptions): ServerConfig {
   } catch (cause) {
     throw new ConfigError('issuer must be an absolute URL', { cause });
   }
-  // SERVER.md: an origin-only issuer makes the OIDC and RFC 8414 well-known URLs coincide.
+  // An origin-only issuer makes the OIDC and RFC 8414 well-known URLs coincide (RFC 8414 §3.1,
+  // OpenID Connect Discovery §4; docs/security.md#origin-issuer).
   if (url.origin !== o.issuer || (url.protocol !== 'https:' && url.protocol !== 'http:')) {
     throw new ConfigError(
       'issuer must be an origin only (scheme://host[:port], no path or trailing slash)',
@@ -188,7 +189,8 @@ export function resolveConfig(o: ServerOptions): ServerConfig {
     keyRotationInterval,
     jwksMaxAge,
     clockSkew,
-    // SERVER.md: published ≥ max access-token lifetime + clock skew + JWKS cache period after use.
+    // docs/security.md#key-publication: published ≥ max access-token lifetime + clock skew +
+    // JWKS cache period after use.
     keyRetention: accessTokenTtl + clockSkew + jwksMaxAge,
     argon2: Object.freeze({ ...argon2 }),
     loginProtection: Object.freeze(lp),

@@ -1,6 +1,6 @@
 /**
  * `tessera trace run|proxy|import|render|check`: the command-line face of the flow trace.
- * The CLI delegates `tessera trace …` here. Exit codes follow UX.md: 0 ok, 1 assertion failed,
+ * The CLI delegates `tessera trace …` here. Exit codes follow docs/cli.md#exit-codes: 0 ok, 1 assertion failed,
  * 2 usage, 3 input error, 5 network error (`trace run`).
  */
 import { readFileSync, writeFileSync } from 'node:fs';

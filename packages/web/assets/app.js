@@ -677,7 +677,7 @@ $('trace-live').addEventListener('click', loadLive);
 
 // ---------- start ----------
 function preloadFromFragment() {
-  // Only the fragment is read: it never reaches a server or a log (UX.md).
+  // Only the fragment is read: it never reaches a server or a log (docs/security.md#page-fragment).
   const hash = location.hash.startsWith('#') ? location.hash.slice(1) : '';
   if (!hash) return;
   const params = new URLSearchParams(hash);

@@ -12,7 +12,7 @@ function imports(text: string): string[] {
   );
 }
 
-test('layering (DESIGN.md): the library imports only @tessera/jose, node: built-ins and its own files', () => {
+test('layering (docs/architecture.md#packages): the library imports only @tessera/jose, node: built-ins and its own files', () => {
   assert.deepEqual(
     imports("import {\n  a,\n} from '@tessera/trace';\nexport { b } from './b.js';"),
     ['@tessera/trace', './b.js'],

@@ -1,6 +1,6 @@
 /**
  * What each well-known claim and header parameter means, with the specification that defines
- * it. Shown beside the value in the Decode pane (UX.md: "description with RFC/OIDC links").
+ * it. Shown beside the value in the Decode pane (with its RFC/OIDC reference).
  */
 export interface CatalogEntry {
   readonly description: string;

@@ -12,8 +12,8 @@ export interface ClaimInputs {
 }
 
 /**
- * Every claim check on its own, so the Verify card lists all failures at once (UX.md, like
- * step). Runs only on a payload whose signature verified; `verifyToken` still calls the core's
+ * Every claim check on its own, so the Verify card lists all failures at once (like
+ * step-cli). Runs only on a payload whose signature verified; `verifyToken` still calls the core's
  * `verifyJwt` afterwards, which stays the authority on the overall answer.
  *
  * @example

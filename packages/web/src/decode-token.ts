@@ -62,7 +62,7 @@ interface SegmentResult {
 }
 
 // Strict first, through the core (strict base64url, strict JSON, duplicate members), then as far
-// as a lenient reading gets, with a warning for each leniency (UX.md: partial decoding).
+// as a lenient reading gets, with a warning for each leniency (docs/security.md#page-partial).
 function decodeSegment(
   segment: string,
   what: 'header' | 'payload',
@@ -205,7 +205,7 @@ function headerWarnings(header: Record<string, unknown>, warnings: DecodeWarning
  */
 export function decodeToken(raw: string, nowSeconds = Date.now() / 1000): DecodeResult {
   const tooLong = typeof raw !== 'string' || raw.length > MAX_DECODE_INPUT * 2;
-  // The cap is checked before any cleaning or parsing (SECURITY-CASES G1).
+  // The cap is checked before any cleaning or parsing (docs/security.md#token-size).
   const { token, removed } = tooLong ? { token: '', removed: [] } : cleanTokenInput(raw);
   const warnings: DecodeWarning[] = [];
   const empty = { token, removed, headerRows: [], claims: [], warnings, verified: false as const };

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
 /**
- * The Content-Security-Policy of every response (UX.md): only this origin, no inline script or
+ * The Content-Security-Policy of every response (docs/security.md#page-csp): only this origin, no inline script or
  * style (so no 'unsafe-inline'), images only from here or `data:` (the trace diagram), never
  * framed, no form posts elsewhere.
  */

@@ -1,6 +1,6 @@
 /**
  * The one network call the debugger can make: fetching a JWKS for the Verify pane. Refused
- * unless the UI was started with `--allow-network` (UX.md); even then https only, no redirects,
+ * unless the UI was started with `--allow-network` (docs/security.md#page-network); even then https only, no redirects,
  * a timeout and a size cap. It runs in the local process, on a button press.
  */
 export class NetworkRefusedError extends Error {

@@ -12,7 +12,7 @@ import {
   type KeySet,
 } from '@tessera/jose';
 
-/** How a typed secret is turned into bytes (UX.md, Verify pane: the encoding selector). */
+/** How a typed secret is turned into bytes (the Verify pane's encoding selector; docs/cli.md#secret-sources names the same encodings). */
 export const SECRET_ENCODINGS = ['utf8', 'base64', 'base64url', 'hex'] as const;
 export type SecretEncoding = (typeof SECRET_ENCODINGS)[number];
 
@@ -71,7 +71,7 @@ export interface VerificationKey {
 /**
  * Read a public key from text: PEM (SPKI, PKCS#1, X.509 certificate — a private PEM is reduced
  * to its public half), a JWK, or a JWKS (optionally narrowed to one `kid`). PEM needs the
- * algorithm, since Tessera never guesses one (SECURITY-CASES A2).
+ * algorithm, since Tessera never guesses one (docs/security.md#key-confusion).
  *
  * @example
  * readVerificationKey(pemText, 'ES256').source // 'pem'
@@ -95,7 +95,7 @@ export function readVerificationKey(text: string, alg: string, kid?: string): Ve
   }
   if (typeof json['kty'] !== 'string') throw new JoseError('ERR_JWK_INVALID', 'a JWK needs "kty"');
   if (json['kty'] === 'oct') {
-    // A2: a public-key field never yields an HMAC secret; secrets go in the secret field.
+    // docs/security.md#key-confusion: a public-key field never yields an HMAC secret; secrets go in the secret field.
     throw new JoseError('ERR_KEY_INVALID', 'an "oct" JWK is a secret: use the secret field');
   }
   return {

@@ -51,7 +51,7 @@ function jsonObject(v: string | Record<string, unknown>, what: string): Record<s
 
 /**
  * Sign the Sign pane's header and payload. Weak HMAC secrets are warned about but still sign
- * (UX.md; jwt.io #869); past `exp` and a missing `exp` are warned about too. `alg: none` is
+ * (jwt.io #869; docs/security.md#weak-secret); past `exp` and a missing `exp` are warned about too. `alg: none` is
  * refused: an unsecured token is not signed.
  *
  * @example

@@ -1,5 +1,5 @@
 /**
- * Paste cleaning for tokens (UX.md, Decode pane): people paste `Bearer …`, whole
+ * Paste cleaning for tokens (Decode pane; the CLI's rules in docs/cli.md#input): people paste `Bearer …`, whole
  * `Authorization:` lines, JSON-quoted strings and wrapped lines. The cleaned text is what the
  * pane decodes; the list of what was removed is shown so nothing happens silently.
  */

@@ -1,6 +1,6 @@
 /**
  * The Trace pane's list view of a `trace.json` (the model of @tessera/trace, read defensively:
- * this package does not import it, DESIGN.md layering). The diagram itself comes from the
+ * this package does not import it, docs/architecture.md#packages). The diagram itself comes from the
  * injected renderer.
  */
 export interface ExchangeRow {

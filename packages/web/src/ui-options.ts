@@ -1,6 +1,6 @@
 /**
  * What the debugger is given by its host (the CLI or the issuer's demo mode). Features from
- * other packages arrive here by injection: @tessera/web imports only @tessera/jose (DESIGN.md).
+ * other packages arrive here by injection: @tessera/web imports only @tessera/jose (docs/architecture.md#packages).
  */
 export interface UiOptions {
   /** The `tessera audit` lint: token → findings. The Audit pane is disabled without it. */

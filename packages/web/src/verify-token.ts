@@ -127,7 +127,7 @@ export function verifyToken(req: VerifyRequest, nowMs = Date.now()): VerifyRepor
     return finish(checks, warnings, hints, {});
   }
   const headerAlg = typeof header['alg'] === 'string' ? header['alg'] : undefined;
-  // The allow-list defaults to the header's alg, but `none` is never accepted (SECURITY-CASES A1).
+  // The allow-list defaults to the header's alg, but `none` is never accepted (docs/security.md#alg-none).
   const requested =
     req.algorithms !== undefined && req.algorithms.length > 0
       ? [...req.algorithms]
@@ -209,7 +209,7 @@ export function verifyToken(req: VerifyRequest, nowMs = Date.now()): VerifyRepor
           check: 'key',
           ok: false,
           code: 'ERR_KEY_INVALID',
-          message: `${alg.alg} needs a secret, not a public key (SECURITY-CASES A2)`,
+          message: `${alg.alg} needs a secret, not a public key (RFC 8725 §3.1)`,
         });
         return finish(checks, warnings, hints, meta);
       }
@@ -257,7 +257,7 @@ export function verifyToken(req: VerifyRequest, nowMs = Date.now()): VerifyRepor
       });
   }
 
-  // Claims are read only now that the signature verified (DESIGN.md, verification order).
+  // Claims are read only now that the signature verified (docs/architecture.md#verification-order).
   let leeway = 0;
   let now = nowMs / 1000;
   try {

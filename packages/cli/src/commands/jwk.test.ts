@@ -5,7 +5,7 @@ import { run } from './jwk.js';
 import { memoryIo } from '../test-support/memory-io.js';
 import { ecKid, ecPem, ecPublicJwk, tempDir } from '../test-support/fixtures.js';
 
-// RFC 7638 §3.1 example JWK and thumbprint (provenance: packages/jose/vectors (from ../shared/vectors/rfc-appendix/rfc7638.json),
+// RFC 7638 §3.1 example JWK and thumbprint (provenance: packages/jose/vectors/README.md, rfc7638.json,
 // from latchset/jose tests/vectors/rfc7638_3.1.*).
 const rfc = {
   jwk: {

@@ -17,7 +17,7 @@ export function encodeBase64url(input: Uint8Array | string): string {
 /**
  * Decode strict base64url: only `A-Z a-z 0-9 - _`, no padding, no whitespace, a length that is
  * not 1 mod 4, and zero unused trailing bits — so every byte string has exactly one accepted
- * encoding (SECURITY-CASES B3; RFC 4648 §3.5 allows rejecting non-zero pad bits, and we do).
+ * encoding (docs/security.md#base64url; RFC 4648 §3.5 allows rejecting non-zero pad bits, and we do).
  *
  * Node's `Buffer.from(s, 'base64url')` silently skips invalid characters, so the check runs first.
  */

@@ -10,7 +10,7 @@ const FORMAT = /^(\d+)(s|m|h|d|w)$/;
  * Parse a duration to seconds, or throw ERR_OPTIONS_INVALID at configuration time.
  * Numbers are seconds (finite, >= 0); strings must match `^\d+(s|m|h|d|w)$` — `"120"`,
  * `"1 month"`, `"P1D"`, `"1h30m"` and `" 1h"` are refused, never silently read as something else
- * (SECURITY-CASES H1; @fastify/jwt CVE-2026-107275).
+ * (docs/security.md#durations; @fastify/jwt CVE-2026-107275).
  */
 export function parseDuration(value: unknown, option: string): number {
   if (typeof value === 'number') {

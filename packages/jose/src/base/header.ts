@@ -17,7 +17,7 @@ export interface JoseHeader {
   [parameter: string]: unknown;
 }
 
-/** Longest `kid` accepted (SECURITY-CASES C7: a bounded opaque string). */
+/** Longest `kid` accepted (docs/security.md#kid: a bounded opaque string). */
 export const MAX_KID_LENGTH = 256;
 
 // RFC 7515 §4.1, RFC 7516 §4.1, RFC 7518 §4.6-4.8: registered names may not be listed in crit.
@@ -45,7 +45,7 @@ const REGISTERED = new Set([
 ]);
 
 /**
- * RFC 7515 §4.1.11 `crit` processing (SECURITY-CASES D1): `crit` only in the protected header,
+ * RFC 7515 §4.1.11 `crit` processing (docs/security.md#crit): `crit` only in the protected header,
  * a non-empty array of distinct strings, never a registered name, each one understood by the
  * caller (`understood`) and present in the protected header.
  */
@@ -92,7 +92,7 @@ export function checkCrit(
 
 /**
  * Protected and unprotected header parameter names must be disjoint (RFC 7515 §7.2.1;
- * SECURITY-CASES A4).
+ * docs/security.md#protected-alg).
  */
 export function checkDisjoint(...headers: (JsonObject | undefined)[]): void {
   const seen = new Set<string>();
@@ -111,8 +111,8 @@ export function checkDisjoint(...headers: (JsonObject | undefined)[]): void {
 }
 
 /**
- * Type checks of the parameters Tessera reads. `kid` is an opaque bounded string (C7); `jku`,
- * `x5u`, `jwk` and `x5c` are never used to find or trust a key (C5, C6) so only their presence
+ * Type checks of the parameters Tessera reads. `kid` is an opaque bounded string (docs/security.md#kid); `jku`,
+ * `x5u`, `jwk` and `x5c` are never used to find or trust a key (docs/security.md#embedded-keys, #key-urls) so only their presence
  * is reported upward by callers that lint.
  */
 export function checkHeaderTypes(h: JsonObject): void {

@@ -16,7 +16,7 @@ const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[
 /**
  * Strict bytes → JSON object: fatal UTF-8 (a BOM is refused), the result must be a plain JSON
  * object (RFC 7519 §7.2 step 10), duplicate member names are refused unless allowed
- * (RFC 7515 §4, SECURITY-CASES F1), and strings may not hold lone surrogates (F2).
+ * (RFC 7515 §4, docs/security.md#duplicate-members), and strings may not hold lone surrogates (docs/security.md#json-objects).
  *
  * `JSON.parse` defines `__proto__` as an ordinary own property, so it stays inert as long as
  * nobody copies the result with `Object.assign` (we never do).

@@ -68,7 +68,7 @@ export function encryptCompactWith(
 
 /**
  * Split a compact JWE after the length cap: exactly five segments. A JWS (three segments) is
- * named as such (SECURITY-CASES D3 d).
+ * named as such (docs/security.md#nested).
  */
 export function splitCompactJwe(
   jwe: unknown,

@@ -37,8 +37,8 @@ export function encryptContent(
 /**
  * Decrypt and authenticate, or throw the opaque failure. For CBC-HMAC the tag length must be
  * exactly half the CEK and the MAC is compared in constant time BEFORE any CBC decryption, so
- * padding errors are never observable (SECURITY-CASES E4; GHSA-58f5-hfqc-jgch). For GCM the tag
- * must be exactly 16 bytes and `authTagLength` pins it (E5; CVE-2023-37464, Node DEP0182).
+ * padding errors are never observable (docs/security.md#cbc-hmac; GHSA-58f5-hfqc-jgch). For GCM the tag
+ * must be exactly 16 bytes and `authTagLength` pins it (docs/security.md#gcm-tag; CVE-2023-37464, Node DEP0182).
  */
 export function decryptContent(
   enc: JweContentEncryptionAlgorithm,
@@ -75,7 +75,7 @@ export function decryptContent(
 }
 
 // RFC 7518 §5.2.2.1: M = HMAC(MAC_KEY, A || IV || E || AL), T = the first half of M, where AL is
-// the AAD length in bits as a 64-bit big-endian integer (E4 d: never a 32-bit overflow).
+// the AAD length in bits as a 64-bit big-endian integer (docs/security.md#cbc-hmac: never a 32-bit overflow).
 function cbcTag(
   enc: JweContentEncryptionAlgorithm,
   macKey: Uint8Array,

@@ -30,7 +30,7 @@ export interface RecipientResult {
 }
 
 /**
- * How many (recipient, key) decryption attempts one JWE may cost in all (SECURITY-CASES G2): a
+ * How many (recipient, key) decryption attempts one JWE may cost in all (docs/security.md#cost-limits): a
  * general JWE of 16 recipients against a key set of 8 candidates would otherwise cost 128
  * RSA or PBES2 operations.
  */

@@ -65,7 +65,7 @@ function coordinate(epk: Record<string, unknown>, name: string, size: number): U
 }
 
 /**
- * Validate the `epk` header against the recipient's curve BEFORE any ECDH (SECURITY-CASES E1;
+ * Validate the `epk` header against the recipient's curve BEFORE any ECDH (docs/security.md#ecdh-curve;
  * CVE-2017-16007): a public JWK of the same `kty` and `crv`, coordinates of the exact size, for
  * NIST curves a point on the curve with x, y < p. Every failure is the opaque one.
  */
@@ -95,7 +95,7 @@ export function importEpk(epk: unknown, recipientCrv: string): KeyObject {
 
 /**
  * ECDH shared secret Z. An all-zero result (a low-order X25519/X448 `epk`, RFC 7748 §6) is
- * refused (E1).
+ * refused (docs/security.md#ecdh-curve).
  */
 export function sharedSecret(privateKey: KeyObject, publicKey: KeyObject): Uint8Array {
   let z: Buffer;

@@ -138,8 +138,8 @@ function notAllowed(what: string, value: string): JoseError {
 
 /**
  * The JWE header rules, all before any key is touched: disjoint headers, types, `crit` (protected
- * only), `zip` (protected only, `DEF` only: E3), `alg` and `enc` against the allowlists, PBES2
- * only when listed and with `p2c`/`p2s` in bounds (E2).
+ * only), `zip` (protected only, `DEF` only: docs/security.md#zip), `alg` and `enc` against the allowlists, PBES2
+ * only when listed and with `p2c`/`p2s` in bounds (docs/security.md#pbes2).
  */
 export function checkJweHeaders(
   protectedHeader: JsonObject | undefined,

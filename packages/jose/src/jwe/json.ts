@@ -81,7 +81,7 @@ export interface JsonDecryptResult {
   key: KeyObject;
 }
 
-/** At most this many recipients of a general JWE are looked at (SECURITY-CASES G2). */
+/** At most this many recipients of a general JWE are looked at (docs/security.md#cost-limits). */
 export const MAX_RECIPIENTS = 16;
 
 function optionalObject(v: unknown, name: string): Record<string, unknown> | undefined {

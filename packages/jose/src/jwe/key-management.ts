@@ -138,7 +138,7 @@ function optionalHeaderBytes(header: JsonObject, name: string): Uint8Array {
  * Recover the CEK for one recipient (RFC 7516 §5.2 steps 9-10). When an unwrap fails, a random
  * CEK of the right length is returned instead, so the failure surfaces only at the content tag
  * with the same error and similar timing (RFC 7516 §11.5; Bleichenbacher/Manger). An invalid
- * `epk` is refused before any ECDH (E1). PBES2 `p2c`/`p2s` were checked with the header.
+ * `epk` is refused before any ECDH (docs/security.md#ecdh-curve). PBES2 `p2c`/`p2s` were checked with the header.
  */
 export function unwrapKey(
   row: JweKeyManagementAlgorithm,

@@ -7,7 +7,12 @@ import { JoseError } from '../base/errors.js';
 import { isJsonObject } from '../base/json.js';
 import { jwkToKeyObject, type Jwk, type JwkSet } from '../keys/jwk.js';
 import { isKeySet } from '../jwks/local.js';
-import { isCryptoKey, PreparedKeyCache, requireKeyObjectInput } from '../keys/key-input.js';
+import {
+  isCryptoKey,
+  keyObjectFromCryptoKey,
+  PreparedKeyCache,
+  requireKeyObjectInput,
+} from '../keys/key-input.js';
 import type { KeyInput, KeyPolicy } from '../keys/keys.js';
 import { ecdhCurveOf } from './ecdh.js';
 
@@ -26,7 +31,7 @@ export type JweKeyResolver = (lookup: JweKeyLookup) => KeyInput | undefined | nu
 /**
  * Where decryption keys come from: one key, a private JWKS object (`{ keys: [...] }`), or a
  * resolver. A public key set from `createLocalKeySet` is refused: it holds no private keys and
- * must never yield a secret (SECURITY-CASES A2).
+ * must never yield a secret (docs/security.md#key-confusion).
  */
 export type DecryptKey = KeyInput | JwkSet | JweKeyResolver;
 
@@ -66,7 +71,7 @@ export function prepareJweKey(
   else if (input instanceof Uint8Array) {
     if (input.length === 0) throw new JoseError('ERR_KEY_INVALID', 'the secret is empty');
     key = createSecretKey(input);
-  } else if (isCryptoKey(input)) key = KeyObject.from(input);
+  } else if (isCryptoKey(input)) key = keyObjectFromCryptoKey(input);
   else {
     const jwk = input as Jwk;
     key = jwkToKeyObject(jwk);

@@ -3,7 +3,7 @@ import type { JweKeyManagementAlgorithm } from '../base/algorithms.js';
 import { JoseError } from '../base/errors.js';
 import { utf8 } from '../base/bytes.js';
 
-/** Default maximum PBES2 iteration count on decryption (SECURITY-CASES E2; jose's default). */
+/** Default maximum PBES2 iteration count on decryption (docs/security.md#pbes2; jose's default). */
 export const DEFAULT_MAX_PBES2_COUNT = 10_000;
 /** Default iteration count when encrypting (at the decryption cap, so defaults interoperate). */
 export const DEFAULT_PBES2_COUNT = 10_000;
@@ -11,7 +11,7 @@ export const DEFAULT_PBES2_COUNT = 10_000;
 export const MIN_PBES2_SALT_BYTES = 8;
 
 /**
- * Check `p2c` and `p2s` BEFORE any derivation (E2; CVE-2022-36083): `p2c` a positive safe
+ * Check `p2c` and `p2s` BEFORE any derivation (docs/security.md#pbes2; CVE-2022-36083): `p2c` a positive safe
  * integer at most `maxCount`, `p2s` at least 8 bytes.
  */
 export function checkPbes2Parameters(

@@ -1,6 +1,6 @@
 /**
- * JWE policy: allowlists, keys (C-cases applied to JWE, A2 for key sets), header rules (D1 for
- * JWE), serialization structure, size caps (G1/G2) and D3 c/d (JWS vs JWE).
+ * JWE policy: allowlists, keys (docs/security.md#keys applied to JWE, #key-confusion for key sets), header rules (docs/security.md#crit for
+ * JWE), serialization structure, size caps (docs/security.md#token-size, #cost-limits) and docs/security.md#nested (JWS vs JWE).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';

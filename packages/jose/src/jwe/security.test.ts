@@ -1,5 +1,5 @@
 /**
- * SECURITY-CASES E1-E5 and the no-oracle rule: every decryption failure is one code and one
+ * docs/security.md#ecdh-curve, #pbes2, #zip, #cbc-hmac, #gcm-tag and the no-oracle rule: every decryption failure is one code and one
  * message, whatever its cause.
  */
 import { test } from 'node:test';

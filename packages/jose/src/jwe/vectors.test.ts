@@ -287,7 +287,7 @@ test('RFC 7520 §6: nested JWT (PS256 inside RSA-OAEP + A128GCM) decrypts and th
       { algorithms: ['PS256'], currentDate },
     );
   }
-  // Without nested options the same token is refused (D3).
+  // Without nested options the same token is refused (docs/security.md#nested).
   assertJoseError(() => decryptJwt(v.encrypt.output.compact, encKey, o), 'ERR_JWT_NESTED');
 });
 

@@ -2,7 +2,7 @@ import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { JoseError } from '../base/errors.js';
 import { decryptionFailed } from './failure.js';
 
-/** Default cap on the inflated plaintext of a `zip: "DEF"` JWE (SECURITY-CASES E3; jose 6.2). */
+/** Default cap on the inflated plaintext of a `zip: "DEF"` JWE (docs/security.md#zip; jose 6.2). */
 export const DEFAULT_MAX_DECOMPRESSED_LENGTH = 250_000;
 
 /** DEFLATE (RFC 1951, raw) the plaintext before encryption (RFC 7516 §4.1.3). */

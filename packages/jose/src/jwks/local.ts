@@ -5,7 +5,7 @@ import type { JwsAlgorithm } from '../base/algorithms.js';
 import type { Jwk, JwkSet } from '../keys/jwk.js';
 import { prepareKey, type KeyInput, type KeyPolicy } from '../keys/keys.js';
 
-/** The header fields a key lookup may see: never the payload (SECURITY-CASES H3). */
+/** The header fields a key lookup may see: never the payload (docs/security.md#key-selection). */
 export interface KeyLookup {
   readonly alg: string;
   readonly kid: string | undefined;
@@ -39,7 +39,7 @@ export function isKeySet(v: unknown): v is KeySet {
 /**
  * Select from a list of JWKs by `kid`, `kty`, `crv`, `alg`, `use` and `key_ops` (RFC 7517 §4).
  * Secret (`oct`) keys are never returned: a public key set never yields an HMAC secret
- * (SECURITY-CASES A2). Unusable keys (malformed, too weak, wrong curve) are skipped; when every
+ * (docs/security.md#key-confusion). Unusable keys (malformed, too weak, wrong curve) are skipped; when every
  * match was unusable the first reason is thrown, so the failure says why.
  */
 export function selectFromJwks(

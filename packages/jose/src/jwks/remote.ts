@@ -33,7 +33,7 @@ const LOOPBACK = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/i;
 /**
  * Check a configured URL once: `https:` only, `http:` only for a loopback host when allowed,
  * no credentials in the URL. The URL always comes from configuration, never from a token
- * (SECURITY-CASES C6, H3).
+ * (docs/security.md#key-urls, #key-selection).
  */
 export function checkFetchUrl(url: string | URL, allowHttpLoopback: boolean, what = 'url'): URL {
   let u: URL;
@@ -93,7 +93,7 @@ export async function fetchBounded(
   try {
     let res: Response;
     try {
-      // SECURITY-CASES C6: a redirect could lead off-host; 'manual' hands us the 3xx instead.
+      // docs/security.md#key-urls: a redirect could lead off-host; 'manual' hands us the 3xx instead.
       res = await fetch(url, {
         method: 'GET',
         redirect: 'manual',
@@ -160,7 +160,7 @@ export async function fetchBounded(
 export interface RemoteKeySetOptions extends BoundedFetchOptions {
   /**
    * Minimum time between two fetches caused by an unknown `kid` (or a failed load). Default
-   * 30 000. Random `kid`s therefore cost at most one fetch per cooldown (SECURITY-CASES C7, G2).
+   * 30 000. Random `kid`s therefore cost at most one fetch per cooldown (docs/security.md#kid, #cost-limits).
    */
   cooldownMs?: number;
   /**
@@ -245,7 +245,7 @@ const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'k'] as const;
  * (512 KiB), `Cache-Control: max-age` and `ETag`/304 honoured, de-duplicated fetches, a cooldown
  * (30 s) on unknown `kid`, a maximum age (10 min), and the last good keys served for
  * `staleIfErrorMs` (1 h) while the issuer is unreachable. Nothing in a token (`jku`, `x5u`,
- * `iss`, `kid`) ever chooses a URL (SECURITY-CASES C6, C7, H3). `version` changes whenever the
+ * `iss`, `kid`) ever chooses a URL (docs/security.md#key-urls, #kid, #key-selection). `version` changes whenever the
  * keys' content changes.
  *
  * @example
@@ -365,7 +365,7 @@ export function createRemoteKeySet(
         return selectFromJwks(s.keys, alg, kid, policy);
       }
       // Only successful selections are remembered, so the map holds at most one entry per
-      // (published kid or none) × alg: unknown kids cannot grow it (G2). Flushed on change.
+      // (published kid or none) × alg: unknown kids cannot grow it (docs/security.md#cost-limits). Flushed on change.
       const id = kid === undefined ? alg.alg : `${alg.alg} ${kid}`;
       let hit = s.selected.get(id);
       if (hit === undefined) {

@@ -21,7 +21,7 @@ import { prepareKey, type KeyInput, type KeyPolicy } from '../keys/keys.js';
 import { isKeySet, type KeyResolver, type KeySet } from '../jwks/local.js';
 import { signBytes, verifyBytes } from './signature.js';
 
-/** Default maximum length of a compact token, checked before anything else (SECURITY-CASES G1). */
+/** Default maximum length of a compact token, checked before anything else (docs/security.md#token-size). */
 export const DEFAULT_MAX_TOKEN_LENGTH = 16384;
 
 /** Where verification keys come from: one key, a key set, or a resolver of `alg`/`kid`. */
@@ -103,8 +103,8 @@ export function parseProtectedHeader(segment: string): JsonObject {
 }
 
 /**
- * The header rules of the verification order (DESIGN.md): `crit`, `b64`, disjoint headers, types,
- * then `alg` — from the protected header only (A4) — against the allowlist. Returns the row.
+ * The header rules of the verification order (docs/architecture.md#verification-order): `crit`, `b64`, disjoint headers, types,
+ * then `alg` — from the protected header only (docs/security.md#protected-alg) — against the allowlist. Returns the row.
  */
 export function checkJwsHeaders(
   protectedHeader: JsonObject,
@@ -137,7 +137,7 @@ export function checkJwsHeaders(
   return row;
 }
 
-/** Candidate keys for a header (C1: an empty key from a resolver is "not found"). */
+/** Candidate keys for a header (docs/security.md#empty-secret: an empty key from a resolver is "not found"). */
 export function keysFor(
   source: VerifyKey,
   alg: JwsAlgorithm,
@@ -169,7 +169,7 @@ export function verifyWithKeys(
   sig: Uint8Array,
 ): KeyObject {
   if (sig.length === 0) {
-    // A1 special case: a key is configured, so an empty signature is never acceptable.
+    // docs/security.md#alg-none special case: a key is configured, so an empty signature is never acceptable.
     throw new JoseError('ERR_SIGNATURE_INVALID', 'signature required');
   }
   for (const key of keys) if (verifyBytes(alg, key, data, sig)) return key;
@@ -295,7 +295,7 @@ function isUtf8(bytes: Uint8Array): boolean {
 }
 
 /**
- * Split a compact JWS after the length cap (G1); a JWE (5 segments) is named as such (D3).
+ * Split a compact JWS after the length cap (docs/security.md#token-size); a JWE (5 segments) is named as such (docs/security.md#nested).
  */
 export function splitCompact(token: unknown, max: number): [string, string, string] {
   if (typeof token !== 'string')
@@ -342,7 +342,8 @@ export function verifyCompactPrepared(
     part = b64 ? encodeBase64url(bytes) : bytes;
   }
   const sig = decodeBase64url(s, 'signature');
-  // DESIGN.md order: every segment is strict base64url before the signature is checked (B3 f).
+  // docs/architecture.md#verification-order: every segment is strict base64url before the
+  // signature is checked (docs/security.md#base64url).
   const payload = b64
     ? decodeBase64url(typeof part === 'string' ? part : '', 'payload')
     : payloadBytes(part);

@@ -51,7 +51,7 @@ export interface JsonVerifyResult {
   unprotectedHeader: JoseHeader | undefined;
 }
 
-/** Maximum number of signatures in a general JWS that will be looked at (G2). */
+/** Maximum number of signatures in a general JWS that will be looked at (docs/security.md#cost-limits). */
 export const MAX_SIGNATURES = 16;
 
 function payloadPart(payload: Uint8Array | string, b64: boolean): string {
@@ -157,7 +157,7 @@ function verifyOne(
     throw new JoseError('ERR_JWS_MALFORMED', 'a JWS signature entry must be an object');
   const { protected: prot, header, signature } = entry;
   if (typeof prot !== 'string' || prot.length === 0) {
-    // A4: alg must come from the protected header, so one is required.
+    // docs/security.md#protected-alg: alg must come from the protected header, so one is required.
     throw new JoseError('ERR_JWS_MALFORMED', 'a protected header is required');
   }
   if (typeof signature !== 'string')
@@ -165,7 +165,7 @@ function verifyOne(
   if (header !== undefined && !isJsonObject(header)) {
     throw new JoseError('ERR_JWS_MALFORMED', '"header" must be an object');
   }
-  // G1: the size cap covers each signature entry's own strings too, before anything is decoded.
+  // docs/security.md#token-size: the size cap covers each signature entry's own strings too, before anything is decoded.
   const size =
     prot.length + signature.length + (typeof payloadMember === 'string' ? payloadMember.length : 0);
   if (size > p.maxTokenLength) {
@@ -196,7 +196,8 @@ function verifyOne(
     throw new JoseError('ERR_JWS_MALFORMED', '"payload" must be a string');
   }
   const sig = decodeBase64url(signature, 'signature');
-  // DESIGN.md order: every segment is strict base64url before the signature is checked (B3).
+  // docs/architecture.md#verification-order: every segment is strict base64url before the
+  // signature is checked (docs/security.md#base64url).
   const payload = b64 ? decodeBase64url(part, 'payload') : utf8(part);
   const kid = protectedHeader['kid'] ?? header?.['kid'];
   const keys = keysFor(source, alg, kid, p.policy);
@@ -210,7 +211,7 @@ function verifyOne(
 
 /**
  * Verify a flattened JWS JSON object. `alg` is read from the protected header only, and the
- * protected and unprotected headers must be disjoint (SECURITY-CASES A4, D1 h).
+ * protected and unprotected headers must be disjoint (docs/security.md#protected-alg, #crit).
  */
 export function verifyFlattened(
   jws: FlattenedJws,

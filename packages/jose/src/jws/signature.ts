@@ -31,10 +31,10 @@ export function signBytes(alg: JwsAlgorithm, key: KeyObject, data: Uint8Array | 
 }
 
 /**
- * Verify a JWS signature. Length rules come first (B2, B4): an HMAC must be exactly the hash
+ * Verify a JWS signature. Length rules come first (docs/security.md#ecdsa-encoding, #hmac-length): an HMAC must be exactly the hash
  * length and is compared in constant time; ECDSA must be exactly 2 × the field size with
- * neither half zero (B1, also refused by OpenSSL); EdDSA R must be canonical and not of small
- * order, and S < L (C4).
+ * neither half zero (docs/security.md#ecdsa-zero, also refused by OpenSSL); EdDSA R must be canonical and not of small
+ * order, and S < L (docs/security.md#eddsa-small-order).
  */
 export function verifyBytes(
   alg: JwsAlgorithm,

@@ -12,7 +12,7 @@ import { DEFAULT_MAX_TOKEN_LENGTH } from './compact.js';
 
 /**
  * Unsecured JWTs (`alg: none`, RFC 7519 §6) have their own API with no key, so no verify call
- * can ever be talked into accepting one (SECURITY-CASES A1). Use only where integrity does not
+ * can ever be talked into accepting one (docs/security.md#alg-none). Use only where integrity does not
  * matter.
  */
 export function encodeUnsecuredJwt(claims: JwtPayload): string {
@@ -33,7 +33,7 @@ export function decodeUnsecuredJwt<P = JwtPayload>(
   }
   const parts = token.split('.');
   if (parts.length !== 3 || parts[2] !== '') {
-    // A1 special case: `none` with a signature present is refused.
+    // docs/security.md#alg-none special case: `none` with a signature present is refused.
     throw new JoseError('ERR_UNSECURED_JWT_INVALID', 'an unsecured JWT has an empty third segment');
   }
   const header = parseJsonObject(decodeBase64url(parts[0]!, 'header'), 'header');

@@ -87,7 +87,7 @@ export function buildClaimSet(claims: unknown, s: PreparedClaimSet): string {
   if (!isJsonObject(claims))
     throw new JoseError('ERR_OPTIONS_INVALID', 'JWT claims must be a plain object');
   // An own "__proto__" claim (as JSON.parse makes) stays data, never a [[Set]] of the prototype
-  // that would drop it and make its members look like inherited claims (F1). Defined as an own
+  // that would drop it and make its members look like inherited claims (docs/security.md#duplicate-members). Defined as an own
   // property rather than using a null-prototype object, which V8 keeps in dictionary mode and
   // JSON.stringify then serializes ~0.5 µs slower per token.
   const out: Record<string, unknown> = {};
@@ -147,7 +147,7 @@ export function buildClaimSet(claims: unknown, s: PreparedClaimSet): string {
       cause,
     });
   }
-  // Verifiers refuse lone surrogates (SECURITY-CASES F2), so no producer writes one.
+  // Verifiers refuse lone surrogates (docs/security.md#json-objects), so no producer writes one.
   // JSON.stringify escapes them as \udXXX; only then is the full check worth running.
   if (/\\u[dD][89a-fA-F]/.test(json)) {
     try {

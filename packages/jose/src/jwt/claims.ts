@@ -108,7 +108,7 @@ const fail = (
 function numericDate(payload: JsonObject, claim: 'exp' | 'nbf' | 'iat'): number | undefined {
   const v = payload[claim];
   if (v === undefined) return undefined;
-  // F3: a present time claim must be a finite JSON number; "present but wrong" is never "absent".
+  // docs/security.md#time-claims: a present time claim must be a finite JSON number; "present but wrong" is never "absent".
   if (typeof v !== 'number' || !Number.isFinite(v)) {
     throw fail('ERR_JWT_CLAIM_INVALID', claim, 'type', `"${claim}" claim must be a finite number`);
   }
@@ -125,8 +125,8 @@ function stringClaim(payload: JsonObject, claim: string): string | undefined {
 }
 
 /**
- * Check a verified payload against prepared options (RFC 7519 §4.1, §7.2; SECURITY-CASES F3-F5,
- * D2). Called only after the signature verified. `nowSeconds` may be fractional.
+ * Check a verified payload against prepared options (RFC 7519 §4.1, §7.2; docs/security.md#time-claims,
+ * #string-claims, #max-age, #typ). Called only after the signature verified. `nowSeconds` may be fractional.
  */
 export function checkClaims(
   payload: JsonObject,
@@ -189,7 +189,7 @@ export function checkClaims(
   stringClaim(payload, 'jti');
   const aud = payload['aud'];
   if (aud !== undefined) {
-    // F4: a string, or an array of strings only; a non-string element fails even beside a match.
+    // docs/security.md#string-claims: a string, or an array of strings only; a non-string element fails even beside a match.
     const ok =
       typeof aud === 'string' || (Array.isArray(aud) && aud.every((a) => typeof a === 'string'));
     if (!ok)

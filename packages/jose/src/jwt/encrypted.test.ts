@@ -1,5 +1,5 @@
 /**
- * encryptJwt / encryptNestedJwt / decryptJwt, and SECURITY-CASES D3 (nested JWTs, sign/encrypt
+ * encryptJwt / encryptNestedJwt / decryptJwt, and docs/security.md#nested (nested JWTs, sign/encrypt
  * confusion): an encrypted-only token is never authenticated; a nested token's claims are
  * returned only after its inner JWS verified under its own options.
  * @see CVE-2023-51774 (json-jwt: a JWE bypassed JSON::JWT.decode)

@@ -51,7 +51,7 @@ export interface DecryptJwtResult<P = JwtPayload> {
   key: KeyObject;
   /**
    * True only when the claims come from an inner JWS whose signature verified. An
-   * encrypted-only JWT is never authenticated: anyone with the public key can make one (D3).
+   * encrypted-only JWT is never authenticated: anyone with the public key can make one (docs/security.md#nested).
    */
   authenticated: boolean;
   /** For a nested token: the inner JWS header and the key that verified it. */
@@ -123,7 +123,7 @@ function isNestedCty(cty: unknown): boolean {
  * Decrypt a JWT. Encrypted-only tokens return their claims with `authenticated: false`. A
  * nested token (`cty: "JWT"`) is refused unless `nested` options are given; then the inner
  * JWS is verified with its own full options (keys, algorithms, claims) and only its claims are
- * returned — never unverified (SECURITY-CASES D3; CVE-2023-51774). With `nested`, claim
+ * returned — never unverified (docs/security.md#nested; CVE-2023-51774). With `nested`, claim
  * options go in `nested` (top-level ones are refused); the top-level `typ` checks the JWE header.
  *
  * @example

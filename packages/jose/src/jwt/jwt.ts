@@ -157,7 +157,7 @@ function verifyPrepared<P>(
   const [h, pl, s] = splitCompact(token, v.jws.maxTokenLength);
   // A header segment is parsed and checked the same way every time, so the outcome for a segment
   // already seen in a verified token is reused; it is remembered only after a signature verified
-  // (G2: nothing an unsigned token says is kept).
+  // (docs/security.md#cost-limits: nothing an unsigned token says is kept).
   const seen = fast?.headers.get(h);
   let protectedHeader: JsonObject;
   let alg: JwsAlgorithm;
@@ -171,7 +171,7 @@ function verifyPrepared<P>(
     }
     const cty = protectedHeader['cty'];
     if (typeof cty === 'string' && cty.toUpperCase() === 'JWT') {
-      // D3: a nested JWT is never unwrapped silently; the caller verifies the inner one itself.
+      // docs/security.md#nested: a nested JWT is never unwrapped silently; the caller verifies the inner one itself.
       throw new JoseError('ERR_JWT_NESTED', 'nested JWTs (cty: JWT) are not accepted here');
     }
   } else {
@@ -179,7 +179,8 @@ function verifyPrepared<P>(
     alg = seen.alg;
   }
   const sig = decodeBase64url(s, 'signature');
-  // DESIGN.md order: every segment is strict base64url before the signature is checked (B3 f).
+  // docs/architecture.md#verification-order: every segment is strict base64url before the
+  // signature is checked (docs/security.md#base64url).
   const payloadBytes = decodeBase64url(pl, 'payload');
   const keys =
     fast?.keysByAlg?.get(alg.alg) ?? keysFor(source, alg, protectedHeader['kid'], v.jws.policy);
@@ -238,7 +239,7 @@ export function createVerifier<P = JwtPayload>(
   if (source === undefined || source === null)
     throw new JoseError('ERR_OPTIONS_INVALID', 'key is required');
   let keysByAlg: Map<string, KeyObject[]> | undefined;
-  // Fail at configuration time on a key that fits none of the allowed algorithms (C1 a).
+  // Fail at configuration time on a key that fits none of the allowed algorithms (docs/security.md#empty-secret).
   if (typeof source !== 'function' && !isKeySet(source)) {
     keysByAlg = new Map();
     let firstError: unknown;
@@ -256,7 +257,7 @@ export function createVerifier<P = JwtPayload>(
   if (cacheOption === undefined || cacheOption === false)
     return (token) => verifyPrepared<P>(token, source, v, fast);
   if (typeof source === 'function') {
-    // A resolver has no version, so nothing would tell the cache that its keys changed (H2).
+    // A resolver has no version, so nothing would tell the cache that its keys changed (docs/security.md#verify-cache).
     throw new JoseError(
       'ERR_OPTIONS_INVALID',
       'cache needs a key or a key set, not a key resolver',
@@ -266,7 +267,7 @@ export function createVerifier<P = JwtPayload>(
   const keySet = isKeySet(source) ? source : undefined;
   const max = v.jws.maxTokenLength;
   return (token) => {
-    // G1: an over-long token is not even hashed for a lookup; the full path refuses it.
+    // docs/security.md#token-size: an over-long token is not even hashed for a lookup; the full path refuses it.
     if (typeof token !== 'string' || token.length > max)
       return verifyPrepared<P>(token, source, v, fast);
     const version = keySet === undefined ? 0 : keySet.version;
@@ -274,7 +275,7 @@ export function createVerifier<P = JwtPayload>(
     const hit = cache.get(token, version, now);
     if (hit !== undefined) {
       try {
-        // H2: every time-bound (exp, nbf, iat, maxTokenAge) and claim check runs at every hit.
+        // docs/security.md#verify-cache: every time-bound (exp, nbf, iat, maxTokenAge) and claim check runs at every hit.
         checkClaims(hit.payload as JsonObject, hit.protectedHeader['typ'], v.claims, now);
       } catch (e) {
         cache.delete(token);

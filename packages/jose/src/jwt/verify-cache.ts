@@ -2,7 +2,7 @@ import { JoseError } from '../base/errors.js';
 import { parseDuration, type Duration } from '../base/duration.js';
 
 /**
- * Options of the opt-in verified-token cache of `createVerifier` (SECURITY-CASES H2, G2).
+ * Options of the opt-in verified-token cache of `createVerifier` (docs/security.md#verify-cache, #cost-limits).
  * `true` means all defaults.
  */
 export interface VerifyCacheOptions {
@@ -56,11 +56,11 @@ const ENTRY_OVERHEAD = 256;
  * A bounded LRU of verified results, keyed by the full token string. The cache belongs to one
  * verifier (its options are part of what was verified, so they are its identity) and records the
  * key set version it was filled under: a different version flushes every entry, so a rotated or
- * revoked key never keeps serving (H2). Only results whose signature and claims verified are
- * ever stored, so an attacker cannot fill it with anything a valid signature does not bind (G2).
+ * revoked key never keeps serving (docs/security.md#verify-cache). Only results whose signature and claims verified are
+ * ever stored, so an attacker cannot fill it with anything a valid signature does not bind (docs/security.md#cost-limits).
  *
  * The token string is the key, not an identity: a re-encoded or high-S twin of a token is a
- * different string, so it misses and is verified on its own (B2 e).
+ * different string, so it misses and is verified on its own (docs/security.md#token-identity).
  */
 export class VerifiedTokenCache<R> {
   readonly max: number;
@@ -125,7 +125,7 @@ export class VerifiedTokenCache<R> {
 
   /**
    * Store a verified result (deeply frozen here) and return it. `exp` bounds how long it is
-   * served (RFC 7519 §4.1.4; H2: a cached result never outlives the token).
+   * served (RFC 7519 §4.1.4; docs/security.md#verify-cache: a cached result never outlives the token).
    */
   set(token: string, version: number, result: R, now: number, exp: number | undefined): R {
     if (version !== this.#version) {

@@ -1,7 +1,7 @@
 /**
  * Edwards-curve point and scalar checks that node:crypto (OpenSSL 3 on Node 20) does not make:
  * small-order and non-canonical public keys and signature `R` values, and `S >= L`.
- * SECURITY-CASES C4; Node.js PR #64026 (rejects small-order points only in newer releases);
+ * docs/security.md#eddsa-small-order; Node.js PR #64026 (rejects small-order points only in newer releases);
  * RFC 8032 §5.1.7 / §5.2.7 (decoding rules, `S` range).
  */
 

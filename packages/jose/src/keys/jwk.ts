@@ -89,7 +89,7 @@ function checkCommonMembers(jwk: Record<string, unknown>): void {
 
 /**
  * Validate a JWK strictly and turn it into a node:crypto KeyObject. Public keys of Edwards
- * curves are checked for small order (SECURITY-CASES C4); a private JWK must match its public
+ * curves are checked for small order (docs/security.md#eddsa-small-order); a private JWK must match its public
  * members. The result is not yet checked against any algorithm.
  */
 export function jwkToKeyObject(input: unknown): KeyObject {

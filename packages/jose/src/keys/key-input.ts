@@ -4,8 +4,8 @@ import { JoseError } from '../base/errors.js';
 
 /**
  * The one check every key entry point makes first: a key is an object (KeyObject, CryptoKey, JWK
- * or Uint8Array). A string is never guessed into a key (SECURITY-CASES A2), and a missing key is
- * never an empty secret (C1).
+ * or Uint8Array). A string is never guessed into a key (docs/security.md#key-confusion), and a missing key is
+ * never an empty secret (docs/security.md#empty-secret).
  */
 export function requireKeyObjectInput(input: unknown): asserts input is object {
   if (typeof input !== 'object' || input === null) {
@@ -21,6 +21,21 @@ export function requireKeyObjectInput(input: unknown): asserts input is object {
 /** True for a Web Crypto CryptoKey (where the runtime has them). */
 export function isCryptoKey(v: object): v is CryptoKey {
   return typeof CryptoKey !== 'undefined' && v instanceof CryptoKey;
+}
+
+/**
+ * The KeyObject behind an extractable CryptoKey. A non-extractable one is refused: reaching its
+ * material from `node:crypto` is deprecated (Node DEP0204, a runtime warning on Node 24) and will
+ * throw in a later Node, so it fails the same way on every version we support.
+ */
+export function keyObjectFromCryptoKey(key: CryptoKey): KeyObject {
+  if (!key.extractable) {
+    throw new JoseError(
+      'ERR_KEY_INVALID',
+      'a non-extractable CryptoKey cannot be used by the node:crypto API: pass a KeyObject, a JWK, or a CryptoKey created with extractable: true',
+    );
+  }
+  return KeyObject.from(key);
 }
 
 // The JWK members that make up a key and its permissions.

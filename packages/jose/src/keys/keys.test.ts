@@ -99,15 +99,20 @@ test('prepareKey: KeyObject, JWK, bytes and CryptoKey inputs; results cached per
   assert.notEqual(prepareKey(jwk, JWS_ALGORITHMS.EdDSA, 'sign'), a);
   assert.equal(prepareKey(SECRET, JWS_ALGORITHMS.HS256, 'verify').symmetricKeySize, 64);
   assertJoseError(() => prepareKey(SECRET, JWS_ALGORITHMS.ES256, 'verify'), 'ERR_KEY_INVALID');
-  const ck = await webcrypto.subtle.importKey(
-    'raw',
-    SECRET,
-    { name: 'HMAC', hash: 'SHA-256' },
-    false,
-    ['sign', 'verify'],
-  );
+  const importHmac = (extractable: boolean) =>
+    webcrypto.subtle.importKey('raw', SECRET, { name: 'HMAC', hash: 'SHA-256' }, extractable, [
+      'sign',
+      'verify',
+    ]);
   const token = signJwt({ a: 1 }, SECRET, { alg: 'HS256' });
+  const ck = await importHmac(true);
   assert.equal(verifyJwt(token, ck as never, { algorithms: ['HS256'] }).payload['a'], 1);
+  // Node DEP0204: a non-extractable CryptoKey is refused on every Node, never half-used.
+  const sealed = await importHmac(false);
+  assertJoseError(
+    () => verifyJwt(token, sealed as never, { algorithms: ['HS256'] }),
+    'ERR_KEY_INVALID',
+  );
   for (const v of [undefined, null, 'k', 5, true])
     assertJoseError(() => prepareKey(v, JWS_ALGORITHMS.HS256, 'verify'), 'ERR_KEY_INVALID');
 });

@@ -30,7 +30,12 @@ import {
 } from './jwk.js';
 import { isWeakEd25519Point, isWeakEd448Point } from './edwards.js';
 import { decodeBase64url } from '../base/base64url.js';
-import { isCryptoKey, PreparedKeyCache, requireKeyObjectInput } from './key-input.js';
+import {
+  isCryptoKey,
+  keyObjectFromCryptoKey,
+  PreparedKeyCache,
+  requireKeyObjectInput,
+} from './key-input.js';
 
 /**
  * A key as Tessera accepts it: a node:crypto `KeyObject`, a JWK object, or a `Uint8Array`
@@ -79,7 +84,7 @@ export function prepareKey(
     if (input.length === 0) throw new JoseError('ERR_KEY_INVALID', 'the HMAC secret is empty');
     key = checkKeyForAlg(createSecretKey(input), alg, use, policy);
   } else if (isCryptoKey(input)) {
-    key = checkKeyForAlg(KeyObject.from(input), alg, use, policy);
+    key = checkKeyForAlg(keyObjectFromCryptoKey(input), alg, use, policy);
   } else {
     key = importJwk(input as Jwk, alg.alg, policy, use);
   }
@@ -88,7 +93,7 @@ export function prepareKey(
 }
 
 /**
- * Check that a KeyObject fits a JWS algorithm exactly (RFC 7518 §3; SECURITY-CASES A2, A3, C1-C4)
+ * Check that a KeyObject fits a JWS algorithm exactly (RFC 7518 §3; docs/security.md#key-confusion, #alg-key-fit, #empty-secret, #weak-secret, #rsa-size, #eddsa-small-order)
  * and return the key to use (for `verify`, the public half of a private key).
  */
 export function checkKeyForAlg(
@@ -99,7 +104,7 @@ export function checkKeyForAlg(
 ): KeyObject {
   if (alg.family === 'hmac') {
     if (key.type !== 'secret') {
-      // A2: never an asymmetric key (or its PEM/JWK text) as an HMAC secret.
+      // docs/security.md#key-confusion: never an asymmetric key (or its PEM/JWK text) as an HMAC secret.
       throw new JoseError('ERR_KEY_INVALID', `${alg.alg} requires a secret key`);
     }
     const size = key.symmetricKeySize ?? 0;
@@ -216,7 +221,7 @@ const PEM = /^-----BEGIN ([A-Z0-9 ]+)-----\r?\n[\s\S]+?\r?\n-----END \1-----\s*$
 /**
  * Import a PEM text for an explicit algorithm: SPKI (`PUBLIC KEY`), PKCS#1 (`RSA PUBLIC KEY`,
  * `RSA PRIVATE KEY`), SEC1 (`EC PRIVATE KEY`), PKCS#8 (`PRIVATE KEY`) or an X.509 `CERTIFICATE`
- * (its public key). PEM text is never an HMAC secret (SECURITY-CASES A2).
+ * (its public key). PEM text is never an HMAC secret (docs/security.md#key-confusion).
  *
  * @example
  * const publicKey = importPem(fs.readFileSync('issuer.pem', 'utf8'), 'ES256');

@@ -3,8 +3,7 @@ import { JoseError, type JoseErrorCode } from '../base/errors.js';
 
 /**
  * Assert that `fn` throws a JoseError with `code` (one code, or any of several), and that the
- * message contains none of `secrets` (tokens, keys: SECURITY-CASES "messages never contain a
- * token"). Returns the error for further checks.
+ * message contains none of `secrets` (tokens, keys: docs/security.md#no-secrets-in-messages). Returns the error for further checks.
  */
 export function assertJoseError(
   fn: () => unknown,

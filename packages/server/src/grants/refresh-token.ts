@@ -126,7 +126,7 @@ async function replayOrRevoke(
       ctx.replayKek.open(row.successor, replayContext(hash)).toString('utf8'),
     ) as SealedReplay;
     // Only an identical request is a retry; a different scope within the window is refused
-    // without revoking (SERVER.md: replay to an identical client/scope).
+    // without revoking (docs/security.md#refresh-replay: replay to an identical client/scope).
     if (replay.scope !== (params['scope'] ?? null)) throw invalidGrant(INVALID);
     const session = await ctx.store.findSession(row.session_id);
     if (session !== undefined && session.ended_at === null) {

@@ -1,0 +1,79 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+// The repository's own docs/ are what code comments and READMEs cite: every
+// `docs/NAME.md#anchor` must exist, and nothing may point outside the repository.
+const root = fileURLToPath(new URL('../../../', import.meta.url));
+
+function walk(dir: string, out: string[] = []): string[] {
+  for (const name of readdirSync(dir)) {
+    if (name === 'node_modules' || name === 'dist' || name.startsWith('.')) continue;
+    const p = join(dir, name);
+    if (statSync(p).isDirectory()) walk(p, out);
+    else if (/\.(ts|js|mjs|md)$/.test(name)) out.push(p);
+  }
+  return out;
+}
+
+const files = [
+  ...walk(join(root, 'packages')).filter(
+    (f) => (!f.includes('/vectors/') || f.endsWith('.md')) && !f.endsWith('repo-docs.test.ts'),
+  ),
+  ...walk(join(root, 'docs')),
+  ...walk(join(root, 'scripts')),
+  ...walk(join(root, 'bench')),
+  join(root, 'README.md'),
+];
+
+function anchorsOf(doc: string): Set<string> {
+  const text = readFileSync(join(root, 'docs', doc), 'utf8');
+  const ids = new Set([...text.matchAll(/<a id="([a-z0-9-]+)"><\/a>/g)].map((m) => m[1]!));
+  for (const m of text.matchAll(/^#+ (.+)$/gm)) {
+    ids.add(
+      m[1]!
+        .toLowerCase()
+        .replace(/[^\w\s-]/g, '')
+        .trim()
+        .replace(/\s+/g, '-'),
+    );
+  }
+  return ids;
+}
+
+test('docs: every docs/FILE.md#anchor cited in code and READMEs exists', () => {
+  const missing: string[] = [];
+  const cache = new Map<string, Set<string>>();
+  for (const file of files) {
+    const text = readFileSync(file, 'utf8');
+    // `docs/security.md#a, #b` cites several anchors of one file.
+    for (const m of text.matchAll(/docs\/([a-z-]+\.md)((?:#[a-z0-9-]+(?:,? #[a-z0-9-]+)*)?)/g)) {
+      const doc = m[1]!;
+      let ids = cache.get(doc);
+      if (ids === undefined) {
+        try {
+          ids = anchorsOf(doc);
+        } catch {
+          missing.push(`${relative(root, file)}: docs/${doc} does not exist`);
+          continue;
+        }
+        cache.set(doc, ids);
+      }
+      for (const a of m[2]!.matchAll(/#([a-z0-9-]+)/g)) {
+        if (!ids.has(a[1]!)) missing.push(`${relative(root, file)}: docs/${doc}#${a[1]}`);
+      }
+    }
+  }
+  assert.deepEqual(missing, []);
+});
+
+test('docs: the product never points at documents outside the repository', () => {
+  const outside = /SECURITY-CASES|UX\.md|DESIGN\.md|SERVER\.md|\.\.\/shared/;
+  const hits = files
+    .filter((f) => !f.endsWith('repo-docs.test.ts'))
+    .filter((f) => outside.test(readFileSync(f, 'utf8')))
+    .map((f) => relative(root, f));
+  assert.deepEqual(hits, []);
+});
