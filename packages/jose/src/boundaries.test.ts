@@ -40,6 +40,12 @@ export const LAYERS: readonly Layer[] = [
   { name: 'key sets', files: ['jwks/local'] },
   { name: 'jws', files: ['jws/compact'] },
   { name: 'jws serializations', files: ['jws/json', 'jws/unsecured'] },
+  // DPoP proofs (RFC 9449) are compact JWS with a key in the header; they sit on the JWS layer.
+  {
+    name: 'dpop',
+    files: ['dpop/htu', 'dpop/nonce', 'dpop/proof'],
+    internalImports: 'acyclic',
+  },
   // JWE and its support files sit above JWS and below JWT (jws/ never imports jwe/, checked below).
   { name: 'jwe', files: [], pattern: /^jwe\/[a-z0-9-]+$/, internalImports: 'acyclic' },
   { name: 'jwt', files: ['jwt/jwt'] },

@@ -95,3 +95,23 @@ export type {
   DecryptJwtResult,
   NestedVerifyOptions,
 } from './jwt/encrypted.js';
+export {
+  createDpopProof,
+  verifyDpopProof,
+  createDpopVerifier,
+  calculateAccessTokenHash,
+  DPOP_TYP,
+  DEFAULT_DPOP_MAX_AGE,
+} from './dpop/proof.js';
+export type {
+  CreateDpopProofOptions,
+  DpopVerifierOptions,
+  DpopVerifyOptions,
+  DpopRequest,
+  DpopNonceCheck,
+  DpopProofResult,
+  DpopVerifier,
+} from './dpop/proof.js';
+export { normalizeHtu } from './dpop/htu.js';
+export { createDpopNonces, DEFAULT_DPOP_NONCE_PERIOD } from './dpop/nonce.js';
+export type { DpopNonces, DpopNonceOptions } from './dpop/nonce.js';
