@@ -1,18 +1,21 @@
 /**
  * @tessera/guard — verify RFC 9068 access tokens on any number of resource servers with nothing
  * but the issuer's public keys: discovery, remote JWKS, scopes and roles, the signed revocation
- * feed, RFC 6750 answers, and adapters for node:http, Express, Fastify and Hono.
+ * feed, RFC 6750 answers, a fetch-standard entry (`guard.verifyRequest(request)`) for any runtime,
+ * and adapters for node:http, Express, Fastify and Hono.
  */
 export { createGuard } from './guard.js';
+export type { Guard, GuardStatus, AuthContext, Requirement } from './guard.js';
+export { prepareGuardOptions, isPreparedGuardOptions } from './options.js';
 export type {
-  Guard,
   GuardOptions,
-  GuardStatus,
-  AuthContext,
-  Requirement,
+  PreparedGuardOptions,
+  PreparedRevocation,
+  GuardVerifyOptions,
   RevocationOptions,
   VerifierCacheOption,
-} from './guard.js';
+} from './options.js';
+export { bearerInputOfRequest, guardErrorToResponse } from './fetch.js';
 export {
   GuardError,
   isGuardError,

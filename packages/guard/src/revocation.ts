@@ -129,7 +129,7 @@ export interface RevocationPoller {
  * A failed poll keeps the current list; the next poll tries again.
  */
 export function startRevocationPolling(o: RevocationPollerOptions): RevocationPoller {
-  let timer: NodeJS.Timeout | undefined;
+  let timer: ReturnType<typeof setTimeout> | undefined;
   let stopped = false;
   let lastError: unknown;
   let inflight: Promise<void> | undefined;
@@ -163,7 +163,8 @@ export function startRevocationPolling(o: RevocationPollerOptions): RevocationPo
     timer = setTimeout(() => {
       void poll().finally(schedule);
     }, o.intervalMs);
-    timer.unref();
+    // Node.js, Bun, Deno: never keep a process alive; workers and browsers have no unref.
+    (timer as { unref?: () => void }).unref?.();
   };
   schedule();
   return {

@@ -47,11 +47,17 @@ export {
   verifyJwt,
   createSigner,
   createVerifier,
+  checkVerifierOptions,
   decodeJwt,
   decodeProtectedHeader,
 } from './jwt/jwt.js';
 export type { VerifyCacheOptions } from './jwt/verify-cache.js';
-export type { SignJwtOptions, VerifyJwtOptions, JwtVerifyResult } from './jwt/jwt.js';
+export type {
+  SignJwtOptions,
+  VerifyJwtOptions,
+  VerifierOptions,
+  JwtVerifyResult,
+} from './jwt/jwt.js';
 export { encodeUnsecuredJwt, decodeUnsecuredJwt } from './jws/unsecured.js';
 export { createRemoteKeySet, isRemoteKeySet, fetchBounded, checkFetchUrl } from './jwks/remote.js';
 export { verifyJwtAsync, createAsyncVerifier, withRemoteKeys } from './jwt/async.js';

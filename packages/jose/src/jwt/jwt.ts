@@ -289,6 +289,26 @@ export function createVerifier<P = JwtPayload>(
   };
 }
 
+/** The options of {@link createVerifier}. */
+export type VerifierOptions = VerifyJwtOptions & {
+  key: VerifyKey;
+  cache?: boolean | VerifyCacheOptions;
+};
+
+/**
+ * Validate {@link createVerifier}'s options without a key, the way the factory does
+ * (`ERR_OPTIONS_INVALID` at configuration time): for callers that build the verifier later,
+ * once their keys are known (a guard before discovery).
+ *
+ * @example
+ * checkVerifierOptions({ algorithms: ['EdDSA'], issuer: 'https://auth.example', cache: true });
+ */
+export function checkVerifierOptions(options: Omit<VerifierOptions, 'key'>): void {
+  prepareJwtVerify(options as VerifyJwtOptions);
+  const cache = options.cache;
+  if (cache !== undefined && cache !== false) new VerifiedTokenCache(cache);
+}
+
 /**
  * Decode a JWT's claims WITHOUT verifying anything. Never use the result for a security
  * decision; use {@link verifyJwt}.

@@ -1,0 +1,90 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { JoseError } from '@tessera/jose';
+import { createGuard } from './guard.js';
+import { isPreparedGuardOptions, prepareGuardOptions } from './options.js';
+
+const base = { issuer: 'https://auth.example', audience: 'https://api.example' } as const;
+const refused = (message: RegExp) => (e: unknown) =>
+  e instanceof JoseError && e.code === 'ERR_OPTIONS_INVALID' && message.test(e.message);
+
+test('prepareGuardOptions: defaults, deeply frozen, accepted by createGuard as is', () => {
+  const c = prepareGuardOptions({ ...base, requiredScopes: ['read'], revocation: true });
+  assert.ok(isPreparedGuardOptions(c));
+  assert.ok(!isPreparedGuardOptions({ ...c }), 'a copy is not a prepared configuration');
+  assert.deepEqual(c.algorithms, ['EdDSA', 'ES256', 'RS256']);
+  assert.deepEqual(c.audience, ['https://api.example']);
+  assert.deepEqual(c.revocation, { url: undefined, intervalMs: 30_000, maxResponseBytes: 1048576 });
+  assert.equal(c.verify.typ, 'at+jwt');
+  assert.equal(c.verify.clockTolerance, 5);
+  assert.deepEqual(c.verify.requiredClaims, [
+    'iss',
+    'exp',
+    'aud',
+    'sub',
+    'iat',
+    'jti',
+    'client_id',
+  ]);
+  assert.equal(c.cached, true);
+  for (const o of [c, c.audience, c.algorithms, c.requiredScopes, c.verify, c.keys, c.revocation])
+    assert.ok(Object.isFrozen(o));
+  assert.equal(prepareGuardOptions(c), c);
+  const guard = createGuard(c);
+  assert.equal(guard.issuer, 'https://auth.example');
+  guard.close();
+});
+
+test('prepareGuardOptions: the core validates the verifier options (no throwaway verifier)', () => {
+  // Each of these is caught by the core's own checks, with the core's message.
+  assert.throws(
+    () => prepareGuardOptions({ ...base, clockTolerance: '5 minutes' }),
+    refused(/clockTolerance/),
+  );
+  assert.throws(
+    () => prepareGuardOptions({ ...base, algorithms: ['ES999' as never] }),
+    (e: unknown) => e instanceof JoseError,
+  );
+  assert.throws(
+    () => prepareGuardOptions({ ...base, algorithms: [] }),
+    (e: unknown) => e instanceof JoseError,
+  );
+  assert.throws(() => prepareGuardOptions({ ...base, cache: { max: -1 } }), refused(/max/));
+  assert.equal(prepareGuardOptions({ ...base, cache: false }).cached, false);
+});
+
+test('prepareGuardOptions: guard-level checks fire at configuration time', () => {
+  assert.throws(() => prepareGuardOptions(null as never), refused(/required/));
+  assert.throws(
+    () => prepareGuardOptions({ ...base, issuer: 'http://auth.example' }),
+    refused(/https/),
+  );
+  assert.throws(() => prepareGuardOptions({ ...base, jwksUri: 'ftp://x' }), refused(/jwksUri/));
+  assert.throws(() => prepareGuardOptions({ ...base, audience: [] }), refused(/audience/));
+  assert.throws(() => prepareGuardOptions({ ...base, audience: ['a b'] }), refused(/audience/));
+  assert.throws(
+    () => prepareGuardOptions({ ...base, algorithms: ['HS256'] }),
+    refused(/asymmetric/),
+  );
+  assert.throws(
+    () => prepareGuardOptions({ ...base, requiredScopes: ['a"b'] }),
+    refused(/requiredScopes/),
+  );
+  assert.throws(() => prepareGuardOptions({ ...base, realm: 'r\r\n' }), refused(/realm/));
+  assert.throws(() => prepareGuardOptions({ ...base, cookie: 'a=b' }), refused(/cookie/));
+  assert.throws(
+    () => prepareGuardOptions({ ...base, discoveryTimeoutMs: 0 }),
+    refused(/discoveryTimeoutMs/),
+  );
+  assert.throws(
+    () => prepareGuardOptions({ ...base, revocation: { intervalMs: 1.5 } }),
+    refused(/intervalMs/),
+  );
+  assert.throws(
+    () => prepareGuardOptions({ ...base, revocation: { url: 'http://feed.example' } }),
+    refused(/revocation\.url/),
+  );
+  assert.doesNotThrow(() =>
+    prepareGuardOptions({ ...base, issuer: 'http://127.0.0.1:1', allowHttpLoopback: true }),
+  );
+});
