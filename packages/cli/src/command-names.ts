@@ -10,6 +10,7 @@ export const COMMAND_NAMES = [
   'serve',
   'user',
   'client',
+  'config',
   'trace',
   'ui',
   'completion',

@@ -44,6 +44,10 @@ const COMMANDS: Readonly<
   serve: delegated('serve', 'run the token issuer'),
   user: delegated('user', 'manage issuer users'),
   client: delegated('client', 'manage issuer clients'),
+  config: {
+    summary: 'config check: the resolved issuer configuration (secrets redacted); config schema',
+    load: () => import('./commands/config.js'),
+  },
   trace: delegated('trace', 'record and draw a login + token flow'),
   ui: delegated('ui', 'start the local, offline web debugger'),
   completion: {

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -135,8 +135,19 @@ test('tessera client: create (secret shown once), list, rotate-secret, disable',
 });
 
 test('tessera serve: usage errors exit 2; PostgreSQL without a KEK exits 3', async () => {
-  assert.equal(await runServeCommand(['--port', 'x'], io()), 2);
-  assert.equal(await runServeCommand(['--alg', 'HS256'], io()), 2);
+  // A bad setting is a configuration error (3) naming the key, its source and what is allowed.
+  const badPort = io();
+  assert.equal(await runServeCommand(['--port', 'x'], badPort), 3);
+  assert.match(badPort.err(), /port must be an integer from 0 to 65535 \(from flag --port\)/);
+  const badAlg = io({ TESSERA_ALG: 'HS256' });
+  assert.equal(await runServeCommand([], badAlg), 3);
+  assert.match(badAlg.err(), /alg must be one of EdDSA, ES256, RS256 \(from env TESSERA_ALG\)/);
+  const cfgDir = mkdtempSync(join(tmpdir(), 'tessera-cfg-'));
+  writeFileSync(join(cfgDir, 'c.json'), JSON.stringify({ port: 0, sesionMaxAge: '1d' }));
+  const unknown = io({ TESSERA_CONFIG: join(cfgDir, 'c.json') });
+  assert.equal(await runServeCommand([], unknown), 3);
+  assert.match(unknown.err(), /unknown key "sesionMaxAge"/);
+  rmSync(cfgDir, { recursive: true, force: true });
   assert.equal(await runServeCommand(['--bogus'], io()), 2);
   const h = io();
   assert.equal(await runServeCommand(['--help'], h), 0);

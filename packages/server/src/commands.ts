@@ -9,7 +9,7 @@ import {
   setClientDisabled,
   type GrantType,
 } from './clients.js';
-import { ConfigError, OWASP_ARGON2, SIGNING_ALGS, type SigningAlg } from './config.js';
+import { ConfigError, OWASP_ARGON2 } from './config.js';
 import { demoWalkthrough, setUpDemo } from './demo.js';
 import { createPasswordHasher } from './passwords.js';
 import {
@@ -19,6 +19,8 @@ import {
   type RunningServer,
   type StartOptions,
 } from './server.js';
+import { loadSettings, settingsFlagOptions } from './settings/load-settings.js';
+import { toServeSettings } from './settings/serve-settings.js';
 import type { Store } from './stores/store.js';
 import {
   createUser,
@@ -99,10 +101,13 @@ async function readStdinLine(io: CommandIo): Promise<string> {
   return text.split(/\r?\n/)[0] ?? '';
 }
 
-const SERVE_USAGE = `usage: tessera serve [--port 4000] [--host 127.0.0.1] [--issuer URL] [--database postgres://…|FILE]
-                     [--data-dir ./.tessera] [--alg EdDSA|ES256|RS256] [--demo] [--verbose]
-  The key-encryption key comes from TESSERA_KEK (generated into the data folder for SQLite).
-  The database may also come from TESSERA_DATABASE_URL.
+const SERVE_USAGE = `usage: tessera serve [--config FILE] [--port 4000] [--host 127.0.0.1] [--issuer URL]
+                     [--database postgres://…|FILE] [--data-dir ./.tessera] [--alg EdDSA|ES256|RS256]
+                     [--demo] [--verbose] [any setting as a flag: tessera config schema lists them]
+  Settings come from the config file (--config, TESSERA_CONFIG, else ./tessera.config.json),
+  then TESSERA_… environment variables (or TESSERA_…_FILE holding the value), then flags.
+  The key-encryption key comes from TESSERA_KEK or TESSERA_KEK_FILE (generated into the data
+  folder for SQLite). \`tessera config check\` shows the resolved settings.
 `;
 
 /** What `serve --demo` set up: where things are and the demo's fresh credentials. */
@@ -142,34 +147,38 @@ export async function runServeCommand(
 ): Promise<number> {
   return run(io, SERVE_USAGE, async () => {
     const { values } = parse(args, {
-      ...STORE_OPTIONS,
-      port: { type: 'string' },
-      host: { type: 'string' },
-      issuer: { type: 'string' },
-      alg: { type: 'string' },
+      ...settingsFlagOptions(),
+      config: { type: 'string' },
       demo: { type: 'boolean' },
       verbose: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
     });
     if (values.help === true) {
       io.stdout.write(SERVE_USAGE);
       return EXIT.ok;
     }
-    const port = values.port === undefined ? DEFAULT_PORT : Number(values.port);
-    if (!Number.isInteger(port) || port < 0 || port > 65535)
-      throw new UsageError('--port must be an integer 0-65535');
-    if (values.alg !== undefined && !(SIGNING_ALGS as readonly string[]).includes(values.alg)) {
-      throw new UsageError(`--alg must be one of ${SIGNING_ALGS.join(', ')}`);
-    }
+    const { config: configFile, demo: _demo, verbose: _verbose, help: _help, ...flags } = values;
+    const loaded = loadSettings({
+      ...(configFile !== undefined ? { file: configFile } : {}),
+      env: io.env,
+      flags,
+    });
+    const settings = toServeSettings(loaded);
+    const port = settings.start.port ?? DEFAULT_PORT;
+    const portGiven =
+      loaded.origins['port'] !== undefined || loaded.origins['issuer'] !== undefined;
+    const level =
+      values.verbose === true
+        ? 'info'
+        : loaded.origins['log.level'] !== undefined
+          ? settings.logLevel
+          : 'warn';
     const start = (p: number) =>
       startServer({
+        ...settings.start,
         port: p,
-        host: values.host ?? '127.0.0.1',
         env: io.env,
-        logger: { level: values.verbose === true ? 'info' : 'warn' },
-        ...(values.issuer !== undefined ? { issuer: values.issuer } : {}),
-        ...(values.database !== undefined ? { database: values.database } : {}),
-        ...(values['data-dir'] !== undefined ? { dataDir: values['data-dir'] } : {}),
-        ...(values.alg !== undefined ? { alg: values.alg as SigningAlg } : {}),
+        logger: { level },
         ...(hooks.mount !== undefined ? { mount: hooks.mount } : {}),
       });
     let server: RunningServer;
@@ -177,12 +186,7 @@ export async function runServeCommand(
       server = await start(port);
     } catch (e) {
       // The demo must start: when the default port is taken and none was asked for, take a free one.
-      if (
-        (e as NodeJS.ErrnoException).code !== 'EADDRINUSE' ||
-        values.port !== undefined ||
-        values.issuer !== undefined
-      )
-        throw e;
+      if ((e as NodeJS.ErrnoException).code !== 'EADDRINUSE' || portGiven) throw e;
       io.stderr.write(`port ${port} is in use; using a free port instead\n`);
       server = await start(0);
     }

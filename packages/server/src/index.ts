@@ -14,6 +14,18 @@ export type {
   Argon2Params,
   LoginProtectionConfig,
 } from './config.js';
+export {
+  loadSettings,
+  redactSettings,
+  settingsFlagOptions,
+  SettingsError,
+} from './settings/load-settings.js';
+export type { LoadedSettings, SettingsInput } from './settings/load-settings.js';
+export { settingsJsonSchema } from './settings/settings-schema.js';
+export { SETTINGS, envName, flagName } from './settings/settings-table.js';
+export type { SettingSpec, SettingKind } from './settings/settings-table.js';
+export { toServeSettings } from './settings/serve-settings.js';
+export type { ServeSettings, MetricsSettings, LogIpMode } from './settings/serve-settings.js';
 export { runServeCommand, runUserCommand, runClientCommand, EXIT } from './commands.js';
 export type { CommandIo, ServeHooks, DemoInfo } from './commands.js';
 export {

@@ -11,6 +11,9 @@ export type DelegatedCommand = (typeof DELEGATED_COMMANDS)[number];
 
 const audit = (token: string): unknown[] => auditToken(token) as unknown[];
 
+/** The issuer package, loaded on first use: `config` and the admin commands work through it. */
+export const loadServer = () => import('@tessera/server');
+
 /** Run a delegated command. */
 export async function runDelegated(
   name: DelegatedCommand,
