@@ -7,7 +7,9 @@ import type { Kek } from './keys/kek.js';
 import { KeyManager } from './keys/rotation.js';
 import { OAuthError } from './oauth-error.js';
 import { createPasswordHasher } from './passwords.js';
+import { createReadiness, type ReadinessReport } from './readiness.js';
 import { registerHealthz } from './routes/healthz.js';
+import { registerReadyz } from './routes/readyz.js';
 import { registerIntrospect } from './routes/introspect.js';
 import { registerJwks } from './routes/jwks.js';
 import { registerLogout } from './routes/logout.js';
@@ -94,7 +96,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     logger,
     bodyLimit: config.bodyLimit,
     trustProxy: options.trustProxy ?? false,
-    return503OnClosing: true,
+    // While closing, requests already on an open connection are served (with Connection:
+    // close) rather than refused: a graceful restart fails none of them.
+    return503OnClosing: false,
   });
   app.removeAllContentTypeParsers();
   await app.register(formbody, { bodyLimit: config.bodyLimit });
@@ -158,6 +162,13 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   registerLogout(app, ctx);
   registerRevocations(app, ctx);
   registerHealthz(app, ctx);
+  let draining = false;
+  const readiness = createReadiness(ctx, () => draining);
+  app.decorate('tesseraReadiness', readiness);
+  app.decorate('tesseraDrain', () => {
+    draining = true;
+  });
+  registerReadyz(app, readiness);
   if (options.mount !== undefined) await options.mount(app);
 
   // Housekeeping: drop expired revocations, refresh tokens and stale login counters.
@@ -171,6 +182,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.addHook('onClose', async () => {
     clearInterval(purge);
     keys.stop();
+    // Another node may take over key rotation at once instead of after the lease expires.
+    await keys
+      .releaseLease()
+      .catch((e: unknown) => app.log.warn({ err: e }, 'lease release failed'));
     if (options.ownsStore === true) await store.close();
   });
   return app;
@@ -179,5 +194,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 declare module 'fastify' {
   interface FastifyInstance {
     tessera: IssuerContext;
+    /** The `/readyz` checks, callable in-process. */
+    tesseraReadiness: () => Promise<ReadinessReport>;
+    /** Mark the node as draining: `/readyz` answers 503 from now on (graceful shutdown). */
+    tesseraDrain: () => void;
   }
 }

@@ -178,6 +178,7 @@ export async function runServeCommand(
         ...settings.start,
         port: p,
         env: io.env,
+        migrate: settings.migrate,
         logger: { level },
         ...(hooks.mount !== undefined ? { mount: hooks.mount } : {}),
       });
@@ -213,22 +214,28 @@ export async function runServeCommand(
       );
     }
     hooks.onReady?.(server);
+    let drainMs = 0;
     await new Promise<void>((resolve) => {
       if (hooks.signal !== undefined) {
         if (hooks.signal.aborted) return resolve();
         hooks.signal.addEventListener('abort', () => resolve(), { once: true });
         return;
       }
-      const stop = () => {
+      const stop = (signal: NodeJS.Signals) => {
         process.off('SIGINT', stop);
         process.off('SIGTERM', stop);
+        // SIGTERM is the orchestrator's: drain first. SIGINT is a person at a terminal.
+        if (signal === 'SIGTERM') drainMs = settings.shutdownDrainMs;
         resolve();
       };
       process.on('SIGINT', stop);
       process.on('SIGTERM', stop);
     });
+    // Graceful: /readyz turns 503, the listener stops accepting, in-flight requests finish
+    // (bounded by shutdownTimeout), the rotation lease is released and the store closed.
+    io.stderr.write('shutting down: finishing in-flight requests\n');
     await closeDemo();
-    await server.close();
+    await server.shutdown({ drainMs, timeoutMs: settings.shutdownTimeoutMs });
     return EXIT.ok;
   });
 }

@@ -6,6 +6,10 @@ export { buildApp } from './app.js';
 export type { AppOptions } from './app.js';
 export { startServer, openStore, loadKek, storeKind, DEFAULT_PORT } from './server.js';
 export type { StartOptions, RunningServer } from './server.js';
+export { closeGracefully } from './graceful-close.js';
+export type { ShutdownOptions } from './graceful-close.js';
+export { createReadiness } from './readiness.js';
+export type { ReadinessCheck, ReadinessReport } from './readiness.js';
 export { resolveConfig, ConfigError, OWASP_ARGON2, SIGNING_ALGS } from './config.js';
 export type {
   ServerOptions,
@@ -51,7 +55,7 @@ export { createKek, parseKek, loadOrCreateKekFile, KekError } from './keys/kek.j
 export type { Kek } from './keys/kek.js';
 export { openSqliteStore } from './stores/sqlite.js';
 export { openPostgresStore } from './stores/postgres.js';
-export type { Store } from './stores/store.js';
+export type { Store, MigrationStatus } from './stores/store.js';
 export { startDemoResourceServer } from './demo-resource-server.js';
 export { setUpDemo, demoWalkthrough } from './demo.js';
 export { FEED_LIFETIME_SECONDS } from './routes/revocations.js';

@@ -2,6 +2,7 @@ import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from './app.js';
+import { closeGracefully, type ShutdownOptions } from './graceful-close.js';
 import { ConfigError, resolveConfig, type ServerOptions } from './config.js';
 import { loadOrCreateKekFile, parseKek, type Kek } from './keys/kek.js';
 import { openPostgresStore } from './stores/postgres.js';
@@ -29,6 +30,11 @@ export interface StartOptions extends Partial<ServerOptions> {
   sqliteSynchronous?: 'full' | 'normal';
   /** PostgreSQL schema (tests). */
   postgresSchema?: string;
+  /**
+   * PostgreSQL: run pending migrations at start (default true for the library; `tessera serve`
+   * passes its `--migrate` setting). When false, pending migrations refuse the start.
+   */
+  migrate?: boolean;
   /** Environment (default process.env). */
   env?: Record<string, string | undefined>;
 }
@@ -38,6 +44,12 @@ export interface RunningServer {
   readonly app: FastifyInstance;
   readonly store: Store;
   close(): Promise<void>;
+  /**
+   * Graceful stop: `/readyz` answers 503, no new connection is accepted, requests in flight
+   * finish (connections still open after `timeoutMs` are cut), then the rotation lease is
+   * released and the store closed.
+   */
+  shutdown(options?: ShutdownOptions): Promise<void>;
 }
 
 export const DEFAULT_PORT = 4000;
@@ -52,15 +64,17 @@ export async function openStore(o: {
   dataDir?: string;
   postgresSchema?: string;
   sqliteSynchronous?: 'full' | 'normal';
+  /** PostgreSQL: run pending migrations on open (default true). */
+  migrate?: boolean;
   env?: Record<string, string | undefined>;
 }): Promise<Store> {
   const env = o.env ?? process.env;
   const database = o.database ?? env['TESSERA_DATABASE_URL'];
   if (database !== undefined && isPostgresUrl(database)) {
-    return openPostgresStore(
-      database,
-      o.postgresSchema !== undefined ? { schema: o.postgresSchema } : {},
-    );
+    return openPostgresStore(database, {
+      ...(o.postgresSchema !== undefined ? { schema: o.postgresSchema } : {}),
+      ...(o.migrate !== undefined ? { migrate: o.migrate } : {}),
+    });
   }
   return openSqliteStore(
     resolve(database ?? join(o.dataDir ?? '.tessera', 'tessera.db')),
@@ -90,6 +104,15 @@ export function loadKek(
     );
   }
   return loadOrCreateKekFile(resolve(o.dataDir ?? '.tessera'));
+}
+
+/** Refuse to serve over a schema older than this code: `tessera migrate` (or `--migrate`) first. */
+async function refuseUnmigrated(store: Store): Promise<void> {
+  const { pending } = await store.migrationStatus();
+  if (pending.length > 0)
+    throw new ConfigError(
+      `the database has ${pending.length} pending migration(s) (${pending.join(', ')}): run \`tessera migrate\` first, or start with --migrate`,
+    );
 }
 
 async function freePort(host: string): Promise<number> {
@@ -124,6 +147,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
   const store = await openStore(options);
   let app: FastifyInstance;
   try {
+    await refuseUnmigrated(store);
     app = await buildApp({
       config,
       store,
@@ -150,5 +174,6 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
     close: async () => {
       await app.close();
     },
+    shutdown: (o) => closeGracefully(app, o),
   };
 }

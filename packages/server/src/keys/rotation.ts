@@ -104,6 +104,11 @@ export class KeyManager {
     this.timer = undefined;
   }
 
+  /** Give up the rotation lease if this node holds it, so another node may rotate at once. */
+  async releaseLease(): Promise<void> {
+    await this.store.releaseLease(LEASE, this.nodeId);
+  }
+
   async reload(): Promise<void> {
     const rows = await this.store.listSigningKeys();
     const fp = rows.map((r) => `${r.kid}:${r.state}`).join(',');

@@ -1,15 +1,14 @@
 import type { FastifyInstance } from 'fastify';
 import type { IssuerContext } from '../context.js';
 
-/** GET /healthz: 200 when the store answers and a signing key is loaded, else 503. */
+/**
+ * GET /healthz: liveness — 200 while the process serves requests. It touches nothing else, so
+ * an orchestrator never restarts a healthy process because the database blinked; readiness
+ * (store, migrations, signing key) is `/readyz`.
+ */
 export function registerHealthz(app: FastifyInstance, ctx: IssuerContext): void {
   app.get('/healthz', async (_request, reply) => {
     reply.header('cache-control', 'no-store');
-    try {
-      await ctx.store.ping();
-      return { status: 'ok', store: ctx.store.kind, kid: ctx.keys.current.activeKid };
-    } catch {
-      return reply.code(503).send({ status: 'unavailable' });
-    }
+    return { status: 'ok', store: ctx.store.kind };
   });
 }

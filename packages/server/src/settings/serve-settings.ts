@@ -24,6 +24,7 @@ export interface ServeSettings {
   /** Run pending PostgreSQL migrations at start (else an unmigrated database refuses to start). */
   readonly migrate: boolean;
   readonly shutdownTimeoutMs: number;
+  readonly shutdownDrainMs: number;
   readonly metrics: MetricsSettings | undefined;
   readonly logLevel: string;
   readonly logIp: LogIpMode;
@@ -119,11 +120,13 @@ export function toServeSettings(loaded: LoadedSettings): ServeSettings {
   if (problems.length > 0) throw new SettingsError(problems);
 
   const shutdown = get<Duration>('shutdownTimeout');
+  const drain = get<Duration>('shutdownDrain');
   return {
     start: start as StartOptions,
     migrate: get<boolean>('migrate') ?? false,
     shutdownTimeoutMs:
       (shutdown === undefined ? 10 : parseDuration(shutdown, 'shutdownTimeout')) * 1000,
+    shutdownDrainMs: (drain === undefined ? 1 : parseDuration(drain, 'shutdownDrain')) * 1000,
     metrics,
     logLevel: get<string>('log.level') ?? 'info',
     logIp: get<LogIpMode>('log.ip') ?? 'full',

@@ -106,6 +106,12 @@ export const SETTINGS: readonly SettingSpec[] = [
     description: 'On SIGTERM, how long in-flight requests may take to finish (default 10s).',
   },
   {
+    path: 'shutdownDrain',
+    kind: duration,
+    description:
+      'On SIGTERM, how long to keep serving with /readyz at 503 and Connection: close on every response, so load balancers and keep-alive clients move away before the listener closes (default 1s).',
+  },
+  {
     path: 'log.level',
     kind: { type: 'enum', values: ['fatal', 'error', 'warn', 'info', 'debug', 'silent'] },
     description: 'Log level (default info: one JSON line per request).',

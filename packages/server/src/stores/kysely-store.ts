@@ -5,6 +5,7 @@ import type {
   AuditEventRow,
   ClientRow,
   KeyState,
+  MigrationStatus,
   LoginFailureRow,
   RefreshTokenRow,
   RevocationRow,
@@ -31,17 +32,28 @@ export class KyselyStore implements Store {
     private readonly migrationSchema?: string,
   ) {}
 
-  async migrate(): Promise<void> {
+  private migrator(): Migrator {
     // On PostgreSQL the schema is named: Kysely looks the migration table up across all schemas,
     // and another schema in the same database (a parallel test run) must not be mistaken for ours.
-    const migrator = new Migrator({
+    return new Migrator({
       db: this.db,
       provider: migrationProvider,
       migrationTableName: 'tessera_migrations',
       migrationLockTableName: 'tessera_migrations_lock',
       ...(this.migrationSchema !== undefined ? { migrationTableSchema: this.migrationSchema } : {}),
     });
-    const { error, results } = await migrator.migrateToLatest();
+  }
+
+  async migrationStatus(): Promise<MigrationStatus> {
+    const all = await this.migrator().getMigrations();
+    return {
+      applied: all.filter((m) => m.executedAt !== undefined).map((m) => m.name),
+      pending: all.filter((m) => m.executedAt === undefined).map((m) => m.name),
+    };
+  }
+
+  async migrate(): Promise<void> {
+    const { error, results } = await this.migrator().migrateToLatest();
     if (error !== undefined) {
       const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
       throw new StoreError(`migration ${failed} failed`, { cause: error });

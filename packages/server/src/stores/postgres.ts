@@ -11,6 +11,11 @@ export interface PostgresStoreOptions {
   max?: number;
   /** `application_name` of the connections (default `tessera`). */
   applicationName?: string;
+  /**
+   * Run pending migrations on open (default true). `tessera serve` passes false unless
+   * `--migrate`, then refuses to start on pending migrations (see `migrationStatus()`).
+   */
+  migrate?: boolean;
 }
 
 const INT8_OID = 20;
@@ -71,7 +76,7 @@ export async function openPostgresStore(
     current = r.rows[0]?.s ?? 'public';
   }
   const store = new KyselyStore('postgres', db, current);
-  await store.migrate();
+  if (options.migrate !== false) await store.migrate();
   return store;
 }
 

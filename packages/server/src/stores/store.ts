@@ -30,6 +30,12 @@ export const KEY_STATES = {
 } as const;
 export type KeyState = (typeof KEY_STATES)[keyof typeof KEY_STATES];
 
+/** Applied and pending migrations, by name in order. */
+export interface MigrationStatus {
+  readonly applied: readonly string[];
+  readonly pending: readonly string[];
+}
+
 /** The outcome of an atomic refresh-token rotation. */
 export type RotateResult =
   | { readonly rotated: true }
@@ -44,6 +50,8 @@ export type RotateResult =
 export interface Store {
   readonly kind: 'sqlite' | 'postgres';
   migrate(): Promise<void>;
+  /** Which migrations have run and which are pending (by name, in order). */
+  migrationStatus(): Promise<MigrationStatus>;
   ping(): Promise<void>;
   close(): Promise<void>;
 
