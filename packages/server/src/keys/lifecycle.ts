@@ -97,10 +97,16 @@ export function planRotation(
   const oldestNext = next[0];
   if (current === undefined) {
     // First boot (no token exists yet, nothing to pre-publish) or an operator removed the key.
-    if (oldestNext !== undefined)
+    // On first boot the next key is stored before the active one: a node that loads the keys
+    // between the two inserts then sees no active key and waits, instead of starting with a JWKS
+    // that lacks the next key (the other node's would have it: two nodes, two key sets).
+    if (oldestNext !== undefined) {
       actions.push({ type: 'transition', kid: oldestNext.kid, from: 'next', to: 'active' });
-    else actions.push({ type: 'create', state: 'active' });
-    actions.push({ type: 'create', state: 'next' });
+      actions.push({ type: 'create', state: 'next' });
+    } else {
+      actions.push({ type: 'create', state: 'next' });
+      actions.push({ type: 'create', state: 'active' });
+    }
   } else {
     // An algorithm change rotates early, still only once the new key has been published.
     const due =
