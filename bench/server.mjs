@@ -1,41 +1,51 @@
-// Load test of the issuer's POST /token with autocannon on 127.0.0.1: the refresh_token grant
-// (every request rotates: each connection follows its own chain, sending the refresh token the
-// previous answer returned) and client_credentials, on SQLite and on PostgreSQL.
-// The issuer runs in a child process (one core for it, one for the load generator).
+// The issuer beside node-oidc-provider, in one run: POST /token (refresh_token with rotation on
+// every use, client_credentials) and introspection of a refresh token, with autocannon on
+// 127.0.0.1. Contestants, each in its own child process, all started before the first round:
+//   tessera-sqlite    the issuer on SQLite (synchronous=FULL: every commit fsynced)
+//   tessera-postgres  the issuer on PostgreSQL (a throw-away schema)
+//   oidc-map          node-oidc-provider with a Map adapter (never evicts)
+//   oidc-redis        node-oidc-provider with a Redis adapter
+// Both sign EdDSA RFC 9068 access tokens. Each round runs every grant for every contestant in a
+// rotating order; refresh_token gets a fresh pool of distinct valid refresh tokens per round
+// (each answer's successor goes back into the pool). Ratios are per round; the table prints the
+// median of the per-round ratios, with the machine's load average.
 //
-//   node bench/server.mjs [--duration 5] [--connections 10] [--only sqlite,sqlite-normal,postgres] [--json]
+//   node bench/server.mjs [--rounds 5] [--duration 2] [--connections 10] [--pool 64]
+//                         [--only tessera-sqlite,tessera-postgres,oidc-map,oidc-redis] [--json]
+//                         [--baseline DIR]
 //
-// sqlite: the default durability (synchronous=FULL, an fsync per commit); sqlite-normal:
-// synchronous=NORMAL (survives a killed process, not a power cut).
+// --baseline DIR: also run another checkout's build (e.g. a worktree of main, built with
+// `npx tsc -b packages/server`) as main-sqlite / main-postgres in the same rounds, and print
+// this tree ÷ baseline: the before/after comparison measured side by side.
 //
-// PostgreSQL: TESSERA_DATABASE_URL or TESSERA_TEST_DATABASE_URL (a throw-away schema is created
-// and dropped); skipped with a message when neither is set. Needs `npx tsc -b packages/server`.
+// PostgreSQL: TESSERA_DATABASE_URL or TESSERA_TEST_DATABASE_URL; Redis: TESSERA_TEST_REDIS_URL
+// (default redis://127.0.0.1:6379). Needs `npm run build`.
 import { fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import os from 'node:os';
+import os, { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const arg = (name, fallback) => {
   const i = process.argv.indexOf(`--${name}`);
   return i === -1 ? fallback : process.argv[i + 1];
 };
+const here = fileURLToPath(import.meta.url);
 
 if (process.argv.includes('--child')) {
-  // Child: the issuer with one first-party client and one user.
+  // Child: the Tessera issuer with one first-party client and one user.
   const server = await import('@tessera/server');
+  const { newRefreshToken, refreshTokenRow } =
+    await import('../packages/server/dist/refresh-tokens.js');
   const store = process.env.BENCH_STORE;
-  const dir = process.env.BENCH_DIR;
   const running = await server.startServer({
     port: 0,
-    dataDir: dir,
+    dataDir: process.env.BENCH_DIR,
     kek: process.env.BENCH_KEK,
     ...(store === 'postgres'
       ? { database: process.env.BENCH_PG_URL, postgresSchema: process.env.BENCH_SCHEMA }
       : {}),
-    sqliteSynchronous: process.env.BENCH_SQLITE_SYNC === 'normal' ? 'normal' : 'full',
     logger: false,
     env: {},
   });
@@ -44,148 +54,287 @@ if (process.argv.includes('--child')) {
     { store: running.store, defaultAudience: 'api' },
     { name: 'bench', clientId: 'bench', firstParty: true, scopes: ['read'] },
   );
-  await server.createUser(
+  const user = await server.createUser(
     { store: running.store, hasher: ctx.hasher },
     { username: 'bench', password: 'bench-password-1' },
   );
-  process.send({ url: running.url, clientSecret });
+  // A pool of sessions as a login leaves them (without the password hash's cost).
+  const mint = async (n) => {
+    const tokens = [];
+    const now = ctx.nowSeconds();
+    for (let i = 0; i < n; i++) {
+      const sid = randomBytes(16).toString('hex');
+      const refresh = newRefreshToken();
+      const expiresAt = now + ctx.config.sessionMaxAge;
+      await ctx.store.createSession(
+        {
+          id: sid,
+          user_id: user.id,
+          client_id: 'bench',
+          created_at: now,
+          expires_at: expiresAt,
+          ended_at: null,
+          ended_reason: null,
+        },
+        refreshTokenRow(refresh, {
+          sessionId: sid,
+          parentHash: null,
+          clientId: 'bench',
+          userId: user.id,
+          scope: 'read',
+          now,
+          idleTtl: ctx.config.refreshTokenTtl,
+          sessionExpiresAt: expiresAt,
+        }),
+      );
+      tokens.push(refresh);
+    }
+    return tokens;
+  };
   process.on('message', async (m) => {
     if (m === 'stop') {
       await running.close();
       process.exit(0);
-    }
+    } else if (typeof m?.mint === 'number') process.send({ tokens: await mint(m.mint) });
   });
+  process.send({ url: running.url, clientSecret, introspect: '/introspect' });
 } else {
   const { default: autocannon } = await import('autocannon');
-  const duration = Number(arg('duration', '5'));
+  const rounds = Number(arg('rounds', '5'));
+  const duration = Number(arg('duration', '2'));
   const connections = Number(arg('connections', '10'));
-  const only = arg('only', 'sqlite,sqlite-normal,postgres').split(',');
+  const poolSize = Number(arg('pool', '64'));
   const json = process.argv.includes('--json');
   const pgUrl = process.env.TESSERA_DATABASE_URL ?? process.env.TESSERA_TEST_DATABASE_URL;
-  const here = fileURLToPath(import.meta.url);
-  const results = [];
+  const redisUrl = process.env.TESSERA_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+  const baseline = arg('baseline', undefined);
+  let names = arg('only', 'tessera-sqlite,tessera-postgres,oidc-map,oidc-redis').split(',');
+  if (baseline !== undefined)
+    names.push(...names.filter((n) => n.startsWith('tessera-')).map((n) => `main-${n.slice(8)}`));
+  if (pgUrl === undefined && names.some((n) => n.endsWith('-postgres'))) {
+    console.error('postgres: skipped (set TESSERA_DATABASE_URL or TESSERA_TEST_DATABASE_URL)');
+    names = names.filter((n) => !n.endsWith('-postgres'));
+  }
+  const log = (...a) => console.error(...a);
+  const schema = `tessera_bench_${process.pid}`;
+  const dirs = [];
+
+  async function start(name) {
+    const dir = mkdtempSync(join(tmpdir(), 'tessera-bench-'));
+    dirs.push(dir);
+    const isPeer = name.startsWith('oidc-');
+    const child = fork(
+      isPeer ? join(here, '../oidc-provider-peer.mjs') : here,
+      isPeer ? [] : ['--child'],
+      {
+        env: {
+          ...process.env,
+          NODE_NO_WARNINGS: '1',
+          BENCH_ADAPTER: name === 'oidc-redis' ? 'redis' : 'map',
+          BENCH_REDIS_URL: redisUrl,
+          BENCH_STORE: name.endsWith('-postgres') ? 'postgres' : 'sqlite',
+          BENCH_SERVER_DIR: name.startsWith('main-') ? baseline : '',
+          BENCH_DIR: dir,
+          BENCH_KEK: randomBytes(32).toString('base64url'),
+          BENCH_PG_URL: pgUrl ?? '',
+          BENCH_SCHEMA: `${schema}_${name.replace(/-/g, '_')}`,
+        },
+        stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+      },
+    );
+    const info = await new Promise((resolve, reject) => {
+      child.once('message', resolve);
+      child.once('exit', (code) => reject(new Error(`${name} exited ${code}`)));
+    });
+    const ask = (m) => {
+      child.send(m);
+      return new Promise((r) => child.once('message', r));
+    };
+    return {
+      name,
+      child,
+      url: info.url,
+      introspectPath: info.introspect ?? '/token/introspection',
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        authorization: `Basic ${Buffer.from(`bench:${info.clientSecret}`).toString('base64')}`,
+      },
+      mint: async (n) => (await ask({ mint: n })).tokens,
+    };
+  }
 
   const form = (p) => new URLSearchParams(p).toString();
-  async function run(store) {
-    const dir = mkdtempSync(join(tmpdir(), 'tessera-bench-'));
-    const schema = `tessera_bench_${process.pid}`;
-    const child = fork(here, ['--child'], {
-      env: {
-        ...process.env,
-        BENCH_STORE: store === 'sqlite-normal' ? 'sqlite' : store,
-        BENCH_SQLITE_SYNC: store === 'sqlite-normal' ? 'normal' : 'full',
-        BENCH_DIR: dir,
-        BENCH_KEK: randomBytes(32).toString('base64url'),
-        BENCH_PG_URL: pgUrl ?? '',
-        BENCH_SCHEMA: schema,
-      },
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    });
-    try {
-      const { url, clientSecret } = await new Promise((resolve, reject) => {
-        child.once('message', resolve);
-        child.once('exit', (code) => reject(new Error(`issuer exited ${code}`)));
-      });
-      const authorization = `Basic ${Buffer.from(`bench:${clientSecret}`).toString('base64')}`;
-      const headers = { 'content-type': 'application/x-www-form-urlencoded', authorization };
-      // One login per connection: the chains the refresh load follows.
-      const pool = [];
-      for (let i = 0; i < connections; i++) {
-        const r = await fetch(`${url}/token`, {
-          method: 'POST',
-          headers,
-          body: form({ grant_type: 'password', username: 'bench', password: 'bench-password-1' }),
-        });
-        if (r.status !== 200) throw new Error(`login failed: ${r.status}`);
-        pool.push((await r.json()).refresh_token);
-      }
-      const cases = {
-        refresh_token: {
-          requests: [
-            {
-              method: 'POST',
-              path: '/token',
-              headers,
-              // autocannon's context is not per connection: tokens go through a shared queue
-              // instead. Each request takes one; each answer returns its successor.
-              setupRequest: (req) => ({
-                ...req,
-                body: form({ grant_type: 'refresh_token', refresh_token: pool.shift() }),
-              }),
-              onResponse: (status, body) => {
-                if (status === 200) pool.push(JSON.parse(body).refresh_token);
-              },
+  async function load(c, grant, seconds = duration) {
+    let opts;
+    if (grant === 'refresh_token') {
+      const pool = await c.mint(poolSize);
+      opts = {
+        requests: [
+          {
+            method: 'POST',
+            path: '/token',
+            headers: c.headers,
+            // autocannon's context is not per connection: tokens go through a shared queue.
+            // Each request takes one; each answer gives back its successor.
+            setupRequest: (req) => ({
+              ...req,
+              body: form({ grant_type: 'refresh_token', refresh_token: pool.shift() }),
+            }),
+            onResponse: (status, body) => {
+              if (status === 200) pool.push(JSON.parse(body).refresh_token);
             },
-          ],
-        },
-        client_credentials: {
-          requests: [
-            {
-              method: 'POST',
-              path: '/token',
-              headers,
-              body: form({ grant_type: 'client_credentials' }),
-            },
-          ],
-        },
+          },
+        ],
       };
-      for (const [grant, opts] of Object.entries(cases)) {
-        const r = await autocannon({ url, connections, duration, ...opts });
-        const row = {
-          store,
-          grant,
-          requestsPerSec: Math.round(r.requests.average),
-          latencyP50Ms: r.latency.p50,
-          latencyP99Ms: r.latency.p99,
-          total: r.requests.total,
-          non2xx: r.non2xx,
-          errors: r.errors,
-        };
-        results.push(row);
-        if (!json)
-          console.error(
-            `${store.padEnd(9)} ${grant.padEnd(19)} ${String(row.requestsPerSec).padStart(6)} req/s  p50 ${row.latencyP50Ms} ms  p99 ${row.latencyP99Ms} ms  non-2xx ${row.non2xx}`,
-          );
-      }
-    } finally {
-      child.send('stop');
-      await new Promise((r) => child.once('exit', r));
-      rmSync(dir, { recursive: true, force: true });
-      if (store === 'postgres') {
-        const { default: pg } = await import('pg');
-        const c = new pg.Client({ connectionString: pgUrl });
-        await c.connect();
-        await c.query(`drop schema if exists "${schema}" cascade`);
-        await c.end();
-      }
+    } else if (grant === 'client_credentials') {
+      opts = {
+        requests: [
+          {
+            method: 'POST',
+            path: '/token',
+            headers: c.headers,
+            body: form({ grant_type: 'client_credentials' }),
+          },
+        ],
+      };
+    } else {
+      const [token] = await c.mint(1);
+      opts = {
+        requests: [
+          { method: 'POST', path: c.introspectPath, headers: c.headers, body: form({ token }) },
+        ],
+      };
     }
+    const r = await autocannon({ url: c.url, connections, duration: seconds, ...opts });
+    return { rps: r.requests.average, p99: r.latency.p99, non2xx: r.non2xx, errors: r.errors };
   }
 
-  for (const store of only) {
-    if (store === 'postgres' && pgUrl === undefined) {
-      console.error('postgres: skipped (set TESSERA_DATABASE_URL or TESSERA_TEST_DATABASE_URL)');
-      continue;
-    }
-    await run(store);
-  }
-  const meta = {
-    date: new Date().toISOString(),
-    node: process.version,
-    cpu: os.cpus()[0]?.model,
-    cores: os.cpus().length,
-    duration,
-    connections,
-  };
-  if (json) console.log(JSON.stringify({ meta, results }, null, 2));
-  else {
-    console.log(
-      `\n/token throughput — ${meta.date}, Node ${meta.node}, ${meta.cores} × ${meta.cpu}, ${connections} connections, ${duration} s each\n`,
-    );
-    console.log('| store | grant | req/s | p50 ms | p99 ms | non-2xx |');
-    console.log('|---|---|---:|---:|---:|---:|');
-    for (const r of results)
-      console.log(
-        `| ${r.store} | ${r.grant} | ${r.requestsPerSec} | ${r.latencyP50Ms} | ${r.latencyP99Ms} | ${r.non2xx} |`,
+  const started = [];
+  const loadStart = os.loadavg();
+  try {
+    for (const n of names) started.push(await start(n));
+    const grants = ['refresh_token', 'client_credentials', 'introspect'];
+    const perRound = []; // [{ grant, name, rps, ... }]
+    // Warm-up (not counted): JIT, connection pools, SQLite page cache.
+    for (const grant of grants) for (const c of started) await load(c, grant, 1);
+    log('warm-up done');
+    for (let round = 0; round < rounds; round++) {
+      const load1 = os.loadavg()[0];
+      for (const grant of grants) {
+        // Rotate the order each round so no contestant always runs first (or last).
+        const order = started.map((_, i) => started[(i + round) % started.length]);
+        for (const c of order) {
+          const r = await load(c, grant);
+          perRound.push({ round, grant, name: c.name, ...r });
+          if (r.non2xx > 0 || r.errors > 0)
+            log(`  ${c.name} ${grant}: ${r.non2xx} non-2xx, ${r.errors} errors`);
+        }
+      }
+      log(
+        `round ${round + 1}/${rounds} done (load average ${load1.toFixed(2)} → ${os.loadavg()[0].toFixed(2)})`,
       );
+    }
+    const loadEnd = os.loadavg();
+    const median = (xs) => {
+      const s = [...xs].sort((a, b) => a - b);
+      const m = s.length >> 1;
+      return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+    };
+    const rps = (round, grant, name) =>
+      perRound.find((r) => r.round === round && r.grant === grant && r.name === name)?.rps;
+    const rows = [];
+    for (const grant of grants)
+      for (const t of names.filter((n) => n.startsWith('tessera-')))
+        for (const p of names.filter((n) => n.startsWith('oidc-'))) {
+          const ratios = [];
+          for (let round = 0; round < rounds; round++)
+            ratios.push(rps(round, grant, t) / rps(round, grant, p));
+          rows.push({
+            grant,
+            tessera: t,
+            peer: p,
+            ratio: median(ratios),
+            min: Math.min(...ratios),
+            max: Math.max(...ratios),
+            tesseraRps: median(
+              perRound.filter((r) => r.grant === grant && r.name === t).map((r) => r.rps),
+            ),
+            peerRps: median(
+              perRound.filter((r) => r.grant === grant && r.name === p).map((r) => r.rps),
+            ),
+          });
+        }
+    // This tree ÷ the baseline, same store, same rounds.
+    const speedups = [];
+    for (const grant of grants)
+      for (const t of names.filter((n) => n.startsWith('tessera-'))) {
+        const m = `main-${t.slice(8)}`;
+        if (!names.includes(m)) continue;
+        const ratios = [];
+        for (let round = 0; round < rounds; round++)
+          ratios.push(rps(round, grant, t) / rps(round, grant, m));
+        speedups.push({
+          grant,
+          store: t.slice(8),
+          ratio: median(ratios),
+          min: Math.min(...ratios),
+          max: Math.max(...ratios),
+          baselineRps: median(
+            perRound.filter((r) => r.grant === grant && r.name === m).map((r) => r.rps),
+          ),
+        });
+      }
+    const failures = perRound.reduce((n, r) => n + r.non2xx + r.errors, 0);
+    const meta = {
+      date: new Date().toISOString(),
+      node: process.version,
+      cpu: os.cpus()[0]?.model,
+      cores: os.cpus().length,
+      rounds,
+      duration,
+      connections,
+      poolSize,
+      loadStart: loadStart.map((x) => +x.toFixed(2)),
+      loadEnd: loadEnd.map((x) => +x.toFixed(2)),
+      failures,
+    };
+    if (json) console.log(JSON.stringify({ meta, rows, speedups, perRound }, null, 2));
+    else {
+      console.log(
+        `\nTessera ÷ node-oidc-provider — ${meta.date}, Node ${meta.node}, ${meta.cores} × ${meta.cpu}, ` +
+          `${connections} connections × ${duration} s, ${rounds} interleaved rounds, pool ${poolSize}; ` +
+          `load average ${meta.loadStart.join(' ')} at start, ${meta.loadEnd.join(' ')} at end; non-2xx + errors: ${failures}\n`,
+      );
+      console.log(
+        '| grant | Tessera store | peer adapter | ratio (median) | range | Tessera req/s | peer req/s |',
+      );
+      console.log('|---|---|---|---:|---:|---:|---:|');
+      for (const r of rows)
+        console.log(
+          `| ${r.grant} | ${r.tessera.slice(8)} | ${r.peer.slice(5)} | ${r.ratio.toFixed(2)} | ${r.min.toFixed(2)}–${r.max.toFixed(2)} | ${Math.round(r.tesseraRps)} | ${Math.round(r.peerRps)} |`,
+        );
+      if (speedups.length > 0) {
+        console.log('\n| grant | store | this tree ÷ baseline (median) | range | baseline req/s |');
+        console.log('|---|---|---:|---:|---:|');
+        for (const r of speedups)
+          console.log(
+            `| ${r.grant} | ${r.store} | ${r.ratio.toFixed(2)} | ${r.min.toFixed(2)}–${r.max.toFixed(2)} | ${Math.round(r.baselineRps)} |`,
+          );
+      }
+    }
+  } finally {
+    for (const c of started) {
+      c.child.send('stop');
+      await new Promise((r) => c.child.once('exit', r));
+    }
+    for (const d of dirs) rmSync(d, { recursive: true, force: true });
+    if (names.some((n) => n.endsWith('-postgres'))) {
+      const { default: pg } = await import('pg');
+      const c = new pg.Client({ connectionString: pgUrl });
+      await c.connect();
+      for (const n of names.filter((x) => x.endsWith('-postgres')))
+        await c.query(`drop schema if exists "${schema}_${n.replace(/-/g, '_')}" cascade`);
+      await c.end();
+    }
   }
 }

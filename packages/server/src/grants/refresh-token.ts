@@ -40,15 +40,15 @@ export async function refreshTokenGrant(
   if (presented === undefined) throw invalidRequest('refresh_token is required');
   if (presented.length > MAX_REFRESH_TOKEN_LENGTH) throw invalidGrant(INVALID);
   const hash = hashRefreshToken(presented);
-  let row = await ctx.store.findRefreshToken(hash);
+  // One read: the token with its session and user.
+  const found = await ctx.store.findRefreshGrant(hash);
+  let row = found?.token;
   // RFC 6749 §6: the token must have been issued to the authenticated client.
-  if (row === undefined || row.client_id !== c.id) throw invalidGrant(INVALID);
+  if (found === undefined || row === undefined || row.client_id !== c.id)
+    throw invalidGrant(INVALID);
   const now = ctx.nowSeconds();
   if (row.state === 'active') {
-    const [session, user] = await Promise.all([
-      ctx.store.findSession(row.session_id),
-      ctx.store.findUserById(row.user_id),
-    ]);
+    const { session, user } = found;
     if (
       session === undefined ||
       session.ended_at !== null ||

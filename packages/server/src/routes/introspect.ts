@@ -21,9 +21,7 @@ export function registerIntrospect(app: FastifyInstance, ctx: IssuerContext): vo
     const claims = verifyOwnAccessToken(ctx, token);
     if (claims !== undefined) {
       const sid = typeof claims['sid'] === 'string' ? claims['sid'] : undefined;
-      if (await ctx.store.isRevoked('jti', claims.jti!, now)) return { active: false };
-      if (sid !== undefined && (await ctx.store.isRevoked('sid', sid, now)))
-        return { active: false };
+      if (await ctx.store.isAnyRevoked(claims.jti!, sid, now)) return { active: false };
       return {
         active: true,
         token_type: 'Bearer',
@@ -39,7 +37,9 @@ export function registerIntrospect(app: FastifyInstance, ctx: IssuerContext): vo
       };
     }
     if (token.length <= MAX_REFRESH_TOKEN_LENGTH) {
-      const row = await ctx.store.findRefreshToken(hashRefreshToken(token));
+      // One read: the token with its session.
+      const found = await ctx.store.findRefreshGrant(hashRefreshToken(token));
+      const row = found?.token;
       // A client sees only its own refresh tokens.
       if (
         row !== undefined &&
@@ -47,7 +47,7 @@ export function registerIntrospect(app: FastifyInstance, ctx: IssuerContext): vo
         row.state === 'active' &&
         row.expires_at > now
       ) {
-        const session = await ctx.store.findSession(row.session_id);
+        const session = found?.session;
         if (session !== undefined && session.ended_at === null && session.expires_at > now) {
           return {
             active: true,

@@ -1,5 +1,8 @@
 import { Migrator, sql, type Kysely } from 'kysely';
+import { ClientCache } from './client-cache.js';
 import { migrationProvider } from './migrations.js';
+import { rotateInOneStatement } from './pg-rotation.js';
+import { findRefreshGrant, type RefreshGrantRows } from './refresh-lookup.js';
 import type { Database } from './schema.js';
 import type {
   AuditEventRow,
@@ -25,12 +28,35 @@ export class StoreError extends Error {
  * The store written once over Kysely: the SQL here runs unchanged on SQLite (better-sqlite3) and
  * PostgreSQL (pg). `sqlite.ts` and `postgres.ts` only build the dialect.
  */
+/** A rotation strategy: resolves true when this caller won the compare-and-swap, once committed. */
+export type RotateFn = (
+  hash: string,
+  rotatedAtMs: number,
+  successorResponse: string,
+  next: RefreshTokenRow,
+  audit: AuditEventRow | undefined,
+) => Promise<boolean>;
+
 export class KyselyStore implements Store {
+  private readonly clients = new ClientCache((id) => this.readClient(id));
+  private readonly rotate: RotateFn;
+
+  /**
+   * @param rotate How a rotation is written: SQLite passes its group commit
+   *   (`sqlite-fast-path.ts`); PostgreSQL defaults to the one-statement CTE (`pg-rotation.ts`).
+   */
   constructor(
     readonly kind: 'sqlite' | 'postgres',
     readonly db: Kysely<Database>,
     private readonly migrationSchema?: string,
-  ) {}
+    rotate?: RotateFn,
+  ) {
+    this.rotate =
+      rotate ??
+      (kind === 'postgres'
+        ? (...a) => rotateInOneStatement(this.db, ...a)
+        : (...a) => this.rotateInTransaction(...a));
+  }
 
   private migrator(): Migrator {
     // On PostgreSQL the schema is named: Kysely looks the migration table up across all schemas,
@@ -91,8 +117,13 @@ export class KyselyStore implements Store {
 
   async insertClient(row: ClientRow): Promise<void> {
     await this.db.insertInto('clients').values(row).execute();
+    this.clients.invalidate(row.id);
   }
+  /** Through the client cache: at most `CLIENT_CACHE_TTL_MS` old (see `client-cache.ts`). */
   async findClient(id: string): Promise<ClientRow | undefined> {
+    return this.clients.get(id);
+  }
+  private async readClient(id: string): Promise<ClientRow | undefined> {
     return this.db.selectFrom('clients').selectAll().where('id', '=', id).executeTakeFirst();
   }
   async listClients(): Promise<ClientRow[]> {
@@ -104,6 +135,7 @@ export class KyselyStore implements Store {
       .set(patch)
       .where('id', '=', id)
       .executeTakeFirst();
+    this.clients.invalidate(id);
     return Number(r.numUpdatedRows) > 0;
   }
 
@@ -163,6 +195,9 @@ export class KyselyStore implements Store {
       .where('hash', '=', hash)
       .executeTakeFirst();
   }
+  async findRefreshGrant(hash: string): Promise<RefreshGrantRows | undefined> {
+    return findRefreshGrant(this.db, hash);
+  }
   async rotateRefreshToken(
     hash: string,
     rotatedAtMs: number,
@@ -170,7 +205,19 @@ export class KyselyStore implements Store {
     next: RefreshTokenRow,
     audit?: AuditEventRow,
   ): Promise<RotateResult> {
-    const won = await this.db.transaction().execute(async (trx) => {
+    const won = await this.rotate(hash, rotatedAtMs, successorResponse, next, audit);
+    if (won) return { rotated: true };
+    return { rotated: false, current: await this.findRefreshToken(hash) };
+  }
+  /** The portable rotation (a Kysely transaction): used when no faster strategy is given. */
+  private async rotateInTransaction(
+    hash: string,
+    rotatedAtMs: number,
+    successorResponse: string,
+    next: RefreshTokenRow,
+    audit: AuditEventRow | undefined,
+  ): Promise<boolean> {
+    return this.db.transaction().execute(async (trx) => {
       // The compare-and-swap: only a row still 'active' is updated. PostgreSQL takes the row
       // lock, so a concurrent UPDATE waits and then re-checks the WHERE against the committed
       // row (READ COMMITTED); SQLite serialises writers. Either way one caller wins.
@@ -186,8 +233,6 @@ export class KyselyStore implements Store {
       if (audit !== undefined) await trx.insertInto('audit_events').values(audit).execute();
       return true;
     });
-    if (won) return { rotated: true };
-    return { rotated: false, current: await this.findRefreshToken(hash) };
   }
 
   async addRevocation(
@@ -222,6 +267,21 @@ export class KyselyStore implements Store {
       .where('kind', '=', kind)
       .where('value', '=', value)
       .where('expires_at', '>', now)
+      .executeTakeFirst();
+    return r !== undefined;
+  }
+  async isAnyRevoked(jti: string, sid: string | undefined, now: number): Promise<boolean> {
+    const r = await this.db
+      .selectFrom('revocations')
+      .select('value')
+      .where((eb) =>
+        eb.or([
+          eb.and([eb('kind', '=', 'jti'), eb('value', '=', jti)]),
+          ...(sid !== undefined ? [eb.and([eb('kind', '=', 'sid'), eb('value', '=', sid)])] : []),
+        ]),
+      )
+      .where('expires_at', '>', now)
+      .limit(1)
       .executeTakeFirst();
     return r !== undefined;
   }

@@ -3,6 +3,8 @@ import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
 import { KyselyStore } from './kysely-store.js';
+import { cachedStatements } from './prepared-statements.js';
+import { SqliteGroupCommit } from './sqlite-fast-path.js';
 import type { Database as Schema } from './schema.js';
 import type { Store } from './store.js';
 
@@ -32,8 +34,12 @@ export async function openSqliteStore(
   sqlite.pragma(options.synchronous === 'normal' ? 'synchronous = NORMAL' : 'synchronous = FULL');
   sqlite.pragma('busy_timeout = 5000');
   sqlite.pragma('foreign_keys = ON');
-  const db = new Kysely<Schema>({ dialect: new SqliteDialect({ database: sqlite }) });
-  const store = new KyselyStore('sqlite', db);
-  await store.migrate();
+  const db = new Kysely<Schema>({
+    dialect: new SqliteDialect({ database: cachedStatements(sqlite) }),
+  });
+  // The group commit prepares its statements against the tables: migrate first.
+  await new KyselyStore('sqlite', db).migrate();
+  const commits = new SqliteGroupCommit(db, sqlite);
+  const store = new KyselyStore('sqlite', db, undefined, (...a) => commits.rotate(...a));
   return store;
 }

@@ -9,6 +9,7 @@ import type {
   SigningKeyTable,
   UserTable,
 } from './schema.js';
+import type { RefreshGrantRows } from './refresh-lookup.js';
 
 export type UserRow = Selectable<UserTable>;
 export type ClientRow = Selectable<ClientTable>;
@@ -62,6 +63,7 @@ export interface Store {
   updateUser(id: string, patch: Partial<Omit<UserRow, 'id'>>): Promise<boolean>;
 
   insertClient(row: ClientRow): Promise<void>;
+  /** May answer from a cache at most 500 ms old; a change made through this store is seen at once. */
   findClient(id: string): Promise<ClientRow | undefined>;
   listClients(): Promise<ClientRow[]>;
   updateClient(id: string, patch: Partial<Omit<ClientRow, 'id'>>): Promise<boolean>;
@@ -75,6 +77,8 @@ export interface Store {
   endUserSessions(userId: string, reason: string, now: number): Promise<string[]>;
 
   findRefreshToken(hash: string): Promise<RefreshTokenRow | undefined>;
+  /** The token, its session and its user in one read (see `refresh-lookup.ts`). */
+  findRefreshGrant(hash: string): Promise<RefreshGrantRows | undefined>;
   /**
    * Compare-and-swap: mark `hash` rotated (recording the encrypted successor response) only if it
    * is still active, and insert its successor — all or nothing. Exactly one of any number of
@@ -93,6 +97,8 @@ export interface Store {
   addRevocation(kind: 'jti' | 'sid', value: string, expiresAt: number, now: number): Promise<void>;
   listRevocations(now: number): Promise<RevocationRow[]>;
   isRevoked(kind: 'jti' | 'sid', value: string, now: number): Promise<boolean>;
+  /** True when the `jti`, or the `sid` when given, is revoked: one read for both. */
+  isAnyRevoked(jti: string, sid: string | undefined, now: number): Promise<boolean>;
   /** Drop expired revocations, expired refresh tokens of ended sessions, old login failures. */
   purgeExpired(now: number): Promise<void>;
 
