@@ -1,4 +1,5 @@
-import { JoseError, checkFetchUrl, fetchBounded, type BoundedFetchOptions } from '@tessera/jose';
+import { JoseError } from '@tessera/jose';
+import { checkFetchUrl, fetchBounded, type BoundedFetchOptions } from '@tessera/jose/internal';
 
 /** What the guard takes from the issuer's metadata. */
 export interface IssuerMetadata {

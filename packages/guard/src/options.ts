@@ -1,12 +1,12 @@
 import {
   JoseError,
-  checkFetchUrl,
   checkVerifierOptions,
   type Duration,
   type JwsAlg,
   type RemoteKeySetOptions,
   type VerifierOptions,
 } from '@tessera/jose';
+import { checkFetchUrl } from '@tessera/jose/internal';
 
 export interface RevocationOptions {
   /** Feed URL; default: the metadata's `revocation_feed_uri`, else `<issuer>/revocations`. */

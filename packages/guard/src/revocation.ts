@@ -1,10 +1,5 @@
-import {
-  JoseError,
-  fetchBounded,
-  type BoundedFetchOptions,
-  type JwtPayload,
-  type JwtVerifyResult,
-} from '@tessera/jose';
+import { JoseError, type JwtPayload, type JwtVerifyResult } from '@tessera/jose';
+import { fetchBounded, type BoundedFetchOptions } from '@tessera/jose/internal';
 
 /**
  * The signed revocation feed (Tessera's format; see the README):

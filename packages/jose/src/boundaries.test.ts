@@ -36,8 +36,8 @@ export const LAYERS: readonly Layer[] = [
   // claims.ts compares `typ` with header.ts's normalisation; verify-cache.ts is the bounded
   // result cache that jwt.ts's createVerifier uses, and needs only durations and errors.
   { name: 'claims', files: ['jwt/claims', 'jwt/claim-set', 'jwt/verify-cache'] },
-  { name: 'keys', files: ['keys/keys'] },
-  { name: 'key sets', files: ['jwks/local'] },
+  { name: 'keys', files: ['keys/keys', 'keys/key-algorithms'] },
+  { name: 'key sets', files: ['jwks/local', 'jwks/fetch'] },
   { name: 'jws', files: ['jws/compact'] },
   { name: 'jws serializations', files: ['jws/json', 'jws/unsecured'] },
   // DPoP proofs (RFC 9449) are compact JWS with a key in the header; they sit on the JWS layer.
@@ -54,7 +54,7 @@ export const LAYERS: readonly Layer[] = [
     files: ['jwt/encrypted', 'jwks/remote', 'jwt/async'],
     internalImports: 'acyclic',
   },
-  { name: 'index', files: ['index'] },
+  { name: 'index', files: ['index', 'internal'] },
 ];
 
 /** The layer index of a module, or undefined when the table does not place it. */

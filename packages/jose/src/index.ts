@@ -5,7 +5,7 @@
 export { JoseError, JwtClaimError, isJoseError, JOSE_ERROR_CODES } from './base/errors.js';
 export type { JoseErrorCode, ClaimFailureReason } from './base/errors.js';
 export { encodeBase64url, decodeBase64url, isStrictBase64url } from './base/base64url.js';
-export { JWS_ALGORITHMS, JWS_ALGORITHM_NAMES, CURVES } from './base/algorithms.js';
+export { JWS_ALGORITHMS, JWS_ALGORITHM_NAMES, CURVES, isJwsAlg } from './base/algorithms.js';
 export type { JwsAlg, JwsAlgorithm } from './base/algorithms.js';
 export type { Jwk, JwkSet } from './keys/jwk.js';
 export {
@@ -19,12 +19,14 @@ export {
   calculateJwkThumbprintUri,
 } from './keys/keys.js';
 export type { KeyInput, KeyPolicy, GenerateKeyPairOptions } from './keys/keys.js';
+export { algorithmsForKey } from './keys/key-algorithms.js';
 export { createLocalKeySet, isKeySet } from './jwks/local.js';
 export type { KeySet, KeyResolver, KeyLookup } from './jwks/local.js';
 export type { JoseHeader } from './base/header.js';
 export { normalizeTyp } from './base/header.js';
 export { parseDuration } from './base/duration.js';
 export type { Duration } from './base/duration.js';
+export { collectClaimFailures } from './jwt/claims.js';
 export type { JwtPayload, ClaimOptions } from './jwt/claims.js';
 export { signCompact, verifyCompact, DEFAULT_MAX_TOKEN_LENGTH } from './jws/compact.js';
 export type {
@@ -59,15 +61,11 @@ export type {
   JwtVerifyResult,
 } from './jwt/jwt.js';
 export { encodeUnsecuredJwt, decodeUnsecuredJwt } from './jws/unsecured.js';
-export { createRemoteKeySet, isRemoteKeySet, fetchBounded, checkFetchUrl } from './jwks/remote.js';
+export { createRemoteKeySet, isRemoteKeySet } from './jwks/remote.js';
+export { fetchJwks } from './jwks/fetch.js';
+export type { FetchJwksOptions } from './jwks/fetch.js';
 export { verifyJwtAsync, createAsyncVerifier, withRemoteKeys } from './jwt/async.js';
-export type {
-  RemoteKeySet,
-  RemoteKeySetOptions,
-  RemoteKeySetStatus,
-  BoundedFetchOptions,
-  BoundedResponse,
-} from './jwks/remote.js';
+export type { RemoteKeySet, RemoteKeySetOptions, RemoteKeySetStatus } from './jwks/remote.js';
 export {
   JWE_KEY_MANAGEMENT_ALGORITHMS,
   JWE_CONTENT_ENCRYPTION_ALGORITHMS,

@@ -4,7 +4,8 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createRemoteKeySet, fetchBounded, checkFetchUrl } from './remote.js';
+import { createRemoteKeySet } from './remote.js';
+import { fetchBounded, checkFetchUrl } from './fetch.js';
 import { createAsyncVerifier, verifyJwtAsync } from '../jwt/async.js';
 import { exportJwk, generateKeyPair } from '../keys/keys.js';
 import { signJwt } from '../jwt/jwt.js';

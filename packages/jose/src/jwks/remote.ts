@@ -4,157 +4,15 @@ import { parseJsonObject } from '../base/json.js';
 import type { JwsAlgorithm } from '../base/algorithms.js';
 import type { Jwk } from '../keys/jwk.js';
 import type { KeyPolicy } from '../keys/keys.js';
+import {
+  checkFetchUrl,
+  DEFAULT_FETCH_TIMEOUT_MS,
+  DEFAULT_MAX_RESPONSE_BYTES,
+  fetchBounded,
+  positiveInt,
+  type BoundedFetchOptions,
+} from './fetch.js';
 import { jwksKeys, selectFromJwks, type KeySet } from './local.js';
-
-/** Limits of one bounded HTTP GET (remote key sets, discovery documents, feeds). */
-export interface BoundedFetchOptions {
-  /** Abort the whole exchange (headers and body) after this many milliseconds. Default 5000. */
-  timeoutMs?: number;
-  /** Refuse a body larger than this many bytes. Default 512 KiB. */
-  maxResponseBytes?: number;
-  /** Allow `http:` for loopback hosts (127.0.0.0/8, ::1, localhost) — for tests and sidecars. */
-  allowHttpLoopback?: boolean;
-  /** Extra request headers. */
-  headers?: Readonly<Record<string, string>>;
-}
-
-/** The answer of {@link fetchBounded}: status, headers and the whole body (within the cap). */
-export interface BoundedResponse {
-  status: number;
-  headers: Headers;
-  body: Uint8Array;
-}
-
-export const DEFAULT_FETCH_TIMEOUT_MS = 5000;
-export const DEFAULT_MAX_RESPONSE_BYTES = 512 * 1024;
-
-const LOOPBACK = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/i;
-
-/**
- * Check a configured URL once: `https:` only, `http:` only for a loopback host when allowed,
- * no credentials in the URL. The URL always comes from configuration, never from a token
- * (docs/security.md#key-urls, #key-selection).
- */
-export function checkFetchUrl(url: string | URL, allowHttpLoopback: boolean, what = 'url'): URL {
-  let u: URL;
-  try {
-    u = new URL(String(url));
-  } catch (cause) {
-    throw new JoseError('ERR_OPTIONS_INVALID', `${what} is not a valid URL`, { cause });
-  }
-  if (u.username !== '' || u.password !== '') {
-    throw new JoseError('ERR_OPTIONS_INVALID', `${what} may not carry credentials`);
-  }
-  if (u.protocol === 'https:') return u;
-  if (u.protocol === 'http:' && allowHttpLoopback && LOOPBACK.test(u.hostname)) return u;
-  throw new JoseError(
-    'ERR_OPTIONS_INVALID',
-    `${what} must use https${allowHttpLoopback ? ' (http only for loopback hosts)' : ''}`,
-  );
-}
-
-function positiveInt(v: unknown, fallback: number, name: string, allowZero = false): number {
-  if (v === undefined) return fallback;
-  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0 || (v === 0 && !allowZero)) {
-    throw new JoseError(
-      'ERR_OPTIONS_INVALID',
-      `${name} must be a ${allowZero ? 'non-negative' : 'positive'} integer`,
-    );
-  }
-  return v;
-}
-
-/**
- * One bounded GET: no redirects (a 3xx is a failure), a timeout over headers and body, a byte
- * cap enforced while streaming (and up front from `Content-Length`). Non-2xx/304 statuses are
- * returned, not thrown; network failures throw ERR_JWKS_FETCH_FAILED, timeouts ERR_JWKS_TIMEOUT,
- * an oversized body ERR_JWKS_INVALID.
- *
- * @example
- * const { status, body } = await fetchBounded(new URL('https://auth.example/jwks'), { timeoutMs: 2000 });
- */
-export async function fetchBounded(
-  url: URL,
-  options: BoundedFetchOptions = {},
-): Promise<BoundedResponse> {
-  const timeoutMs = positiveInt(options.timeoutMs, DEFAULT_FETCH_TIMEOUT_MS, 'timeoutMs');
-  const maxBytes = positiveInt(
-    options.maxResponseBytes,
-    DEFAULT_MAX_RESPONSE_BYTES,
-    'maxResponseBytes',
-  );
-  checkFetchUrl(url, options.allowHttpLoopback === true);
-  const controller = new AbortController();
-  let timedOut = false;
-  const timer = setTimeout(() => {
-    timedOut = true;
-    controller.abort();
-  }, timeoutMs);
-  try {
-    let res: Response;
-    try {
-      // docs/security.md#key-urls: a redirect could lead off-host; 'manual' hands us the 3xx instead.
-      res = await fetch(url, {
-        method: 'GET',
-        redirect: 'manual',
-        signal: controller.signal,
-        headers: { accept: 'application/json', ...options.headers },
-      });
-    } catch (cause) {
-      if (timedOut)
-        throw new JoseError('ERR_JWKS_TIMEOUT', `no answer within ${timeoutMs} ms`, { cause });
-      throw new JoseError('ERR_JWKS_FETCH_FAILED', 'the request failed', { cause });
-    }
-    if (res.status >= 300 && res.status < 400 && res.status !== 304) {
-      await res.body?.cancel().catch(() => undefined);
-      throw new JoseError(
-        'ERR_JWKS_FETCH_FAILED',
-        `redirects are not followed (status ${res.status})`,
-      );
-    }
-    const declared = Number(res.headers.get('content-length') ?? NaN);
-    if (Number.isFinite(declared) && declared > maxBytes) {
-      await res.body?.cancel().catch(() => undefined);
-      throw new JoseError('ERR_JWKS_INVALID', `the response is larger than ${maxBytes} bytes`);
-    }
-    const chunks: Uint8Array[] = [];
-    let total = 0;
-    if (res.body !== null) {
-      const reader = res.body.getReader();
-      try {
-        for (;;) {
-          const { done, value } = await reader.read();
-          if (done) break;
-          total += value.byteLength;
-          if (total > maxBytes) {
-            controller.abort();
-            throw new JoseError(
-              'ERR_JWKS_INVALID',
-              `the response is larger than ${maxBytes} bytes`,
-            );
-          }
-          chunks.push(value);
-        }
-      } catch (cause) {
-        if (cause instanceof JoseError) throw cause;
-        if (timedOut)
-          throw new JoseError('ERR_JWKS_TIMEOUT', `no answer within ${timeoutMs} ms`, { cause });
-        throw new JoseError('ERR_JWKS_FETCH_FAILED', 'the response body could not be read', {
-          cause,
-        });
-      }
-    }
-    const body = new Uint8Array(total);
-    let at = 0;
-    for (const c of chunks) {
-      body.set(c, at);
-      at += c.byteLength;
-    }
-    return { status: res.status, headers: res.headers, body };
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 /** Options of {@link createRemoteKeySet}. All durations are milliseconds. */
 export interface RemoteKeySetOptions extends BoundedFetchOptions {
@@ -267,6 +125,7 @@ export function createRemoteKeySet(
     ),
     allowHttpLoopback,
     headers: { accept: 'application/jwk-set+json, application/json', ...options.headers },
+    ...(options.fetch !== undefined ? { fetch: options.fetch } : {}),
   };
   const cooldownMs = positiveInt(options.cooldownMs, 30_000, 'cooldownMs', true);
   const maxAgeMs = positiveInt(options.maxAgeMs, 600_000, 'maxAgeMs');

@@ -111,3 +111,67 @@ test('requiredClaims counts own members only (never names inherited from Object.
     NOW,
   );
 });
+
+test('collectClaimFailures lists every failure; checkClaims throws the first of the same list', async () => {
+  const { collectClaimFailures } = await import('./claims.js');
+  const payload = { exp: NOW - 10, nbf: NOW + 100, iss: 'other', aud: ['x', 1] };
+  const options = {
+    issuer: 'https://as',
+    audience: 'api',
+    subject: 'u1',
+    typ: 'at+jwt',
+    requiredClaims: ['jti'],
+    currentDate: new Date(NOW * 1000),
+  };
+  const all = collectClaimFailures(payload, options, { typ: 'JWT' });
+  assert.deepEqual(
+    all.map((e) => `${e.claim}:${e.reason}`),
+    [
+      'typ:mismatch',
+      'jti:missing',
+      'exp:expired',
+      'nbf:not_yet_valid',
+      'iss:mismatch',
+      'sub:missing',
+      'aud:type',
+    ],
+  );
+  assert.ok(all.every((e) => e instanceof JwtClaimError));
+  assert.throws(
+    () => checkClaims(payload as never, 'JWT', prepareClaimChecks(options), NOW),
+    (e: unknown) =>
+      e instanceof JwtClaimError && e.claim === all[0]!.claim && e.message === all[0]!.message,
+  );
+  assert.deepEqual(
+    collectClaimFailures({ exp: NOW + 60 }, { currentDate: new Date(NOW * 1000) }),
+    [],
+  );
+  // Options are validated exactly as verifyJwt validates them.
+  assert.throws(
+    () => collectClaimFailures({}, { issuer: '' }),
+    (e: unknown) => e instanceof JoseError && e.code === 'ERR_OPTIONS_INVALID',
+  );
+});
+
+test('collectClaimFailures: a claim missing for two reasons is reported once', async () => {
+  const { collectClaimFailures } = await import('./claims.js');
+  const f = collectClaimFailures(
+    {},
+    { issuer: 'a', audience: 'b', requiredClaims: ['iss', 'aud'] },
+  );
+  assert.deepEqual(
+    f.map((e) => `${e.claim}:${e.reason}`),
+    ['iss:missing', 'aud:missing'],
+  );
+});
+
+test('required "constructor", "toString", "__proto__" are never present through the prototype', async () => {
+  const { collectClaimFailures } = await import('./claims.js');
+  for (const claim of ['constructor', 'toString', '__proto__', 'hasOwnProperty']) {
+    fails({ sub: 'u' }, { requiredClaims: [claim] }, claim, 'missing');
+    assert.deepEqual(
+      collectClaimFailures({ sub: 'u' }, { requiredClaims: [claim] }).map((e) => e.claim),
+      [claim],
+    );
+  }
+});

@@ -105,28 +105,172 @@ const fail = (
   message: string,
 ) => new JwtClaimError(code, claim, reason, message);
 
-function numericDate(payload: JsonObject, claim: 'exp' | 'nbf' | 'iat'): number | undefined {
+/**
+ * Where a failing check goes: thrown at once (`checkClaims`, the verify path) or collected
+ * (`collectClaimFailures`, for tools that list every failure). One set of checks serves both, so
+ * the two can never drift apart.
+ */
+type Sink = JwtClaimError[] | undefined;
+
+function report(sink: Sink, e: JwtClaimError): void {
+  if (sink === undefined) throw e;
+  sink.push(e);
+}
+
+function numericDate(
+  payload: JsonObject,
+  claim: 'exp' | 'nbf' | 'iat',
+  sink: Sink,
+): number | undefined {
   const v = payload[claim];
   if (v === undefined) return undefined;
   // docs/security.md#time-claims: a present time claim must be a finite JSON number; "present but wrong" is never "absent".
   if (typeof v !== 'number' || !Number.isFinite(v)) {
-    throw fail('ERR_JWT_CLAIM_INVALID', claim, 'type', `"${claim}" claim must be a finite number`);
+    report(
+      sink,
+      fail('ERR_JWT_CLAIM_INVALID', claim, 'type', `"${claim}" claim must be a finite number`),
+    );
+    return undefined;
   }
   return v;
 }
 
-function stringClaim(payload: JsonObject, claim: string): string | undefined {
+function stringClaim(payload: JsonObject, claim: string, sink: Sink): string | undefined {
   const v = payload[claim];
   if (v === undefined) return undefined;
   if (typeof v !== 'string') {
-    throw fail('ERR_JWT_CLAIM_INVALID', claim, 'type', `"${claim}" claim must be a string`);
+    report(sink, fail('ERR_JWT_CLAIM_INVALID', claim, 'type', `"${claim}" claim must be a string`));
+    return undefined;
   }
   return v;
+}
+
+// Own members only: "constructor", "toString" or "__proto__" must never count as present (or
+// be read) through the prototype.
+const own = (payload: JsonObject, claim: string): unknown =>
+  Object.hasOwn(payload, claim) ? payload[claim] : undefined;
+
+function runClaimChecks(
+  payload: JsonObject,
+  headerTyp: unknown,
+  c: PreparedClaimChecks,
+  now: number,
+  sink: Sink,
+): void {
+  if (c.typ !== undefined) {
+    if (typeof headerTyp !== 'string' || normalizeTyp(headerTyp) !== c.typ) {
+      report(
+        sink,
+        fail(
+          'ERR_JWT_CLAIM_INVALID',
+          'typ',
+          typeof headerTyp === 'string' ? 'mismatch' : 'missing',
+          'unexpected "typ" header value',
+        ),
+      );
+    }
+  }
+  const missing = new Set<string>();
+  for (const claim of c.required) {
+    if (own(payload, claim) === undefined && !missing.has(claim)) {
+      missing.add(claim);
+      report(
+        sink,
+        fail('ERR_JWT_CLAIM_INVALID', claim, 'missing', `missing required "${claim}" claim`),
+      );
+    }
+  }
+  const tol = c.tolerance;
+  const exp = numericDate(payload, 'exp', sink);
+  const nbf = numericDate(payload, 'nbf', sink);
+  const iat = numericDate(payload, 'iat', sink);
+  // RFC 7519 §4.1.4: the current time MUST be before exp.
+  if (exp !== undefined && now - tol >= exp) {
+    report(
+      sink,
+      fail('ERR_JWT_EXPIRED', 'exp', 'expired', '"exp" claim timestamp check failed (expired)'),
+    );
+  }
+  if (nbf !== undefined && now + tol < nbf) {
+    report(
+      sink,
+      fail(
+        'ERR_JWT_NOT_YET_VALID',
+        'nbf',
+        'not_yet_valid',
+        '"nbf" claim timestamp check failed (not yet valid)',
+      ),
+    );
+  }
+  if (iat !== undefined && iat > now + tol) {
+    report(sink, fail('ERR_JWT_NOT_YET_VALID', 'iat', 'future', '"iat" claim is in the future'));
+  }
+  if (c.maxTokenAge !== undefined && iat !== undefined && now - tol - iat > c.maxTokenAge) {
+    report(
+      sink,
+      fail('ERR_JWT_EXPIRED', 'iat', 'too_old', '"iat" claim is older than maxTokenAge'),
+    );
+  }
+  const exact = (claim: 'iss' | 'sub', expected: readonly string[] | undefined) => {
+    const value = stringClaim(payload, claim, sink);
+    if (expected === undefined) return;
+    if (own(payload, claim) === undefined) {
+      if (!missing.has(claim))
+        report(
+          sink,
+          fail('ERR_JWT_CLAIM_INVALID', claim, 'missing', `missing required "${claim}" claim`),
+        );
+    } else if (value !== undefined && !expected.includes(value)) {
+      report(
+        sink,
+        fail('ERR_JWT_CLAIM_INVALID', claim, 'mismatch', `unexpected "${claim}" claim value`),
+      );
+    }
+  };
+  exact('iss', c.issuers);
+  exact('sub', c.subject === undefined ? undefined : [c.subject]);
+  stringClaim(payload, 'jti', sink);
+  const aud = payload['aud'];
+  // docs/security.md#string-claims: a string, or an array of strings only; a non-string element fails even beside a match.
+  const audOk =
+    aud === undefined ||
+    typeof aud === 'string' ||
+    (Array.isArray(aud) && aud.every((a) => typeof a === 'string'));
+  if (!audOk)
+    report(
+      sink,
+      fail(
+        'ERR_JWT_CLAIM_INVALID',
+        'aud',
+        'type',
+        '"aud" claim must be a string or an array of strings',
+      ),
+    );
+  if (c.audiences !== undefined) {
+    if (aud === undefined) {
+      if (!missing.has('aud'))
+        report(
+          sink,
+          fail('ERR_JWT_CLAIM_INVALID', 'aud', 'missing', 'missing required "aud" claim'),
+        );
+    } else if (audOk) {
+      const match =
+        typeof aud === 'string'
+          ? c.audiences.includes(aud)
+          : (aud as string[]).some((a) => c.audiences!.includes(a));
+      if (!match)
+        report(
+          sink,
+          fail('ERR_JWT_CLAIM_INVALID', 'aud', 'mismatch', 'unexpected "aud" claim value'),
+        );
+    }
+  }
 }
 
 /**
  * Check a verified payload against prepared options (RFC 7519 §4.1, §7.2; docs/security.md#time-claims,
- * #string-claims, #max-age, #typ). Called only after the signature verified. `nowSeconds` may be fractional.
+ * #string-claims, #max-age, #typ) and throw the first failure. Called only after the signature
+ * verified. `nowSeconds` may be fractional.
  */
 export function checkClaims(
   payload: JsonObject,
@@ -134,82 +278,28 @@ export function checkClaims(
   c: PreparedClaimChecks,
   nowSeconds: number,
 ): void {
-  if (c.typ !== undefined) {
-    if (typeof headerTyp !== 'string' || normalizeTyp(headerTyp) !== c.typ) {
-      throw fail(
-        'ERR_JWT_CLAIM_INVALID',
-        'typ',
-        typeof headerTyp === 'string' ? 'mismatch' : 'missing',
-        'unexpected "typ" header value',
-      );
-    }
-  }
-  for (const claim of c.required) {
-    // Own members only: "constructor" or "toString" must not count as present via the prototype.
-    if (!Object.hasOwn(payload, claim) || payload[claim] === undefined) {
-      throw fail('ERR_JWT_CLAIM_INVALID', claim, 'missing', `missing required "${claim}" claim`);
-    }
-  }
-  const tol = c.tolerance;
-  const exp = numericDate(payload, 'exp');
-  const nbf = numericDate(payload, 'nbf');
-  const iat = numericDate(payload, 'iat');
-  // RFC 7519 §4.1.4: the current time MUST be before exp.
-  if (exp !== undefined && nowSeconds - tol >= exp) {
-    throw fail('ERR_JWT_EXPIRED', 'exp', 'expired', '"exp" claim timestamp check failed (expired)');
-  }
-  if (nbf !== undefined && nowSeconds + tol < nbf) {
-    throw fail(
-      'ERR_JWT_NOT_YET_VALID',
-      'nbf',
-      'not_yet_valid',
-      '"nbf" claim timestamp check failed (not yet valid)',
-    );
-  }
-  if (iat !== undefined && iat > nowSeconds + tol) {
-    throw fail('ERR_JWT_NOT_YET_VALID', 'iat', 'future', '"iat" claim is in the future');
-  }
-  if (c.maxTokenAge !== undefined && nowSeconds - tol - iat! > c.maxTokenAge) {
-    throw fail('ERR_JWT_EXPIRED', 'iat', 'too_old', '"iat" claim is older than maxTokenAge');
-  }
-  const iss = stringClaim(payload, 'iss');
-  if (c.issuers !== undefined) {
-    if (iss === undefined)
-      throw fail('ERR_JWT_CLAIM_INVALID', 'iss', 'missing', 'missing required "iss" claim');
-    if (!c.issuers.includes(iss))
-      throw fail('ERR_JWT_CLAIM_INVALID', 'iss', 'mismatch', 'unexpected "iss" claim value');
-  }
-  const sub = stringClaim(payload, 'sub');
-  if (c.subject !== undefined) {
-    if (sub === undefined)
-      throw fail('ERR_JWT_CLAIM_INVALID', 'sub', 'missing', 'missing required "sub" claim');
-    if (sub !== c.subject)
-      throw fail('ERR_JWT_CLAIM_INVALID', 'sub', 'mismatch', 'unexpected "sub" claim value');
-  }
-  stringClaim(payload, 'jti');
-  const aud = payload['aud'];
-  if (aud !== undefined) {
-    // docs/security.md#string-claims: a string, or an array of strings only; a non-string element fails even beside a match.
-    const ok =
-      typeof aud === 'string' || (Array.isArray(aud) && aud.every((a) => typeof a === 'string'));
-    if (!ok)
-      throw fail(
-        'ERR_JWT_CLAIM_INVALID',
-        'aud',
-        'type',
-        '"aud" claim must be a string or an array of strings',
-      );
-  }
-  if (c.audiences !== undefined) {
-    if (aud === undefined)
-      throw fail('ERR_JWT_CLAIM_INVALID', 'aud', 'missing', 'missing required "aud" claim');
-    const match =
-      typeof aud === 'string'
-        ? c.audiences.includes(aud)
-        : (aud as string[]).some((a) => c.audiences!.includes(a));
-    if (!match)
-      throw fail('ERR_JWT_CLAIM_INVALID', 'aud', 'mismatch', 'unexpected "aud" claim value');
-  }
+  runClaimChecks(payload, headerTyp, c, nowSeconds, undefined);
+}
+
+/**
+ * Every claim check `verifyJwt` runs, all of them, none thrown: the failures in the order
+ * `verifyJwt` would meet them (so the first one is what `verifyJwt` throws). For tools that list
+ * every problem at once (the CLI, the debugger page). Options are validated as `verifyJwt`
+ * validates them (ERR_OPTIONS_INVALID is thrown). Run it on claims whose signature verified.
+ *
+ * @param header The protected header, for the `typ` check (optional when `typ` is not asked).
+ * @example
+ * collectClaimFailures({ exp: 1, aud: 'x' }, { audience: 'api' }).map((e) => e.claim) // ['exp', 'aud']
+ */
+export function collectClaimFailures(
+  payload: Readonly<Record<string, unknown>>,
+  options: ClaimOptions,
+  header?: Readonly<Record<string, unknown>>,
+): JwtClaimError[] {
+  const c = prepareClaimChecks(options);
+  const out: JwtClaimError[] = [];
+  runClaimChecks(payload as JsonObject, header?.['typ'], c, nowSeconds(c), out);
+  return out;
 }
 
 /** Current time in seconds from prepared options (injectable for tests and replays). */
