@@ -2,8 +2,13 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { parseDuration } from '@tessera/jose';
 import { usageError, inputError } from './exit-codes.js';
 import { readStdin, type CliIo } from './io.js';
-import { cleanTokenInput, MAX_TOKEN_CHARS } from './token-input.js';
-import { parseDateMode, type DateMode } from './dates.js';
+import {
+  decodeToken,
+  MAX_TOKEN_CHARS,
+  parseDateMode,
+  type DateMode,
+  type DecodedToken,
+} from '@tessera/inspect';
 import type { ColorMode } from './colors.js';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
@@ -96,21 +101,35 @@ export function outputFlags(v: {
 }
 
 /**
+ * Clean and decode a token (through @tessera/inspect); input that is not a JWT/JWE even
+ * partially (or binary, empty, too large) is an input error (exit 3).
+ */
+export function decodeInput(raw: string | Uint8Array): DecodedToken {
+  const d = decodeToken(raw);
+  const p = d.problems[0];
+  if (d.format === 'invalid') throw inputError(p?.message ?? 'not a JWT', p?.code);
+  return d;
+}
+
+/**
  * The token to work on: the positional argument, `-` for stdin, or stdin when it is a pipe and
- * no argument is given. Cleaned by {@link cleanTokenInput}.
+ * no argument is given; cleaned and decoded by {@link decodeInput}.
  */
 export async function readToken(
   positional: string | undefined,
   io: CliIo,
-): Promise<{ token: string; fromStdin: boolean }> {
-  if (positional !== undefined && positional !== '-')
-    return { token: cleanTokenInput(positional), fromStdin: false };
+): Promise<{ token: string; decoded: DecodedToken; fromStdin: boolean }> {
+  if (positional !== undefined && positional !== '-') {
+    const decoded = decodeInput(positional);
+    return { token: decoded.token, decoded, fromStdin: false };
+  }
   if (positional === undefined && io.stdin.isTTY === true)
     throw usageError('no token given (pass it as an argument, or pipe it on stdin)');
   const buf = await readStdin(io, MAX_TOKEN_CHARS * 4);
   if (buf === undefined)
     throw inputError(`the input is too large (limit ${MAX_TOKEN_CHARS} characters)`);
-  return { token: cleanTokenInput(buf), fromStdin: true };
+  const decoded = decodeInput(buf);
+  return { token: decoded.token, decoded, fromStdin: true };
 }
 
 /** A duration flag (`30s`, `15m`, or seconds) → seconds; usage error otherwise. */

@@ -1,6 +1,10 @@
-import type { DecodedToken, TokenFormat } from './token-parts.js';
-import { jsonDate, type JsonDate } from './dates.js';
-import { TIME_CLAIMS } from './claims-table.js';
+import {
+  jsonDate,
+  TIME_CLAIMS,
+  type DecodedToken,
+  type JsonDate,
+  type TokenFormat,
+} from '@tessera/inspect';
 
 /** One verification failure in `--json` (`verification.errors[]`). */
 export interface JsonVerificationError {
@@ -94,7 +98,7 @@ export function jsonResult(
     warnings,
     error: null,
   };
-  if (d.jwe !== undefined) r.jwe = d.jwe;
+  if (d.jwe !== undefined) r.jwe = { ...d.jwe };
   return r;
 }
 

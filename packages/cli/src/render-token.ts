@@ -1,7 +1,18 @@
-import type { DecodedToken } from './token-parts.js';
+import {
+  catalogueEntry,
+  CLAIMS,
+  formatDate,
+  headerCatalogue,
+  TIME_CLAIMS,
+  type CatalogueEntry,
+  type DateMode,
+  type DecodedToken,
+} from '@tessera/inspect';
 import type { Palette } from './colors.js';
-import { formatDate, type DateMode } from './dates.js';
-import { CLAIM_DESCRIPTIONS, HEADER_DESCRIPTIONS, TIME_CLAIMS } from './claims-table.js';
+
+/** `Issuer: who created and signed the token (RFC 7519 §4.1.1)`. */
+const describe = (e: CatalogueEntry | undefined): string =>
+  e === undefined ? '' : `${e.description} (${e.spec})`;
 
 export interface RenderOptions {
   colors: Palette;
@@ -62,11 +73,12 @@ export function renderToken(d: DecodedToken, o: RenderOptions): string {
         .split('\n')
         .map((l) => `  ${c.header(l)}`),
     );
-    const rows = Object.keys(h).filter((k) => HEADER_DESCRIPTIONS[k] !== undefined);
+    const catalogue = headerCatalogue(d.format);
+    const rows = Object.keys(h).filter((k) => catalogueEntry(catalogue, k) !== undefined);
     if (rows.length > 0)
       lines.push(
         ...table(
-          rows.map((k) => [k, short(h[k]), HEADER_DESCRIPTIONS[k]!]),
+          rows.map((k) => [k, short(h[k]), describe(catalogueEntry(catalogue, k))]),
           c,
         ),
       );
@@ -96,7 +108,7 @@ export function renderToken(d: DecodedToken, o: RenderOptions): string {
         TIME_CLAIMS.includes(k) && typeof v === 'number' && Number.isFinite(v)
           ? `${formatDate(v, o.now, o.date, o.timeZone)}${timeBadge(k, v, now, c)}`
           : short(v);
-      return [k, value, CLAIM_DESCRIPTIONS[k] ?? ''];
+      return [k, value, describe(catalogueEntry(CLAIMS, k))];
     });
     if (rows.length > 0) lines.push('', c.bold('Claims'), ...table(rows, c));
   } else if (p?.text !== undefined) {

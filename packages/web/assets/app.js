@@ -135,10 +135,12 @@ function relativeNow(unix) {
 }
 function renderDecoded(d) {
   state.decoded = d;
-  state.token = d ? d.token : '';
+  // Garbage keeps its text, so Verify can say why it is not a token (as the CLI does).
+  state.token = d ? d.token || $('token-input').value : '';
   renderTokenInto($('token-colored'), d);
   const fmt = $('format-badge');
-  fmt.textContent = d ? d.format : '';
+  fmt.textContent = d ? d.formatLabel : '';
+  fmt.dataset.format = d ? d.format : '';
   $('clean-note').textContent =
     d && d.removed.length > 0 ? `Cleaned: removed ${d.removed.join(', ')}.` : '';
   const hj = $('header-json');
@@ -301,6 +303,14 @@ function setStatus(kind, title, sub) {
 async function verifyNow() {
   const seq = ++verifySeq;
   const checks = $('verify-checks');
+  checks.dataset.done = 'no';
+  try {
+    await verifyInto(seq, checks);
+  } finally {
+    if (seq === verifySeq) checks.dataset.done = 'yes';
+  }
+}
+async function verifyInto(seq, checks) {
   const hints = $('verify-hints');
   const kind = keyKind();
   const value = kind === 'secret' ? $('verify-secret').value : $('verify-public').value;
@@ -332,7 +342,11 @@ async function verifyNow() {
     issuer: $('verify-iss').value,
     audience: $('verify-aud').value,
     subject: $('verify-sub').value,
-    leeway: $('verify-leeway').value,
+    typ: $('verify-typ').value,
+    requiredClaims: $('verify-require')
+      .value.split(/[\s,]+/)
+      .filter(Boolean),
+    clockTolerance: $('verify-leeway').value,
   };
   const r = await api('verify', body);
   if (seq !== verifySeq) return;
@@ -375,7 +389,13 @@ async function verifyNow() {
     ...v.checks.map((c) =>
       el(
         'li',
-        { class: c.ok ? 'ok' : 'fail', 'data-check': c.check },
+        {
+          class: c.ok ? 'ok' : 'fail',
+          'data-check': c.check,
+          'data-code': c.ok ? undefined : c.code,
+          // Claim failures carry a reason; they name their claim as the CLI's --json does.
+          'data-claim': c.ok || c.reason === undefined ? undefined : c.check,
+        },
         el('strong', {}, c.check),
         ': ',
         c.message,
@@ -385,7 +405,8 @@ async function verifyNow() {
     ),
   );
   hints.replaceChildren(
-    ...[...v.warnings.map((w) => w.message), ...v.hints].map((h) => el('li', {}, h)),
+    ...v.warnings.map((w) => el('li', { 'data-code': w.code }, w.message)),
+    ...v.hints.map((h) => el('li', {}, h)),
   );
 }
 const scheduleVerify = debounce(verifyNow, 200);
@@ -398,6 +419,8 @@ for (const id of [
   'verify-iss',
   'verify-aud',
   'verify-sub',
+  'verify-typ',
+  'verify-require',
   'verify-leeway',
 ]) {
   $(id).addEventListener('input', scheduleVerify);

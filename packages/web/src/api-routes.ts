@@ -5,7 +5,7 @@ import { verifyToken, type VerifyRequest } from './verify-token.js';
 import { generateKeyFor, signToken, type SignRequest } from './sign-token.js';
 import { summarizeTrace } from './trace-view.js';
 import { fetchJwks, JwksFetchError, NetworkRefusedError } from './jwks-fetch.js';
-import { cleanTokenInput } from './token-input.js';
+import { auditToken } from '@tessera/inspect';
 import { readJsonBody } from './json-body.js';
 import type { UiOptions } from './ui-options.js';
 
@@ -70,7 +70,7 @@ export async function handleApi(
   if (name === 'config' && method === 'GET') {
     return ok({
       allowNetwork: o.allowNetwork === true,
-      audit: o.audit !== undefined,
+      audit: true,
       traceRenderer: o.renderTraceSvg !== undefined,
       liveTrace: o.liveTrace !== undefined,
     });
@@ -112,14 +112,7 @@ export async function handleApi(
       case 'audit': {
         if (typeof body['token'] !== 'string')
           return error(400, 'ERR_REQUEST', '"token" must be a string');
-        if (o.audit === undefined)
-          return error(501, 'ERR_NO_AUDIT', 'the audit is not available in this mode');
-        try {
-          const findings = await o.audit(cleanTokenInput(body['token']).token);
-          return ok({ findings: Array.isArray(findings) ? findings : [] });
-        } catch {
-          return error(400, 'ERR_AUDIT', 'the audit could not read this token');
-        }
+        return ok({ findings: auditToken(body['token']) });
       }
       case 'jwks':
         if (typeof body['url'] !== 'string')

@@ -12,7 +12,7 @@ function imports(text: string): string[] {
   );
 }
 
-test('layering (docs/architecture.md#packages): the library imports only @tessera/jose, node: built-ins and its own files', () => {
+test('layering (docs/architecture.md#packages): the library imports only @tessera/jose, @tessera/inspect, node: built-ins and its own files', () => {
   assert.deepEqual(
     imports("import {\n  a,\n} from '@tessera/trace';\nexport { b } from './b.js';"),
     ['@tessera/trace', './b.js'],
@@ -22,7 +22,10 @@ test('layering (docs/architecture.md#packages): the library imports only @tesser
   for (const f of files) {
     for (const spec of imports(readFileSync(SRC + f, 'utf8'))) {
       assert.ok(
-        spec === '@tessera/jose' || spec.startsWith('node:') || spec.startsWith('./'),
+        spec === '@tessera/jose' ||
+          spec === '@tessera/inspect' ||
+          spec.startsWith('node:') ||
+          spec.startsWith('./'),
         `${f} imports ${spec}`,
       );
     }

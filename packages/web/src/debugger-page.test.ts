@@ -10,7 +10,6 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
-import { decodeJwt } from '@tessera/jose';
 import { startUi, type RunningUi } from './start-ui.js';
 import { createUiHandler } from './ui-handler.js';
 import { CHROMIUM_PATH, launchBrowser, type TestBrowser } from './test-support/browser.js';
@@ -45,21 +44,6 @@ before(async () => {
   rendererIsReal = renderer.real;
   ui = await startUi({
     renderTraceSvg: renderer.render,
-    // The CLI injects `auditToken`; here a small stand-in with the same finding shape.
-    audit: (token) => {
-      const claims = decodeJwt(token);
-      return claims.exp === undefined
-        ? [
-            {
-              id: 'missing-exp',
-              severity: 'medium',
-              message: 'the token has no exp',
-              part: 'payload',
-              name: 'exp',
-            },
-          ]
-        : [];
-    },
   });
   browser = await launchBrowser();
   browser.context.on('request', (r) => requested.push(r.url()));
@@ -230,25 +214,31 @@ e2e('sign: quick buttons, weak-secret warning but a token anyway, and Send to De
   await page.waitForSelector('#claims-table tr[data-claim="jti"]');
 });
 
-e2e('audit: the injected lint runs through the local API and its findings are listed', async () => {
-  await pasteToken(hsToken());
-  await page.waitForSelector('#claims-table tr[data-claim="exp"]');
-  await tab('audit');
-  await page.click('#audit-run');
-  await page.waitForSelector('#audit-note:has-text("No findings")');
-  const noExp = await (async () => {
-    const t = hsToken();
-    const [h, , s] = t.split('.');
-    return `${h}.${Buffer.from('{"sub":"x"}').toString('base64url')}.${s}`;
-  })();
-  await pasteToken(noExp);
-  await page.waitForSelector('#claims-table tr[data-claim="sub"]');
-  await tab('audit');
-  await page.click('#audit-run');
-  const row = await page.waitForSelector('#audit-findings tr[data-code="missing-exp"]');
-  assert.match((await row.textContent()) ?? '', /the token has no exp.*payload · exp/);
-  await page.screenshot({ path: `${SHOTS}audit.png`, fullPage: true });
-});
+e2e(
+  "audit: @tessera/inspect's rules run through the local API and their findings are listed",
+  async () => {
+    await pasteToken(hsToken());
+    await page.waitForSelector('#claims-table tr[data-claim="exp"]');
+    await tab('audit');
+    await page.click('#audit-run');
+    await page.waitForSelector('#audit-note:has-text("No findings")');
+    const noExp = await (async () => {
+      const t = hsToken();
+      const [h, , s] = t.split('.');
+      return `${h}.${Buffer.from('{"sub":"x"}').toString('base64url')}.${s}`;
+    })();
+    await pasteToken(noExp);
+    await page.waitForSelector('#claims-table tr[data-claim="sub"]');
+    await tab('audit');
+    await page.click('#audit-run');
+    const row = await page.waitForSelector('#audit-findings tr[data-code="exp-missing"]');
+    assert.match(
+      (await row.textContent()) ?? '',
+      /no "exp": the token never expires.*payload · exp/,
+    );
+    await page.screenshot({ path: `${SHOTS}audit.png`, fullPage: true });
+  },
+);
 
 e2e('trace: loading trace.json shows the diagram, the assertions and the exchanges', async (t) => {
   if (!rendererIsReal)

@@ -18,7 +18,6 @@ export type {
   TokenFormat,
   DecodeWarning,
 } from './decode-token.js';
-export { cleanTokenInput } from './token-input.js';
 export { verifyToken } from './verify-token.js';
 export type { VerifyRequest, VerifyReport, VerifyCheck, VerifyStatus } from './verify-token.js';
 export { signToken, generateKeyFor } from './sign-token.js';

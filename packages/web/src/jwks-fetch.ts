@@ -1,7 +1,9 @@
+import { fetchJwks as fetchJwksCore, isJoseError, type JwkSet } from '@tessera/jose';
+
 /**
- * The one network call the debugger can make: fetching a JWKS for the Verify pane. Refused
- * unless the UI was started with `--allow-network` (docs/security.md#page-network); even then https only, no redirects,
- * a timeout and a size cap. It runs in the local process, on a button press.
+ * The one network call the debugger can make: fetching a JWKS for the Verify pane, on a button
+ * press, in the local process. Refused unless the UI was started with `--allow-network` (docs/security.md#page-network); even
+ * then through the core's `fetchJwks` (https only, no redirects, a timeout, a size cap).
  */
 export class NetworkRefusedError extends Error {
   readonly code = 'ERR_NETWORK_DISABLED' as const;
@@ -28,7 +30,7 @@ export interface JwksFetchOptions {
   readonly allowNetwork: boolean;
   readonly fetch?: typeof fetch;
   readonly timeoutMs?: number;
-  readonly maxBytes?: number;
+  readonly maxResponseBytes?: number;
 }
 
 /**
@@ -37,44 +39,19 @@ export interface JwksFetchOptions {
  * @example
  * const jwks = await fetchJwks('https://issuer.example/jwks', { allowNetwork: true });
  */
-export async function fetchJwks(url: string, o: JwksFetchOptions): Promise<{ keys: unknown[] }> {
+export async function fetchJwks(url: string, o: JwksFetchOptions): Promise<JwkSet> {
   if (!o.allowNetwork) throw new NetworkRefusedError();
-  let u: URL;
   try {
-    u = new URL(url);
-  } catch {
-    throw new JwksFetchError('ERR_JWKS_URL_INVALID', 'the JWKS URL is not a URL');
-  }
-  if (u.protocol !== 'https:')
-    throw new JwksFetchError('ERR_JWKS_URL_INVALID', 'only https JWKS URLs are fetched');
-  if (u.username !== '' || u.password !== '')
-    throw new JwksFetchError('ERR_JWKS_URL_INVALID', 'credentials in the URL are refused');
-  const max = o.maxBytes ?? 256 * 1024;
-  let text: string;
-  try {
-    const res = await (o.fetch ?? fetch)(u, {
-      redirect: 'error',
-      signal: AbortSignal.timeout(o.timeoutMs ?? 5000),
-      headers: { accept: 'application/json' },
+    return await fetchJwksCore(url, {
+      timeoutMs: o.timeoutMs ?? 5000,
+      maxResponseBytes: o.maxResponseBytes ?? 256 * 1024,
+      ...(o.fetch !== undefined ? { fetch: o.fetch } : {}),
     });
-    if (!res.ok)
-      throw new JwksFetchError('ERR_JWKS_FETCH_FAILED', `the JWKS URL answered ${res.status}`);
-    const buf = await res.arrayBuffer();
-    if (buf.byteLength > max)
-      throw new JwksFetchError('ERR_JWKS_INVALID', 'the JWKS is larger than allowed');
-    text = new TextDecoder().decode(buf);
   } catch (e) {
-    if (e instanceof JwksFetchError) throw e;
+    if (isJoseError(e, 'ERR_OPTIONS_INVALID'))
+      throw new JwksFetchError('ERR_JWKS_URL_INVALID', e.message);
+    if (isJoseError(e, 'ERR_JWKS_INVALID')) throw new JwksFetchError('ERR_JWKS_INVALID', e.message);
+    if (isJoseError(e)) throw new JwksFetchError('ERR_JWKS_FETCH_FAILED', e.message);
     throw new JwksFetchError('ERR_JWKS_FETCH_FAILED', 'the JWKS could not be fetched');
   }
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    throw new JwksFetchError('ERR_JWKS_INVALID', 'the JWKS is not JSON');
-  }
-  const keys = (parsed as { keys?: unknown } | null)?.keys;
-  if (!Array.isArray(keys))
-    throw new JwksFetchError('ERR_JWKS_INVALID', 'the document has no "keys" array');
-  return { keys };
 }

@@ -21,7 +21,7 @@ export interface RunningUi {
  * preload a token (the fragment never reaches the server).
  *
  * @example
- * const ui = await startUi({ audit: auditToken });
+ * const ui = await startUi({ renderTraceSvg: renderSvg });
  * console.log(ui.url);
  * await ui.close();
  */

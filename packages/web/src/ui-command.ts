@@ -76,7 +76,7 @@ function defaultOpen(url: string, env: Readonly<Record<string, string | undefine
  * stopped. Returns the exit code.
  *
  * @example
- * process.exitCode = await runUiCommand(process.argv.slice(3), process, { audit: auditToken, renderTraceSvg: renderSvg });
+ * process.exitCode = await runUiCommand(process.argv.slice(3), process, { renderTraceSvg: renderSvg });
  */
 export async function runUiCommand(
   args: readonly string[],

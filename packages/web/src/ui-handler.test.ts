@@ -8,20 +8,14 @@ import { CONTENT_SECURITY_POLICY } from './http-security.js';
 import { enterSession, postApi, rawRequest } from './test-support/ui-session.js';
 import { SECRET, hsToken } from './test-support/fixtures.js';
 import { minimalTraceSvg, sampleTrace } from './test-support/trace-fixture.js';
+import { auditToken } from '@tessera/inspect';
 
 let ui: RunningUi;
 let port: number;
 let cookie: string;
-const audited: string[] = [];
 
 before(async () => {
-  ui = await startUi({
-    audit: (token) => {
-      audited.push(token);
-      return [{ code: 'AUDIT_TEST', severity: 'high', message: 'test finding' }];
-    },
-    renderTraceSvg: minimalTraceSvg,
-  });
+  ui = await startUi({ renderTraceSvg: minimalTraceSvg });
   port = ui.port;
   cookie = await enterSession(ui.url);
 });
@@ -267,19 +261,20 @@ test('network fetches are refused without --allow-network; with it, only https U
   }
 });
 
-test('the injected audit runs on the cleaned token; without it the API says it is unavailable', async () => {
+test("the audit API runs @tessera/inspect's rules on the cleaned token", async () => {
   const token = hsToken();
   const r = await postApi(port, cookie, 'audit', { token: `Bearer ${token}` });
   assert.equal(r.status, 200);
-  assert.equal(r.json.findings[0].code, 'AUDIT_TEST');
-  assert.equal(audited.at(-1), token);
-  const plain = await startUi();
-  try {
-    const c = await enterSession(plain.url);
-    assert.equal((await postApi(plain.port, c, 'audit', { token })).status, 501);
-  } finally {
-    await plain.close();
-  }
+  const direct = auditToken(token);
+  assert.deepEqual(
+    r.json.findings.map((f: { id: string }) => f.id),
+    direct.map((f) => f.id),
+  );
+  const none = await postApi(port, cookie, 'audit', {
+    token: `${Buffer.from('{"alg":"none"}').toString('base64url')}.e30.`,
+  });
+  assert.ok(none.json.findings.some((f: { id: string }) => f.id === 'alg-none'));
+  assert.ok(none.json.findings.some((f: { id: string }) => f.id === 'exp-missing'));
 });
 
 test("trace/render returns the injected renderer's SVG as a data: image plus the exchange list", async () => {

@@ -57,7 +57,7 @@ const USE_FRAGMENT =
  * Create the debugger's request handler.
  *
  * @example
- * const ui = createUiHandler({ audit: auditToken, renderTraceSvg: renderSvg });
+ * const ui = createUiHandler({ renderTraceSvg: renderSvg });
  * http.createServer(ui).listen(0, '127.0.0.1');
  * // demo mode, inside another server: if (!ui.handle(req, res)) next();
  */

@@ -1,10 +1,10 @@
 /**
- * What the debugger is given by its host (the CLI or the issuer's demo mode). Features from
- * other packages arrive here by injection: @tessera/web imports only @tessera/jose (docs/architecture.md#packages).
+ * What the debugger is given by its host (the CLI's `ui` and `serve --demo`). Token inspection
+ * (decode, verify, audit) comes from @tessera/inspect; features of other packages (the trace
+ * renderer) arrive here by injection: @tessera/web imports only @tessera/jose and inspect
+ * (docs/architecture.md#packages).
  */
 export interface UiOptions {
-  /** The `tessera audit` lint: token → findings. The Audit pane is disabled without it. */
-  readonly audit?: (token: string) => unknown[] | Promise<unknown[]>;
   /** The trace renderer of @tessera/trace (`renderSvg`): trace → SVG text. */
   readonly renderTraceSvg?: (trace: unknown) => string;
   /** The live demo flow (`tessera serve --demo`): shown by the Trace pane on load. */

@@ -48,7 +48,13 @@ test('every failing claim check is listed at once (exp, iss, aud, sub)', () => {
   assert.equal(exp?.code, 'ERR_JWT_EXPIRED');
   assert.ok((exp?.expiredSecondsAgo ?? 0) >= 100);
   const lenient = verifyToken(
-    { token, key: secret(SECRET), leeway: '5m', issuer: 'https://issuer.test', audience: 'api' },
+    {
+      token,
+      key: secret(SECRET),
+      clockTolerance: '5m',
+      issuer: 'https://issuer.test',
+      audience: 'api',
+    },
     Date.now() + 120_000,
   );
   assert.equal(lenient.status, 'verified');

@@ -1,8 +1,7 @@
 import { nowOf, type CliIo } from '../io.js';
 import { COMMON_OPTIONS, durationFlag, nowFlag, outputFlags, parse, readToken } from '../args.js';
 import { runGuarded } from '../command-runner.js';
-import { decodeToken } from '../token-parts.js';
-import { auditDecoded, atLeast, SEVERITIES, type Severity } from '../audit/audit-token.js';
+import { auditDecoded, atLeast, SEVERITIES, type Severity } from '@tessera/inspect';
 import { readInputFile } from '../key-sources.js';
 import { stringifyResult } from '../json-result.js';
 import { palette, useColor } from '../colors.js';
@@ -63,8 +62,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
           .filter((w) => w.length > 0)
           .slice(0, MAX_WORDS);
       }
-      const { token } = await readToken(positionals[0], io);
-      const decoded = decodeToken(token);
+      const { decoded } = await readToken(positionals[0], io);
       const findings = auditDecoded(decoded, {
         now,
         wordlist,

@@ -14,7 +14,7 @@ test('decode shows header, payload, a claims table with dates, and ends with NOT
   const out = io.out();
   assert.match(out, /Token \(jws\)/);
   assert.match(out, /"alg": "HS256"/);
-  assert.match(out, /sub\s+alice\s+Subject \(RFC 7519 §4\.1\.2\)/);
+  assert.match(out, /sub\s+alice\s+Subject: whom the token is about .*\(RFC 7519 §4\.1\.2\)/);
   assert.match(out, /exp\s+2026-01-01T00:10:00Z \(local 00:10 UTC, in 10m\)/);
   assert.match(out, /iat\s+2025-12-31T23:59:00Z \(local 23:59 UTC, 1m ago\)/);
   assert.equal(lastLine(out), NOT_VERIFIED);
@@ -155,7 +155,7 @@ test('decode --json on failure still prints the shape on stdout with error set',
   assert.equal(await run(['garbage', '--json'], io), 3);
   const r = JSON.parse(io.out());
   assert.equal(r.error.exitCode, 3);
-  assert.equal(r.error.code, 'ERR_INPUT');
+  assert.equal(r.error.code, 'ERR_NOT_A_JWT');
   assert.equal(r.header, null);
   assert.equal(r.verification.status, 'skipped');
 });

@@ -2,8 +2,7 @@ import type { CliIo } from '../io.js';
 import { nowOf } from '../io.js';
 import { COMMON_OPTIONS, nowFlag, outputFlags, parse, readToken } from '../args.js';
 import { runGuarded } from '../command-runner.js';
-import { decodeToken } from '../token-parts.js';
-import { auditDecoded } from '../audit/audit-token.js';
+import { auditDecoded } from '@tessera/inspect';
 import { jsonResult, stringifyResult } from '../json-result.js';
 import { palette, useColor } from '../colors.js';
 import { renderToken } from '../render-token.js';
@@ -37,8 +36,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     if (positionals.length > 1) throw usageError('decode takes one token');
     const out = outputFlags(values);
     const now = nowFlag(values.now, nowOf(io));
-    const { token } = await readToken(positionals[0], io);
-    const decoded = decodeToken(token);
+    const { decoded } = await readToken(positionals[0], io);
     const findings = auditDecoded(decoded, { now, skipBuiltinSecrets: true });
     const warnings = findings.map((f) => ({ code: f.id, message: f.message }));
     if (out.json) {

@@ -1,5 +1,4 @@
 import type { CliIo } from '../io.js';
-import { auditToken } from '../audit/audit-token.js';
 
 /**
  * Commands implemented by other packages: `serve`, `user`, `client` → @tessera/server,
@@ -8,8 +7,6 @@ import { auditToken } from '../audit/audit-token.js';
  */
 export const DELEGATED_COMMANDS = ['serve', 'user', 'client', 'trace', 'ui'] as const;
 export type DelegatedCommand = (typeof DELEGATED_COMMANDS)[number];
-
-const audit = (token: string): unknown[] => auditToken(token) as unknown[];
 
 /** The issuer package, loaded on first use: `config` and the admin commands work through it. */
 export const loadServer = () => import('@tessera/server');
@@ -32,7 +29,6 @@ export async function runDelegated(
     case 'ui': {
       const { renderSvg } = await import('@tessera/trace');
       return (await import('@tessera/web')).runUiCommand(args, io, {
-        audit,
         renderTraceSvg: (trace: unknown) => renderSvg(trace as Parameters<typeof renderSvg>[0]),
       });
     }
@@ -56,7 +52,6 @@ async function runServe(args: string[], io: CliIo): Promise<number> {
   let record: (() => void) | undefined;
   const ui = createUiHandler({
     session: false,
-    audit,
     renderTraceSvg: (t: unknown) => trace.renderSvg(t as Parameters<typeof trace.renderSvg>[0]),
     liveTrace: () => {
       if (Date.now() - recordedAt > 30_000) record?.();

@@ -7,7 +7,7 @@ import {
 import { readStdin, type CliIo } from '../io.js';
 import { parse } from '../args.js';
 import { runGuarded } from '../command-runner.js';
-import { fromJson, loadKeyFile } from '../key-sources.js';
+import { keyFromText, loadKeyFile } from '../key-sources.js';
 import { stringifyResult } from '../json-result.js';
 import { EXIT, inputError, keyError, usageError } from '../exit-codes.js';
 
@@ -46,9 +46,9 @@ export async function run(args: string[], io: CliIo): Promise<number> {
       if (src === undefined && io.stdin.isTTY === true) throw usageError('no key given');
       const buf = await readStdin(io);
       if (buf === undefined) throw inputError('the input is too large');
-      keys = jwksOf(parseJson(buf.toString('utf8')));
+      keys = jwksOf(buf.toString('utf8'));
     } else if (src.trimStart().startsWith('{')) {
-      keys = jwksOf(parseJson(src));
+      keys = jwksOf(src);
     } else {
       const loaded = await loadKeyFile(src, io);
       keys = loaded.kind === 'jwks' ? loaded.jwks.keys : [loaded.jwk];
@@ -75,15 +75,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
   });
 }
 
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    throw inputError('the key is not valid JSON');
-  }
-}
-
-function jwksOf(json: unknown): Jwk[] {
-  const loaded = fromJson(json, 'key file');
+function jwksOf(text: string): Jwk[] {
+  const loaded = keyFromText(text, 'key file');
   return loaded.kind === 'jwks' ? loaded.jwks.keys : [loaded.jwk];
 }

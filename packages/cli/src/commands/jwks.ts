@@ -1,7 +1,7 @@
 import type { CliIo } from '../io.js';
 import { durationFlag, parse } from '../args.js';
 import { runGuarded } from '../command-runner.js';
-import { fetchJwks } from '../jwks-fetch.js';
+import { fetchJwksUrl } from '../jwks-url.js';
 import { stringifyResult } from '../json-result.js';
 import { EXIT, usageError } from '../exit-codes.js';
 
@@ -39,7 +39,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
       if (sub !== 'fetch' || url === undefined || rest.length > 0)
         throw usageError('usage: tessera jwks fetch <https-url>');
       const timeout = durationFlag(v.timeout, '--timeout') ?? 5;
-      const r = await fetchJwks(url, {
+      const r = await fetchJwksUrl(url, {
         allowHttpLoopback: v['allow-http-loopback'] === true,
         timeoutMs: timeout * 1000,
       });

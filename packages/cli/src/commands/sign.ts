@@ -21,12 +21,10 @@ import {
 } from '../args.js';
 import { runGuarded } from '../command-runner.js';
 import { resolveSecret } from '../secrets.js';
-import { algorithmsForJwk, loadKeyFile, readInputFile } from '../key-sources.js';
-import { decodeToken } from '../token-parts.js';
+import { loadKeyFile, readInputFile } from '../key-sources.js';
+import { decodeToken, duplicateMembers, span } from '@tessera/inspect';
 import { jsonResult, stringifyResult } from '../json-result.js';
-import { duplicateMembers } from '../json-members.js';
 import { EXIT, inputError, keyError, usageError } from '../exit-codes.js';
-import { span } from '../dates.js';
 
 export const help = `Usage: tessera sign [payload.json|-] (--secret S | --key FILE) [options]     (alias: encode)
 
@@ -192,7 +190,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
       );
       if (loaded.kind === 'jwks')
         throw usageError('--key for sign must be one private key, not a key set');
-      const fits = algorithmsForJwk(loaded.jwk);
+      const fits = loaded.algorithms;
       alg = (v.alg as JwsAlg | undefined) ?? fits[0] ?? 'RS256';
       key = loaded.key;
       if (loaded.key.type === 'public')

@@ -4,12 +4,19 @@ import {
   isJoseError,
   JWS_ALGORITHM_NAMES,
   JWS_ALGORITHMS,
-  JwtClaimError,
-  verifyJwt,
-  type Jwk,
   type JwsAlg,
+  type JwkSet,
   type VerifyKey,
 } from '@tessera/jose';
+import {
+  algorithmsForKeySet,
+  auditDecoded,
+  selectKid,
+  span,
+  verifyReport,
+  type ReportRow,
+  type VerifyReport,
+} from '@tessera/inspect';
 import { nowOf, type CliIo } from '../io.js';
 import {
   COMMON_OPTIONS,
@@ -22,18 +29,13 @@ import {
   readToken,
 } from '../args.js';
 import { runGuarded } from '../command-runner.js';
-import { decodeToken } from '../token-parts.js';
 import { jsonResult, stringifyResult, type JsonVerificationError } from '../json-result.js';
 import { resolveSecret } from '../secrets.js';
-import { algorithmsForJwk, algorithmsForJwks, loadKeyFile } from '../key-sources.js';
-import { fetchJwks } from '../jwks-fetch.js';
-import { evaluateClaims } from '../claim-checks.js';
+import { loadKeyFile } from '../key-sources.js';
+import { fetchJwksUrl } from '../jwks-url.js';
 import { palette, useColor } from '../colors.js';
 import { renderToken } from '../render-token.js';
-import { auditDecoded } from '../audit/audit-token.js';
 import { CliError, EXIT, inputError, keyError, usageError } from '../exit-codes.js';
-import { MAX_TOKEN_CHARS } from '../token-input.js';
-import { span } from '../dates.js';
 
 export const help = `Usage: tessera verify [token|-] (--secret S | --key FILE | --jwks FILE|URL) [options]
 
@@ -86,16 +88,6 @@ const OPTIONS = {
   now: { type: 'string' },
 } as const;
 
-/** JoseError codes that mean "this key cannot do the job" (exit 4) rather than "token rejected". */
-const KEY_FAILURES = new Set([
-  'ERR_KEY_INVALID',
-  'ERR_KEY_TOO_WEAK',
-  'ERR_KEY_NOT_FOUND',
-  'ERR_KEY_AMBIGUOUS',
-  'ERR_JWK_INVALID',
-  'ERR_PEM_INVALID',
-]);
-
 interface KeyChoice {
   key: VerifyKey;
   algorithms: JwsAlg[];
@@ -121,11 +113,11 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     const algs = parseAlgs(listFlag(v.alg));
     const leeway = durationFlag(v.leeway, '--leeway') ?? 0;
     const maxAge = durationFlag(v['max-age'], '--max-age');
-    const { token, fromStdin } = await readToken(positionals[0], io);
-    const decoded = decodeToken(token);
+    const { decoded, fromStdin } = await readToken(positionals[0], io);
     if (decoded.format === 'jwe')
       throw inputError(
         'this is a JWE: it must be decrypted, not verified (tessera decode shows its header)',
+        'ERR_JWS_MALFORMED',
       );
     const headerAlg = decoded.header?.json?.['alg'];
     const choice = await chooseKey(
@@ -135,49 +127,30 @@ export async function run(args: string[], io: CliIo): Promise<number> {
       algs,
       typeof headerAlg === 'string' ? headerAlg : undefined,
     );
-    const errors: JsonVerificationError[] = [];
-    let signatureOk = false;
-    try {
-      verifyJwt(token, choice.key, {
+    const report = reportOf(() =>
+      verifyReport(decoded, choice.key, {
         algorithms: choice.algorithms,
-        // Claims are evaluated below, all at once; here only the signature and header rules count.
-        clockTolerance: Number.MAX_SAFE_INTEGER,
-        maxTokenLength: MAX_TOKEN_CHARS,
-        allowWeakSecret: v['allow-weak-key'] === true,
-        allowInsecureKeySize: v['allow-weak-key'] === true,
-      });
-      signatureOk = true;
-    } catch (e) {
-      if (e instanceof JwtClaimError) signatureOk = true;
-      else if (isJoseError(e)) {
-        if (KEY_FAILURES.has(e.code)) {
-          const hint = e.code === 'ERR_KEY_TOO_WEAK' ? ' (--allow-weak-key to accept it)' : '';
-          throw keyError(`${e.message}${hint}`, e.code);
-        }
-        if (e.code === 'ERR_TOKEN_TOO_LARGE') throw inputError(e.message, e.code);
-        errors.push({ code: e.code, message: e.message });
-      } else throw e;
-    }
-    const claims = decoded.payload?.json;
-    if (signatureOk && claims !== undefined) {
-      errors.push(
-        ...evaluateClaims(claims, decoded.header?.json?.['typ'], {
-          issuers: listFlag(v.iss),
-          audiences: listFlag(v.aud),
-          subject: v.sub,
-          typ: v.typ,
-          leeway,
-          ignoreExp: v['ignore-exp'] === true,
-          required: listFlag(v.require) ?? [],
-          maxAge,
-          now,
-        }),
-      );
-    }
-    const verified = signatureOk && errors.length === 0;
-    const warnings = auditDecoded(decoded, { now, skipBuiltinSecrets: true })
-      .filter((f) => f.severity !== 'info')
-      .map((f) => ({ code: f.id, message: f.message }));
+        allowWeakKey: v['allow-weak-key'] === true,
+        issuer: listFlag(v.iss),
+        audience: listFlag(v.aud),
+        subject: v.sub,
+        typ: v.typ,
+        clockTolerance: leeway,
+        maxTokenAge: maxAge,
+        requiredClaims: listFlag(v.require) ?? [],
+        currentDate: now,
+        ignoreExp: v['ignore-exp'] === true,
+      }),
+    );
+    const signatureOk = report.signature;
+    const errors = report.errors.map(jsonError);
+    const verified = report.status === 'verified';
+    const warnings = [
+      ...report.warnings,
+      ...auditDecoded(decoded, { now, skipBuiltinSecrets: true })
+        .filter((f) => f.severity !== 'info')
+        .map((f) => ({ code: f.id, message: f.message })),
+    ];
     const kid =
       typeof decoded.header?.json?.['kid'] === 'string'
         ? (decoded.header.json['kid'] as string)
@@ -221,6 +194,35 @@ export async function run(args: string[], io: CliIo): Promise<number> {
   });
 }
 
+/** Run the shared report; a key the core refuses is exit 4, a bad claim option exit 2. */
+function reportOf(run: () => VerifyReport): VerifyReport {
+  let report: VerifyReport;
+  try {
+    report = run();
+  } catch (e) {
+    if (isJoseError(e, 'ERR_OPTIONS_INVALID')) throw usageError(e.message);
+    throw e;
+  }
+  const key = report.errors.find((r) => r.check === 'key');
+  if (key !== undefined) {
+    const hint = key.code === 'ERR_KEY_TOO_WEAK' ? ' (--allow-weak-key to accept it)' : '';
+    throw keyError(`${key.message}${hint}`, key.code);
+  }
+  const tooLarge = report.errors.find((r) => r.code === 'ERR_TOKEN_TOO_LARGE');
+  if (tooLarge !== undefined) throw inputError(tooLarge.message, tooLarge.code);
+  return report;
+}
+
+/** A failing report row in the `--json` shape: claim failures name their claim. */
+function jsonError(r: ReportRow): JsonVerificationError {
+  return {
+    code: r.code ?? 'ERR_VERIFICATION_FAILED',
+    ...(r.reason !== undefined ? { claim: r.check } : {}),
+    message: r.message,
+    ...(r.expiredSecondsAgo !== undefined ? { expiredSecondsAgo: r.expiredSecondsAgo } : {}),
+  };
+}
+
 function parseAlgs(list: string[] | undefined): JwsAlg[] | undefined {
   if (list === undefined) return undefined;
   for (const a of list) {
@@ -255,10 +257,10 @@ async function chooseKey(
 ): Promise<KeyChoice> {
   if (v.key !== undefined) {
     const loaded = await loadKeyFile(v.key, io, algs);
-    if (loaded.kind === 'jwks') return fromKeySet(loaded.jwks.keys, v.kid, algs, loaded.label);
+    if (loaded.kind === 'jwks') return fromKeySet(loaded.jwks, v.kid, algs, loaded.label);
     return keyChoice(
       loaded.key,
-      algorithmsForJwk(loaded.jwk),
+      loaded.algorithms,
       algs,
       loaded.label,
       loaded.jwk.kty === 'oct' ? 'secret' : 'key',
@@ -267,16 +269,16 @@ async function chooseKey(
   if (v.jwks !== undefined) {
     if (/^[a-z][a-z0-9+.-]*:\/\//i.test(v.jwks)) {
       const timeoutMs = durationFlagMs(v.timeout) ?? 5000;
-      const { url, jwks } = await fetchJwks(v.jwks, {
+      const { url, jwks } = await fetchJwksUrl(v.jwks, {
         allowHttpLoopback: v['allow-http-loopback'] === true,
         timeoutMs,
       });
-      return fromKeySet(jwks.keys, v.kid, algs, `JWKS ${url.origin}${url.pathname}`);
+      return fromKeySet(jwks, v.kid, algs, `JWKS ${url.origin}${url.pathname}`);
     }
     const loaded = await loadKeyFile(v.jwks, io, algs);
     if (loaded.kind !== 'jwks')
       throw inputError('--jwks expects a key set ({"keys": [...]}); use --key for a single key');
-    return fromKeySet(loaded.jwks.keys, v.kid, algs, loaded.label);
+    return fromKeySet(loaded.jwks, v.kid, algs, loaded.label);
   }
   const hmacToken = headerAlg !== undefined && /^HS(256|384|512)$/.test(headerAlg);
   const secret = await resolveSecret(v, io, { prompt: hmacToken, stdinTaken });
@@ -314,26 +316,24 @@ function keyChoice(
 }
 
 function fromKeySet(
-  keys: readonly Jwk[],
+  jwks: JwkSet,
   kid: string | undefined,
   algs: JwsAlg[] | undefined,
   label: string,
 ): KeyChoice {
-  const selected = kid === undefined ? keys : keys.filter((k) => k.kid === kid);
-  if (selected.length === 0) {
-    throw new CliError(
-      EXIT.KEY,
-      kid === undefined ? 'the key set is empty' : 'no key with that kid in the key set',
-      'ERR_KEY_NOT_FOUND',
-    );
-  }
+  let selected: JwkSet;
   let set;
   try {
-    set = createLocalKeySet({ keys: [...selected] });
+    selected = selectKid(jwks, kid);
+  } catch (e) {
+    throw new CliError(EXIT.KEY, isJoseError(e) ? e.message : 'no key', 'ERR_KEY_NOT_FOUND');
+  }
+  try {
+    set = createLocalKeySet(selected);
   } catch (e) {
     throw keyError(isJoseError(e) ? e.message : 'the key set is invalid', 'ERR_JWKS_INVALID');
   }
-  const algorithms = algs ?? algorithmsForJwks({ keys: [...selected] });
+  const algorithms = algs ?? algorithmsForKeySet(selected);
   if (algorithms.length === 0)
     throw keyError(
       'no key in the key set fits a JWS algorithm (secret keys are never taken from a key set)',

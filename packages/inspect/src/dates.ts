@@ -1,5 +1,5 @@
 /**
- * Human dates for NumericDate claims: UTC ISO, local wall time and a relative phrase, e.g.
+ * Human dates for NumericDate claims (RFC 7519 §2), one format for the CLI and the page: UTC ISO, local wall time and a relative phrase, e.g.
  * `2026-05-03T10:00:00Z (local 12:00 CEST, in 14m)`.
  */
 
@@ -122,10 +122,41 @@ export function jsonDate(unixSeconds: number, now: Date): JsonDate {
   return { unix: unixSeconds, iso: isoUtc(unixSeconds), relative: relative(unixSeconds, now) };
 }
 
+// 1e11 seconds is the year 5138: no real NumericDate is that large, while a time in
+// milliseconds since 1973 is; beyond 1e14 it is not a plausible date in milliseconds either.
+const MS_LOW = 1e11;
+const MS_HIGH = 1e14;
+
 /**
- * True when a NumericDate looks like milliseconds (a common bug): later than year 5000 in
- * seconds, yet a plausible date in milliseconds.
+ * True when a NumericDate looks like milliseconds (a common bug; RFC 7519 §2 says seconds).
+ * The one heuristic of the CLI, the page and the audit.
  */
 export function looksLikeMilliseconds(v: number): boolean {
-  return v > 95_617_584_000 && v < 95_617_584_000_000;
+  const a = Math.abs(v);
+  return a >= MS_LOW && a < MS_HIGH;
+}
+
+/** A NumericDate made readable: the value in seconds, ISO-8601 UTC and a relative phrase. */
+export interface ReadableDate {
+  /** The value as seconds (divided by 1000 when it looked like milliseconds). */
+  readonly unix: number;
+  readonly iso: string;
+  /** e.g. `in 14m`, `3h 5m ago`, `now`. */
+  readonly relative: string;
+  /** True when the value looked like milliseconds and was read as such. */
+  readonly milliseconds: boolean;
+}
+
+/**
+ * Read a NumericDate relative to `now`; undefined for a value that is not a finite number.
+ *
+ * @example
+ * readableDate(1767225600, new Date(1767225000_000)).relative // 'in 10m'
+ */
+export function readableDate(value: unknown, now: Date): ReadableDate | undefined {
+  if (typeof value !== 'number' || !Number.isFinite(value)) return undefined;
+  const milliseconds = looksLikeMilliseconds(value);
+  const unix = milliseconds ? value / 1000 : value;
+  if (!Number.isFinite(new Date(unix * 1000).getTime())) return undefined;
+  return { unix, iso: isoUtc(unix), relative: relative(unix, now), milliseconds };
 }

@@ -3,9 +3,24 @@
  * anyone who holds the token (RFC 8725 §3.6 — "don't put passwords in a JWT").
  */
 
-/** Claim names that hold credentials or secrets. */
-const SECRET_NAME =
-  /^(pass(word|wd|phrase)?|pwd|pw|secret|client_secret|api[_-]?key|apikey|private[_-]?key|access[_-]?key|secret[_-]?key|credentials?|pin|otp|cvv|cvc|security[_-]?code|card[_-]?(number|no)|credit[_-]?card|ccnum|iban|ssn|social[_-]?security([_-]?number)?|national[_-]?id|tax[_-]?id|passport([_-]?(number|no))?|nin|nino)$/i;
+/**
+ * Claim names by what they hold. Each category has its own wording: an `ssn` is personal data,
+ * not a password (RFC 8725 §3.6 covers both: the payload is readable by whoever holds the token).
+ */
+const NAME_CATEGORIES: readonly { kind: SensitiveHit['kind']; re: RegExp }[] = [
+  {
+    kind: 'secret-name',
+    re: /^(pass(word|wd|phrase)?|pwd|pw|secret|client_secret|api[_-]?key|apikey|private[_-]?key|access[_-]?key|secret[_-]?key|credentials?|pin|otp)$/i,
+  },
+  {
+    kind: 'payment-name',
+    re: /^(cvv|cvc|security[_-]?code|card[_-]?(number|no)|credit[_-]?card|ccnum|iban)$/i,
+  },
+  {
+    kind: 'identifier-name',
+    re: /^(ssn|social[_-]?security([_-]?number)?|national[_-]?id|tax[_-]?id|passport([_-]?(number|no))?|nin|nino)$/i,
+  },
+];
 
 /** National id patterns (format only): US SSN, UK NINO, FR NIR, ES DNI, IT codice fiscale. */
 const NATIONAL_IDS: readonly { name: string; re: RegExp }[] = [
@@ -54,7 +69,7 @@ export function looksLikeCardNumber(v: string | number): boolean {
 /** One sensitive value found: where it is, and what it looks like (never the value itself). */
 export interface SensitiveHit {
   path: string;
-  kind: 'secret-name' | 'card-number' | 'national-id';
+  kind: 'secret-name' | 'payment-name' | 'identifier-name' | 'card-number' | 'national-id';
   what: string;
 }
 
@@ -68,8 +83,9 @@ export function findSensitiveData(claims: Record<string, unknown>): SensitiveHit
   while (stack.length > 0 && seen++ < MAX_NODES) {
     const [path, v] = stack.pop()!;
     const name = path.slice(path.lastIndexOf('.') + 1).replace(/\[\d+\]$/, '');
-    if (SECRET_NAME.test(name) && v !== null && v !== '' && v !== false) {
-      hits.push({ path, kind: 'secret-name', what: `a claim named "${name}"` });
+    const named = NAME_CATEGORIES.find((c) => c.re.test(name));
+    if (named !== undefined && v !== null && v !== '' && v !== false) {
+      hits.push({ path, kind: named.kind, what: `a claim named "${name}"` });
       continue;
     }
     if (typeof v === 'string' || typeof v === 'number') {
