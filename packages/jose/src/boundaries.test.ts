@@ -28,18 +28,42 @@ export const LAYERS: readonly Layer[] = [
   { name: 'primitives', files: ['base/bytes', 'base/base64url', 'base/duration'] },
   // Strict JSON decodes strict UTF-8 from bytes.ts.
   { name: 'json', files: ['base/json'] },
-  { name: 'registry', files: ['base/algorithms', 'keys/edwards'] },
+  { name: 'registry', files: ['base/algorithms', 'keys/edwards', 'keys/policy'] },
+  // Checks both cores make on their inputs: signature shapes, JWK members, thumbprint input.
+  { name: 'shared checks', files: ['jws/signature-shape', 'keys/jwk-members', 'keys/thumbprint'] },
   {
     name: 'jose objects',
     files: ['keys/jwk', 'base/header', 'jws/signature', 'keys/key-input'],
   },
   // claims.ts compares `typ` with header.ts's normalisation; verify-cache.ts is the bounded
   // result cache that jwt.ts's createVerifier uses, and needs only durations and errors.
-  { name: 'claims', files: ['jwt/claims', 'jwt/claim-set', 'jwt/verify-cache'] },
+  { name: 'claims', files: ['jwt/claims', 'jwt/claim-set', 'jwt/verify-cache', 'jws/rules'] },
+  // The rest of what the Node.js core and the Web Crypto entry share: JWT rules, unverified
+  // decoding, unsecured JWTs, key selection, bounded fetches and the remote JWKS cache.
+  {
+    name: 'shared rules',
+    files: [
+      'jwt/rules',
+      'jwt/decode',
+      'jwks/select',
+      'jwks/fetch',
+      'jwks/remote-cache',
+      'jws/unsecured',
+    ],
+    internalImports: 'acyclic',
+  },
+  // The Web Crypto entry sits on the shared layers only: an import of a Node.js core module
+  // (keys/keys, jws/compact, jwt/jwt…) is an upward arrow and fails here.
+  {
+    name: 'webcrypto',
+    files: [],
+    pattern: /^webcrypto\/[a-z0-9-]+$/,
+    internalImports: 'acyclic',
+  },
   { name: 'keys', files: ['keys/keys', 'keys/key-algorithms'] },
-  { name: 'key sets', files: ['jwks/local', 'jwks/fetch'] },
+  { name: 'key sets', files: ['jwks/local'] },
   { name: 'jws', files: ['jws/compact'] },
-  { name: 'jws serializations', files: ['jws/json', 'jws/unsecured'] },
+  { name: 'jws serializations', files: ['jws/json'] },
   // DPoP proofs (RFC 9449) are compact JWS with a key in the header; they sit on the JWS layer.
   {
     name: 'dpop',
@@ -152,6 +176,113 @@ function readGraph(): Map<string, string[]> {
   }
   return graph;
 }
+
+/**
+ * The imports that remain at run time (`import type` and `export type` are erased; with
+ * verbatimModuleSyntax an `import { type X }` is kept as a side-effect import, so it counts).
+ */
+function readRuntimeGraph(): Map<string, string[]> {
+  const dir = new URL('../src/', import.meta.url);
+  const graph = new Map<string, string[]>();
+  for (const entry of readdirSync(dir, { recursive: true, encoding: 'utf8' })) {
+    const name = entry.split(sep).join('/');
+    if (!name.endsWith('.ts') || name.endsWith('.test.ts') || name.endsWith('.d.ts')) continue;
+    if (name.startsWith('test-support/')) continue;
+    const src = ts.createSourceFile(
+      name,
+      readFileSync(new URL(name, dir), 'utf8'),
+      ts.ScriptTarget.Latest,
+    );
+    const specs: string[] = [];
+    for (const st of src.statements) {
+      if (ts.isImportDeclaration(st) && !st.importClause?.isTypeOnly)
+        specs.push((st.moduleSpecifier as ts.StringLiteral).text);
+      if (ts.isExportDeclaration(st) && !st.isTypeOnly && st.moduleSpecifier !== undefined)
+        specs.push((st.moduleSpecifier as ts.StringLiteral).text);
+    }
+    graph.set(name.slice(0, -3), specs);
+  }
+  return graph;
+}
+
+/** Every module (and `node:` builtin) reachable from `root` over run-time imports. */
+export function reachable(graph: ImportGraph, root: string): Set<string> {
+  const seen = new Set<string>();
+  const walk = (m: string): void => {
+    if (seen.has(m)) return;
+    seen.add(m);
+    for (const spec of graph.get(m) ?? []) {
+      if (spec.startsWith('node:')) seen.add(spec);
+      else {
+        const t = resolveModule(m, spec);
+        if (t !== undefined) walk(t);
+      }
+    }
+  };
+  walk(root);
+  return seen;
+}
+
+/** The modules both cores share: none of them may import a `node:` module, even for types. */
+const SHARED = [
+  'base/errors',
+  'base/bytes',
+  'base/base64url',
+  'base/duration',
+  'base/json',
+  'base/algorithms',
+  'base/header',
+  'keys/edwards',
+  'keys/policy',
+  'keys/jwk-members',
+  'keys/thumbprint',
+  'jws/signature-shape',
+  'jws/rules',
+  'jws/unsecured',
+  'jwt/claims',
+  'jwt/claim-set',
+  'jwt/verify-cache',
+  'jwt/rules',
+  'jwt/decode',
+  'jwks/select',
+  'jwks/fetch',
+  'jwks/remote-cache',
+];
+
+test('boundaries: the Web Crypto entry reaches no node: module; the shared layers import none', () => {
+  const runtime = readRuntimeGraph();
+  const reached = reachable(runtime, 'webcrypto/index');
+  const builtins = [...reached].filter((m) => m.startsWith('node:'));
+  assert.deepEqual(builtins, [], `webcrypto/index reaches ${builtins.join(', ')}`);
+  // The entry really stands on the shared layers (not on copies of them).
+  for (const m of [
+    'base/json',
+    'base/header',
+    'jws/rules',
+    'jwt/claims',
+    'jwt/rules',
+    'jwks/select',
+    'jwks/remote-cache',
+  ])
+    assert.ok(reached.has(m), `webcrypto/index does not use ${m}`);
+  const all = readGraph();
+  for (const m of SHARED) {
+    assert.ok(all.has(m), `${m}.ts exists`);
+    const node = all.get(m)!.filter((s) => s.startsWith('node:'));
+    assert.deepEqual(node, [], `${m}.ts imports ${node.join(', ')}`);
+  }
+  // And the walk itself finds a builtin where there is one.
+  assert.ok(reachable(runtime, 'index').has('node:crypto'));
+  assert.ok(
+    reachable(
+      new Map([
+        ['a', ['./b.js']],
+        ['b', ['node:zlib']],
+      ]),
+      'a',
+    ).has('node:zlib'),
+  );
+});
 
 test('boundaries: every import in packages/jose/src points to a lower layer', () => {
   const graph = readGraph();

@@ -1,5 +1,7 @@
-import { Buffer } from 'node:buffer';
 import { JoseError } from './errors.js';
+
+// Shared by both cores: no `node:` import; Buffer only where the runtime has one.
+const NodeBuffer: typeof Buffer | undefined = (globalThis as { Buffer?: typeof Buffer }).Buffer;
 
 const strictDecoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 const encoder = new TextEncoder();
@@ -23,10 +25,17 @@ export function utf8Decode(bytes: Uint8Array): string {
 
 /** Concatenate byte arrays. */
 export function concat(...parts: Uint8Array[]): Uint8Array {
-  return Buffer.concat(parts);
+  if (NodeBuffer !== undefined) return NodeBuffer.concat(parts);
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
+  return out;
 }
 
-/** A Buffer view of the same memory (no copy). */
+/** A Buffer view of the same memory (no copy). Node.js-only modules (the JWE ciphers) use it. */
 export function asBuffer(bytes: Uint8Array): Buffer {
   return Buffer.isBuffer(bytes)
     ? bytes
@@ -35,14 +44,14 @@ export function asBuffer(bytes: Uint8Array): Buffer {
 
 /** Big-endian 32-bit unsigned integer. */
 export function uint32be(n: number): Uint8Array {
-  const b = Buffer.alloc(4);
-  b.writeUInt32BE(n >>> 0, 0);
+  const b = new Uint8Array(4);
+  new DataView(b.buffer).setUint32(0, n >>> 0);
   return b;
 }
 
 /** Big-endian 64-bit unsigned integer (for AAD lengths: RFC 7518 §5.2.2.1 "AL"). */
 export function uint64be(n: number): Uint8Array {
-  const b = Buffer.alloc(8);
-  b.writeBigUInt64BE(BigInt(n), 0);
+  const b = new Uint8Array(8);
+  new DataView(b.buffer).setBigUint64(0, BigInt(n));
   return b;
 }

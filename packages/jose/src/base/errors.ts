@@ -43,7 +43,8 @@ export const JOSE_ERROR_CODES = {
   ERR_JWKS_COOLDOWN: 'an unknown `kid` was seen again before the refetch cooldown ended',
   ERR_DPOP_PROOF_INVALID:
     'a DPoP proof is malformed or does not fit the request (`typ`, `jwk`, `jti`, `htm`, `htu`, `ath`)',
-  ERR_DPOP_NONCE_INVALID: 'a DPoP proof carries no nonce, or not one the server issued and still accepts',
+  ERR_DPOP_NONCE_INVALID:
+    'a DPoP proof carries no nonce, or not one the server issued and still accepts',
   ERR_UNSECURED_JWT_INVALID:
     'an unsecured JWT (`alg: none`) given to the unsecured API is malformed',
 } as const;

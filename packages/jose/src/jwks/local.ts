@@ -1,15 +1,11 @@
 import type { KeyObject } from 'node:crypto';
-import { JoseError } from '../base/errors.js';
-import { isJsonObject } from '../base/json.js';
 import type { JwsAlgorithm } from '../base/algorithms.js';
 import type { Jwk, JwkSet } from '../keys/jwk.js';
 import { prepareKey, type KeyInput, type KeyPolicy } from '../keys/keys.js';
+import { checkCandidates, jwkMatches, jwksKeys, type KeyLookup } from './select.js';
 
-/** The header fields a key lookup may see: never the payload (docs/security.md#key-selection). */
-export interface KeyLookup {
-  readonly alg: string;
-  readonly kid: string | undefined;
-}
+export { MAX_CANDIDATES, jwksKeys } from './select.js';
+export type { KeyLookup } from './select.js';
 
 const KEY_SET = Symbol.for('tessera.keySet');
 
@@ -28,9 +24,6 @@ export interface KeySet {
 
 /** A function that picks a key from the header's `alg` and `kid` only. */
 export type KeyResolver = (lookup: KeyLookup) => KeyInput | undefined | null;
-
-/** At most this many keys are tried for a token that names no `kid`. */
-export const MAX_CANDIDATES = 8;
 
 export function isKeySet(v: unknown): v is KeySet {
   return typeof v === 'object' && v !== null && (v as Partial<KeySet>)[KEY_SET] === true;
@@ -51,38 +44,14 @@ export function selectFromJwks(
   const out: KeyObject[] = [];
   let firstError: unknown;
   for (const jwk of keys) {
-    if (jwk.kty !== alg.kty || jwk.kty === 'oct') continue;
-    if (kid !== undefined && jwk.kid !== kid) continue;
-    if (jwk.alg !== undefined && jwk.alg !== alg.alg) continue;
-    if (jwk.use !== undefined && jwk.use !== 'sig') continue;
-    if (
-      jwk.key_ops !== undefined &&
-      !(Array.isArray(jwk.key_ops) && jwk.key_ops.includes('verify'))
-    )
-      continue;
-    if (alg.curves.length > 0 && !alg.curves.includes(jwk.crv as string)) continue;
+    if (!jwkMatches(jwk, alg, kid)) continue;
     try {
       out.push(prepareKey(jwk, alg, 'verify', policy));
     } catch (e) {
       firstError ??= e;
     }
   }
-  if (out.length === 0) {
-    if (firstError !== undefined) throw firstError;
-    throw new JoseError('ERR_KEY_NOT_FOUND', 'no key in the key set matches the token header');
-  }
-  if (kid === undefined && out.length > MAX_CANDIDATES) {
-    throw new JoseError('ERR_KEY_AMBIGUOUS', 'too many keys match a token without "kid"');
-  }
-  return out;
-}
-
-/** Validate a JWKS document's shape and return its keys (objects only). */
-export function jwksKeys(jwks: unknown): Jwk[] {
-  if (!isJsonObject(jwks) || !Array.isArray(jwks['keys'])) {
-    throw new JoseError('ERR_JWKS_INVALID', 'a JWKS must be an object with a "keys" array');
-  }
-  return (jwks['keys'] as unknown[]).filter(isJsonObject) as Jwk[];
+  return checkCandidates(out, kid, firstError);
 }
 
 /**

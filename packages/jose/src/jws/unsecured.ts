@@ -8,7 +8,7 @@ import {
   type ClaimOptions,
   type JwtPayload,
 } from '../jwt/claims.js';
-import { DEFAULT_MAX_TOKEN_LENGTH } from './compact.js';
+import { DEFAULT_MAX_TOKEN_LENGTH } from './rules.js';
 
 /**
  * Unsecured JWTs (`alg: none`, RFC 7519 §6) have their own API with no key, so no verify call

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { JoseError } from '../base/errors.js';
 import { isJsonObject, parseJsonObject } from '../base/json.js';
 import { parseDuration, type Duration } from '../base/duration.js';
@@ -116,7 +115,7 @@ export function buildClaimSet(claims: unknown, s: PreparedClaimSet): string {
   const base = typeof out['iat'] === 'number' ? out['iat'] : now;
   if (s.expiresIn !== undefined) set('exp', Math.floor(base + s.expiresIn));
   if (s.notBefore !== undefined) set('nbf', Math.floor(base + s.notBefore));
-  if (s.jwtId !== undefined) set('jti', s.jwtId === true ? randomUUID() : s.jwtId);
+  if (s.jwtId !== undefined) set('jti', s.jwtId === true ? crypto.randomUUID() : s.jwtId);
   for (const t of REGISTERED_TIME) {
     const v = out[t];
     if (v !== undefined && (typeof v !== 'number' || !Number.isFinite(v))) {

@@ -1,58 +1,32 @@
 import type { KeyObject } from 'node:crypto';
 import { JoseError } from '../base/errors.js';
 import { decodeBase64url, encodeBase64url } from '../base/base64url.js';
-import { isJsonObject, parseJsonObject, type JsonObject } from '../base/json.js';
-import { jwsAlgorithm, type JwsAlg, type JwsAlgorithm } from '../base/algorithms.js';
-import {
-  buildClaimSet,
-  prepareClaimSet,
-  type ClaimSetOptions,
-  type PreparedClaimSet,
-} from './claim-set.js';
-import {
-  checkClaims,
-  nowSeconds,
-  prepareClaimChecks,
-  type ClaimOptions,
-  type JwtPayload,
-} from './claims.js';
-import { prepareKey, type KeyInput, type KeyPolicy } from '../keys/keys.js';
+import { parseJsonObject, type JsonObject } from '../base/json.js';
+import { jwsAlgorithm, type JwsAlgorithm } from '../base/algorithms.js';
+import { buildClaimSet, prepareClaimSet, type PreparedClaimSet } from './claim-set.js';
+import { checkClaims, nowSeconds, type JwtPayload } from './claims.js';
+import { prepareKey, type KeyInput } from '../keys/keys.js';
 import { signBytes } from '../jws/signature.js';
 import {
-  buildProtectedHeader,
-  checkJwsHeaders,
-  DEFAULT_MAX_TOKEN_LENGTH,
   keysFor,
   parseProtectedHeader,
-  prepareVerify,
   splitCompact,
   verifyWithKeys,
-  type PreparedVerify,
   type VerifyKey,
 } from '../jws/compact.js';
+import {
+  checkJwtHeader,
+  jwtSignHeader,
+  prepareJwtVerify,
+  type PreparedJwtVerify,
+  type SignJwtOptions,
+  type VerifyJwtOptions,
+} from './rules.js';
+
+export type { SignJwtOptions, VerifyJwtOptions } from './rules.js';
 import type { JoseHeader } from '../base/header.js';
 import { isKeySet } from '../jwks/local.js';
 import { deepFreeze, VerifiedTokenCache, type VerifyCacheOptions } from './verify-cache.js';
-
-export interface SignJwtOptions extends KeyPolicy, ClaimSetOptions {
-  alg: JwsAlg;
-  kid?: string;
-  /** Header `typ` (default `"JWT"`; `false` leaves it out). */
-  typ?: string | false;
-  /** Further protected header parameters. */
-  header?: Record<string, unknown>;
-}
-
-export interface VerifyJwtOptions extends ClaimOptions, KeyPolicy {
-  /** Allowlist of accepted `alg` values. Required. */
-  algorithms: readonly JwsAlg[];
-  /** Critical header extensions the caller understands. */
-  crit?: readonly string[] | Readonly<Record<string, boolean>>;
-  /** Maximum token length in characters (default 16384). */
-  maxTokenLength?: number;
-  /** Accept duplicate member names in the claims (last wins). Default false. */
-  allowDuplicateClaims?: boolean;
-}
 
 export interface JwtVerifyResult<P = JwtPayload> {
   payload: P;
@@ -69,17 +43,7 @@ interface PreparedSigner {
 }
 
 function prepareSigner(key: KeyInput, o: SignJwtOptions): PreparedSigner {
-  if (!isJsonObject(o)) throw new JoseError('ERR_OPTIONS_INVALID', 'options are required');
-  // An explicit `header.typ` is kept; the "JWT" default only fills an absent one.
-  const headerTyp = isJsonObject(o.header) ? o.header['typ'] : undefined;
-  const typ = o.typ === undefined ? (headerTyp === undefined ? 'JWT' : headerTyp) : o.typ;
-  if (typ !== false && (typeof typ !== 'string' || typ.length === 0)) {
-    throw new JoseError('ERR_OPTIONS_INVALID', 'typ must be a non-empty string or false');
-  }
-  const header = buildProtectedHeader(o, typ === false ? undefined : { typ });
-  if (header['b64'] !== undefined || header['crit'] !== undefined) {
-    throw new JoseError('ERR_OPTIONS_INVALID', 'a JWT header may not carry "b64" or "crit" here');
-  }
+  const header = jwtSignHeader(o);
   const alg = jwsAlgorithm(header.alg);
   const claims = prepareClaimSet(o);
   return {
@@ -120,22 +84,6 @@ export function createSigner(
   return (claims) => signPrepared(claims, s);
 }
 
-interface PreparedJwtVerify {
-  readonly jws: PreparedVerify;
-  readonly claims: ReturnType<typeof prepareClaimChecks>;
-  readonly allowDuplicateClaims: boolean;
-}
-
-function prepareJwtVerify(o: VerifyJwtOptions): PreparedJwtVerify {
-  // b64 is not understood: RFC 7797 §7 — JWTs always use base64url payloads.
-  const jws = prepareVerify(o, false);
-  return {
-    jws,
-    claims: prepareClaimChecks(o),
-    allowDuplicateClaims: o.allowDuplicateClaims === true,
-  };
-}
-
 /**
  * What a factory-made verifier prepares once: the keys per allowed `alg` when one key is
  * configured, and the protected-header segments it has already seen in verified tokens.
@@ -163,17 +111,7 @@ function verifyPrepared<P>(
   let alg: JwsAlgorithm;
   if (seen === undefined) {
     protectedHeader = parseProtectedHeader(h);
-    alg = checkJwsHeaders(protectedHeader, undefined, v.jws);
-    if (protectedHeader['b64'] !== undefined) {
-      // RFC 7797 §7: a JWT payload is always base64url. Reading one that says otherwise as
-      // base64url would be a split-brain with verifiers that honour it (even without `crit`).
-      throw new JoseError('ERR_HEADER_INVALID', '"b64" is not used in JWTs (RFC 7797 §7)');
-    }
-    const cty = protectedHeader['cty'];
-    if (typeof cty === 'string' && cty.toUpperCase() === 'JWT') {
-      // docs/security.md#nested: a nested JWT is never unwrapped silently; the caller verifies the inner one itself.
-      throw new JoseError('ERR_JWT_NESTED', 'nested JWTs (cty: JWT) are not accepted here');
-    }
+    alg = checkJwtHeader(protectedHeader, v);
   } else {
     protectedHeader = { ...(seen.header as JsonObject) };
     alg = seen.alg;
@@ -309,35 +247,6 @@ export function checkVerifierOptions(options: Omit<VerifierOptions, 'key'>): voi
   if (cache !== undefined && cache !== false) new VerifiedTokenCache(cache);
 }
 
-/**
- * Decode a JWT's claims WITHOUT verifying anything. Never use the result for a security
- * decision; use {@link verifyJwt}.
- */
-export function decodeJwt<P = JwtPayload>(token: string, options?: { maxTokenLength?: number }): P {
-  const [, pl] = splitCompact(token, options?.maxTokenLength ?? DEFAULT_MAX_TOKEN_LENGTH);
-  return parseJsonObject(decodeBase64url(pl, 'payload'), 'JWT claims') as P;
-}
-
-/**
- * Decode the protected header of a compact JWS or JWE WITHOUT verifying anything.
- */
-export function decodeProtectedHeader(
-  token: string,
-  options?: { maxTokenLength?: number },
-): JoseHeader {
-  if (typeof token !== 'string')
-    throw new JoseError('ERR_JWS_MALFORMED', 'a compact token must be a string');
-  const max = options?.maxTokenLength ?? DEFAULT_MAX_TOKEN_LENGTH;
-  if (token.length > max)
-    throw new JoseError('ERR_TOKEN_TOO_LARGE', `the token is longer than ${max} characters`);
-  const parts = token.split('.');
-  if (parts.length !== 3 && parts.length !== 5) {
-    throw new JoseError(
-      'ERR_JWS_MALFORMED',
-      'a compact token has three (JWS) or five (JWE) segments',
-    );
-  }
-  return parseProtectedHeader(parts[0]!) as JoseHeader;
-}
+export { decodeJwt, decodeProtectedHeader } from './decode.js';
 
 export type { JsonObject };

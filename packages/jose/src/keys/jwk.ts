@@ -7,9 +7,14 @@ import {
   type KeyObject,
 } from 'node:crypto';
 import { JoseError } from '../base/errors.js';
-import { decodeBase64url, encodeBase64url, isStrictBase64url } from '../base/base64url.js';
+import { decodeBase64url, encodeBase64url } from '../base/base64url.js';
 import { isJsonObject } from '../base/json.js';
 import { CURVES } from '../base/algorithms.js';
+import { thumbprintInput, type ThumbprintHash } from './thumbprint.js';
+import { b64Member, checkCommonMembers } from './jwk-members.js';
+
+export { THUMBPRINT_URI_HASH } from './thumbprint.js';
+export type { ThumbprintHash } from './thumbprint.js';
 import { isWeakEd25519Point, isWeakEd448Point } from './edwards.js';
 
 /** A JSON Web Key (RFC 7517). Only the members Tessera reads are typed. */
@@ -43,49 +48,6 @@ export interface JwkSet {
 }
 
 const RSA_PRIVATE = ['d', 'p', 'q', 'dp', 'dq', 'qi'] as const;
-
-function b64Member(
-  jwk: Record<string, unknown>,
-  name: string,
-  required: boolean,
-): Uint8Array | undefined {
-  const v = jwk[name];
-  if (v === undefined) {
-    if (required) throw new JoseError('ERR_JWK_INVALID', `JWK member "${name}" is required`);
-    return undefined;
-  }
-  if (typeof v !== 'string' || v.length === 0 || !isStrictBase64url(v)) {
-    throw new JoseError(
-      'ERR_JWK_INVALID',
-      `JWK member "${name}" must be non-empty strict base64url`,
-    );
-  }
-  return decodeBase64url(v, `JWK member "${name}"`);
-}
-
-function checkCommonMembers(jwk: Record<string, unknown>): void {
-  for (const name of ['kid', 'alg', 'use'] as const) {
-    if (jwk[name] !== undefined && typeof jwk[name] !== 'string') {
-      throw new JoseError('ERR_JWK_INVALID', `JWK member "${name}" must be a string`);
-    }
-  }
-  const ops = jwk['key_ops'];
-  if (ops !== undefined) {
-    if (
-      !Array.isArray(ops) ||
-      ops.some((o) => typeof o !== 'string') ||
-      new Set(ops).size !== ops.length
-    ) {
-      throw new JoseError(
-        'ERR_JWK_INVALID',
-        'JWK member "key_ops" must be an array of distinct strings',
-      );
-    }
-  }
-  if (jwk['ext'] !== undefined && typeof jwk['ext'] !== 'boolean') {
-    throw new JoseError('ERR_JWK_INVALID', 'JWK member "ext" must be a boolean');
-  }
-}
 
 /**
  * Validate a JWK strictly and turn it into a node:crypto KeyObject. Public keys of Edwards
@@ -245,39 +207,7 @@ export function keyObjectToJwk(key: KeyObject): Jwk {
   }
 }
 
-const THUMBPRINT_MEMBERS: Readonly<Record<string, readonly string[]>> = {
-  // RFC 7638 §3.2, members in lexicographic order; RFC 8037 §2 for OKP.
-  RSA: ['e', 'kty', 'n'],
-  EC: ['crv', 'kty', 'x', 'y'],
-  OKP: ['crv', 'kty', 'x'],
-  oct: ['k', 'kty'],
-};
-
-export type ThumbprintHash = 'sha256' | 'sha384' | 'sha512';
-const HASHES: readonly ThumbprintHash[] = ['sha256', 'sha384', 'sha512'];
-
 /** RFC 7638 thumbprint of a JWK (only its required members count). */
 export function thumbprintOfJwk(jwk: unknown, hash: ThumbprintHash = 'sha256'): string {
-  if (!HASHES.includes(hash))
-    throw new JoseError('ERR_OPTIONS_INVALID', 'unsupported thumbprint hash');
-  if (!isJsonObject(jwk)) throw new JoseError('ERR_JWK_INVALID', 'a JWK must be a JSON object');
-  const members = typeof jwk['kty'] === 'string' ? THUMBPRINT_MEMBERS[jwk['kty']] : undefined;
-  if (members === undefined)
-    throw new JoseError('ERR_JWK_INVALID', 'unsupported or missing JWK "kty"');
-  const canonical: Record<string, string> = {};
-  for (const m of members) {
-    const v = jwk[m];
-    if (typeof v !== 'string' || v.length === 0) {
-      throw new JoseError('ERR_JWK_INVALID', `JWK member "${m}" is required for a thumbprint`);
-    }
-    canonical[m] = v;
-  }
-  return createHash(hash).update(JSON.stringify(canonical)).digest('base64url');
+  return createHash(hash).update(thumbprintInput(jwk, hash)).digest('base64url');
 }
-
-/** RFC 9278 hash names used in thumbprint URIs. */
-export const THUMBPRINT_URI_HASH: Readonly<Record<ThumbprintHash, string>> = {
-  sha256: 'sha-256',
-  sha384: 'sha-384',
-  sha512: 'sha-512',
-};

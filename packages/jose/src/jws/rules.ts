@@ -1,0 +1,199 @@
+/**
+ * The JWS rules both cores share (the Node.js core in this folder, the Web Crypto entry in
+ * webcrypto/): option validation, header parsing and checks, the signing input, splitting. Pure
+ * TypeScript: no `node:` module, no key handling.
+ */
+import { JoseError } from '../base/errors.js';
+import { decodeBase64url } from '../base/base64url.js';
+import { utf8, utf8Decode } from '../base/bytes.js';
+import { isJsonObject, parseJsonObject, type JsonObject } from '../base/json.js';
+import {
+  jwsAlgorithm,
+  printable,
+  resolveAllowlist,
+  type JwsAlg,
+  type JwsAlgorithm,
+} from '../base/algorithms.js';
+import { checkCrit, checkDisjoint, checkHeaderTypes, type JoseHeader } from '../base/header.js';
+import type { KeyPolicy } from '../keys/policy.js';
+
+/** Default maximum length of a compact token, checked before anything else (docs/security.md#token-size). */
+export const DEFAULT_MAX_TOKEN_LENGTH = 16384;
+
+export interface SignOptions extends KeyPolicy {
+  /** The JWS algorithm; always written to the protected header. */
+  alg: JwsAlg;
+  /** Key id for the protected header. */
+  kid?: string;
+  /** Further protected header parameters (`alg` and `kid` come from the options). */
+  header?: Record<string, unknown>;
+}
+
+export interface VerifyOptions extends KeyPolicy {
+  /** Allowlist of accepted `alg` values. Required: there is no default. */
+  algorithms: readonly JwsAlg[];
+  /** Critical extensions (`crit`) the caller understands and checks itself. */
+  crit?: readonly string[] | Readonly<Record<string, boolean>>;
+  /** Maximum token length in characters (default 16384). */
+  maxTokenLength?: number;
+}
+
+/** Verify options validated once. */
+export interface PreparedVerify {
+  readonly algorithms: ReadonlyMap<string, JwsAlgorithm>;
+  readonly understood: ReadonlySet<string>;
+  readonly policy: KeyPolicy;
+  readonly maxTokenLength: number;
+}
+
+/** Validate verify options (ERR_OPTIONS_INVALID at configuration time). */
+export function prepareVerify(options: VerifyOptions, understandsB64: boolean): PreparedVerify {
+  if (!isJsonObject(options)) throw new JoseError('ERR_OPTIONS_INVALID', 'options are required');
+  const crit = options.crit;
+  const understood = new Set<string>(understandsB64 ? ['b64'] : []);
+  // Braces matter here: an unbraced `else` would bind to the inner `if` and skip the type check.
+  if (Array.isArray(crit)) {
+    for (const c of crit) {
+      if (typeof c !== 'string')
+        throw new JoseError('ERR_OPTIONS_INVALID', 'crit must list header parameter names');
+      understood.add(c);
+    }
+  } else if (isJsonObject(crit)) {
+    for (const [c, on] of Object.entries(crit)) if (on === true) understood.add(c);
+  } else if (crit !== undefined) {
+    throw new JoseError('ERR_OPTIONS_INVALID', 'crit must be an array or an object');
+  }
+  const max = options.maxTokenLength ?? DEFAULT_MAX_TOKEN_LENGTH;
+  if (!Number.isSafeInteger(max) || max <= 0) {
+    throw new JoseError('ERR_OPTIONS_INVALID', 'maxTokenLength must be a positive integer');
+  }
+  return {
+    algorithms: resolveAllowlist(options.algorithms),
+    understood,
+    policy: {
+      allowWeakSecret: options.allowWeakSecret === true,
+      allowInsecureKeySize: options.allowInsecureKeySize === true,
+    },
+    maxTokenLength: max,
+  };
+}
+
+/** Parse the protected header segment: strict base64url, strict JSON object, no duplicates ever. */
+export function parseProtectedHeader(segment: string): JsonObject {
+  return parseJsonObject(decodeBase64url(segment, 'protected header'), 'protected header');
+}
+
+/**
+ * The header rules of the verification order (docs/architecture.md#verification-order): `crit`, `b64`, disjoint headers, types,
+ * then `alg` — from the protected header only (docs/security.md#protected-alg) — against the allowlist. Returns the row.
+ */
+export function checkJwsHeaders(
+  protectedHeader: JsonObject,
+  unprotectedHeader: JsonObject | undefined,
+  p: PreparedVerify,
+): JwsAlgorithm {
+  if (unprotectedHeader !== undefined) {
+    checkDisjoint(protectedHeader, unprotectedHeader);
+    checkHeaderTypes(unprotectedHeader);
+    if (unprotectedHeader['b64'] !== undefined) {
+      throw new JoseError('ERR_HEADER_INVALID', '"b64" must be in the protected header');
+    }
+  }
+  checkCrit(protectedHeader, unprotectedHeader, p.understood);
+  checkHeaderTypes(protectedHeader);
+  const alg = protectedHeader['alg'];
+  if (typeof alg !== 'string') {
+    throw new JoseError(
+      unprotectedHeader?.['alg'] !== undefined ? 'ERR_HEADER_INVALID' : 'ERR_ALG_NOT_ALLOWED',
+      '"alg" must be a string in the protected header',
+    );
+  }
+  const row = p.algorithms.get(alg);
+  if (row === undefined) {
+    throw new JoseError(
+      'ERR_ALG_NOT_ALLOWED',
+      alg.length <= 32 ? `"alg" (${printable(alg)}) is not allowed` : '"alg" is not allowed',
+    );
+  }
+  return row;
+}
+
+/** Build a protected header from sign options; `alg`/`kid` from options win and are checked. */
+export function buildProtectedHeader(
+  options: SignOptions,
+  extra?: Record<string, unknown>,
+): JoseHeader {
+  const alg = jwsAlgorithm(options.alg).alg;
+  const header: JoseHeader = { alg };
+  for (const src of [options.header, extra]) {
+    if (src === undefined) continue;
+    if (!isJsonObject(src)) throw new JoseError('ERR_OPTIONS_INVALID', 'header must be an object');
+    for (const [k, v] of Object.entries(src)) {
+      // An own "__proto__" (as JSON.parse makes) would be a [[Set]] of the prototype here: the
+      // parameter would vanish from the header and its members would read as inherited ones.
+      if (k === '__proto__')
+        throw new JoseError('ERR_OPTIONS_INVALID', '"__proto__" is not a header parameter');
+      if (k !== 'alg') header[k] = v;
+    }
+  }
+  if (options.kid !== undefined) {
+    if (typeof options.kid !== 'string' || options.kid.length === 0) {
+      throw new JoseError('ERR_OPTIONS_INVALID', 'kid must be a non-empty string');
+    }
+    header.kid = options.kid;
+  }
+  checkHeaderTypes(header as JsonObject);
+  return header;
+}
+
+/** Signing input bytes: ASCII(protected) '.' payload (RFC 7515 §5.1; RFC 7797 §3 for b64:false). */
+export function signingInput(
+  protectedB64: string,
+  payloadPart: Uint8Array | string,
+  b64: boolean,
+): Uint8Array | string {
+  if (b64) return `${protectedB64}.${payloadPart as string}`;
+  const head = utf8(`${protectedB64}.`);
+  const body = typeof payloadPart === 'string' ? utf8(payloadPart) : payloadPart;
+  const out = new Uint8Array(head.length + body.length);
+  out.set(head, 0);
+  out.set(body, head.length);
+  return out;
+}
+
+export function payloadBytes(payload: Uint8Array | string): Uint8Array {
+  if (typeof payload === 'string') return utf8(payload);
+  if (payload instanceof Uint8Array) return payload;
+  throw new JoseError('ERR_OPTIONS_INVALID', 'payload must be a Uint8Array or a string');
+}
+
+export function isUtf8(bytes: Uint8Array): boolean {
+  try {
+    utf8Decode(bytes);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Split a compact JWS after the length cap (docs/security.md#token-size); a JWE (5 segments) is named as such (docs/security.md#nested).
+ */
+export function splitCompact(token: unknown, max: number): [string, string, string] {
+  if (typeof token !== 'string')
+    throw new JoseError('ERR_JWS_MALFORMED', 'a compact JWS must be a string');
+  if (token.length > max)
+    throw new JoseError('ERR_TOKEN_TOO_LARGE', `the token is longer than ${max} characters`);
+  const a = token.indexOf('.');
+  const b = a === -1 ? -1 : token.indexOf('.', a + 1);
+  if (b === -1 || token.indexOf('.', b + 1) !== -1) {
+    const dots = token.split('.').length - 1;
+    throw new JoseError(
+      'ERR_JWS_MALFORMED',
+      dots === 4
+        ? 'a JWE (5 segments) cannot be verified as a JWS; decrypt it instead'
+        : 'a compact JWS has exactly three segments',
+    );
+  }
+  return [token.slice(0, a), token.slice(a + 1, b), token.slice(b + 1)];
+}

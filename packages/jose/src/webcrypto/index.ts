@@ -1,0 +1,58 @@
+/**
+ * @tessera/jose/webcrypto — the Web Crypto entry: JWS, JWK, JWT and key sets on any runtime with
+ * `crypto.subtle` and `fetch` (Bun, Deno, Cloudflare Workers, browsers, Node.js), async, with no
+ * `node:` module. Parsing, header rules, claim checks, limits and error codes are the Node.js
+ * core's own modules. Keys are CryptoKeys or JWKs (and byte arrays for HMAC secrets).
+ */
+export { JoseError, JwtClaimError, isJoseError, JOSE_ERROR_CODES } from '../base/errors.js';
+export type { JoseErrorCode, ClaimFailureReason } from '../base/errors.js';
+export { encodeBase64url, decodeBase64url, isStrictBase64url } from '../base/base64url.js';
+export { JWS_ALGORITHMS, JWS_ALGORITHM_NAMES, CURVES, isJwsAlg } from '../base/algorithms.js';
+export type { JwsAlg, JwsAlgorithm } from '../base/algorithms.js';
+export type { Jwk, JwkSet } from '../keys/jwk.js';
+export type { KeyPolicy } from '../keys/policy.js';
+export type { JoseHeader } from '../base/header.js';
+export { normalizeTyp } from '../base/header.js';
+export { parseDuration } from '../base/duration.js';
+export type { Duration } from '../base/duration.js';
+export type { JwtPayload, ClaimOptions } from '../jwt/claims.js';
+export type { SignJwtOptions, VerifyJwtOptions } from '../jwt/rules.js';
+export type { VerifyCacheOptions } from '../jwt/verify-cache.js';
+export { DEFAULT_MAX_TOKEN_LENGTH } from '../jws/rules.js';
+export { decodeJwt, decodeProtectedHeader } from '../jwt/decode.js';
+export { encodeUnsecuredJwt, decodeUnsecuredJwt } from '../jws/unsecured.js';
+export { fetchJwks } from '../jwks/fetch.js';
+export type { FetchJwksOptions } from '../jwks/fetch.js';
+export type { RemoteKeySetOptions, RemoteKeySetStatus } from '../jwks/remote-cache.js';
+export { WEBCRYPTO_JWS_ALGORITHMS } from './algorithms.js';
+export { runtimeName } from './runtime.js';
+export {
+  importJwk,
+  exportJwk,
+  generateKeyPair,
+  generateSecret,
+  calculateJwkThumbprint,
+  calculateJwkThumbprintUri,
+  isCryptoKey,
+} from './keys.js';
+export type { WebKeyInput } from './keys.js';
+export { signCompact, verifyCompact } from './jws.js';
+export type { WebVerifyKey, WebVerifyResult, WebSignCompactOptions } from './jws.js';
+export {
+  signJwt,
+  verifyJwt,
+  createSigner,
+  createVerifier,
+  createAsyncVerifier,
+  verifyJwtAsync,
+  checkVerifierOptions,
+} from './jwt.js';
+export type { WebJwtVerifyResult, WebVerifierOptions } from './jwt.js';
+export {
+  createLocalKeySet,
+  createRemoteKeySet,
+  isRemoteKeySet,
+  isWebKeySet,
+  withRemoteKeys,
+} from './key-sets.js';
+export type { WebKeySet, WebRemoteKeySet, WebKeyResolver } from './key-sets.js';
