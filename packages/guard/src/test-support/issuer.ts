@@ -128,6 +128,12 @@ export async function startIssuer(): Promise<TestIssuer> {
 
   const handle = (req: IncomingMessage, res: ServerResponse) => {
     const path = (req.url ?? '/').split('?')[0]!;
+    // The browser leg of the runtime matrix fetches from a page on another 127.0.0.1 port.
+    res.setHeader('access-control-allow-origin', '*');
+    if (req.method === 'OPTIONS') {
+      res.writeHead(204, { 'access-control-allow-headers': 'if-none-match, accept' }).end();
+      return;
+    }
     iss.hits.set(path, (iss.hits.get(path) ?? 0) + 1);
     if (
       path === '/.well-known/oauth-authorization-server' ||

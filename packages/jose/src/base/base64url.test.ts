@@ -65,3 +65,18 @@ function assertThrowsB64(s: string): void {
     String(s),
   );
 }
+
+test('the portable codec (Deno, workers, browsers) equals Buffer: every length, random bytes', async () => {
+  const { portableBase64url, isStrictBase64url: strict } = await import('./base64url.js');
+  const fc = (await import('fast-check')).default;
+  fc.assert(
+    fc.property(fc.uint8Array({ maxLength: 200 }), (bytes) => {
+      const text = Buffer.from(bytes).toString('base64url');
+      assert.equal(portableBase64url.encode(bytes), text);
+      assert.ok(strict(text));
+      assert.deepEqual([...portableBase64url.decode(text)], [...bytes]);
+    }),
+    { numRuns: 500 },
+  );
+  assert.equal(portableBase64url.encode('é€'), Buffer.from('é€').toString('base64url'));
+});

@@ -95,8 +95,9 @@ function checkJwkForAlg(
     requireWebCurve(crv);
     const x = b64Member(jwk, 'x', true)!;
     if (x.length !== CURVES[crv]!.size) throw invalidJwk(`the "x" member has the wrong length`);
+    // As the Node.js core's JWK import: a bad point is a bad JWK.
     if (crv === 'Ed25519' && isWeakEd25519Point(x))
-      throw invalidKey('Ed25519 public key is of small order or not canonical');
+      throw invalidJwk('Ed25519 public key is of small order or not canonical');
   }
   const privateMembers = PRIVATE_MEMBERS[kty as string]!;
   const present = privateMembers.filter((m) => jwk[m] !== undefined);
