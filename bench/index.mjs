@@ -1,5 +1,5 @@
 // npm run bench [-- --json] [--runs N] [--quick] [--only HS256,ES256] [--no-cache] [--memory]
-//                [--jwe] [--guard] [--server] [--no-gc]
+//                [--jwe] [--guard] [--server] [--runtimes] [--no-gc]
 // Every library in one process, interleaved, after a warm-up; ops/s and Tessera/peer ratios,
 // each ratio the median of the per-run ratios.
 import { existsSync } from 'node:fs';
@@ -156,6 +156,7 @@ async function main() {
   if (flag('--memory')) spawnExtra('memory.mjs', quick ? ['--quick'] : []);
   if (flag('--guard')) spawnExtra('guard.mjs', json ? ['--json'] : []);
   if (flag('--server')) spawnExtra('server.mjs', json ? ['--json'] : []);
+  if (flag('--runtimes')) spawnExtra('runtimes.mjs', []);
 }
 
 await main();

@@ -55,8 +55,8 @@ export async function runNodeWorker(input: MatrixInput): Promise<Outcome> {
   return { report: await run(process.execPath, ['--conditions=worker', DRIVER], input) };
 }
 
-const BUN = join(ROOT, 'node_modules/@oven/bun-linux-x64/bin/bun');
-const DENO = join(ROOT, 'node_modules/@deno/linux-x64-glibc/deno');
+export const BUN = join(ROOT, 'node_modules/@oven/bun-linux-x64/bin/bun');
+export const DENO = join(ROOT, 'node_modules/@deno/linux-x64-glibc/deno');
 
 export async function runBun(input: MatrixInput): Promise<Outcome> {
   if (!existsSync(BUN)) return { skipped: `no Bun binary at ${relative(ROOT, BUN)} (npm ci)` };
@@ -93,10 +93,14 @@ function jsFiles(dir: string): string[] {
 }
 
 /**
- * The module graph workerd gets: our built packages and panva/jose's web build, with the bare
- * specifiers rewritten to paths (what a bundler would do; wrangler bundles with esbuild).
+ * The module graph workerd gets: our built packages, panva/jose's web build and `extra` files
+ * (the bench's), with the bare specifiers rewritten to paths (what a bundler would do; wrangler
+ * bundles with esbuild). The first module is `entry`.
  */
-function workerModules(): { type: 'ESModule'; path: string; contents: string }[] {
+export function workerModules(
+  entry: string,
+  extra: readonly string[] = [],
+): { type: 'ESModule'; path: string; contents: string }[] {
   const targets: Record<string, string> = {
     '@tessera/jose/webcrypto': join(ROOT, 'packages/jose/dist/webcrypto/index.js'),
     // The `workerd` export condition of @tessera/jose.
@@ -108,8 +112,9 @@ function workerModules(): { type: 'ESModule'; path: string; contents: string }[]
     ...jsFiles(join(ROOT, 'packages/jose/dist')),
     ...jsFiles(join(ROOT, 'packages/guard/dist')),
     ...jsFiles(join(ROOT, 'node_modules/jose/dist/webapi')),
+    ...extra,
   ];
-  return files.map((path) => {
+  const modules = files.map((path) => {
     let contents = readFileSync(path, 'utf8');
     contents = contents.replace(
       /(from\s*|import\s*\(?\s*)(['"])(@tessera\/jose\/webcrypto|@tessera\/jose|@tessera\/guard|jose)\2/g,
@@ -121,6 +126,10 @@ function workerModules(): { type: 'ESModule'; path: string; contents: string }[]
     );
     return { type: 'ESModule' as const, path, contents };
   });
+  const main = modules.findIndex((m) => m.path === entry);
+  if (main === -1) throw new Error(`${entry} is not among the modules`);
+  modules.unshift(...modules.splice(main, 1));
+  return modules;
 }
 
 /** workerd through miniflare, with or without `nodejs_compat`. */
@@ -131,10 +140,7 @@ export async function runWorkerd(input: MatrixInput, nodejsCompat: boolean): Pro
   } catch (e) {
     return { skipped: `miniflare is not installed (${(e as Error).message.slice(0, 80)})` };
   }
-  const entry = join(here, 'runtime-worker.js');
-  const modules = workerModules();
-  const main = modules.findIndex((m) => m.path === entry);
-  modules.unshift(...modules.splice(main, 1));
+  const modules = workerModules(join(here, 'runtime-worker.js'));
   const mf = new Miniflare({
     modules,
     modulesRoot: ROOT,
