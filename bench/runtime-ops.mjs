@@ -26,8 +26,19 @@ export async function prepare() {
     let sign, verify;
     if (alg === 'HS256') sign = verify = await T.generateSecret(alg);
     else ({ privateKey: sign, publicKey: verify } = await T.generateKeyPair(alg));
-    const tSign = T.createSigner({ key: sign, alg, issuer: ISSUER, audience: AUDIENCE, expiresIn: 3600 });
-    const tVerify = T.createVerifier({ key: verify, algorithms: [alg], issuer: ISSUER, audience: AUDIENCE });
+    const tSign = T.createSigner({
+      key: sign,
+      alg,
+      issuer: ISSUER,
+      audience: AUDIENCE,
+      expiresIn: 3600,
+    });
+    const tVerify = T.createVerifier({
+      key: verify,
+      algorithms: [alg],
+      issuer: ISSUER,
+      audience: AUDIENCE,
+    });
     const jSign = (claims) =>
       new J.SignJWT(claims)
         .setProtectedHeader({ alg, typ: 'JWT' })
@@ -36,14 +47,20 @@ export async function prepare() {
         .setIssuedAt()
         .setExpirationTime('1h')
         .sign(sign);
-    const jVerify = (token) => J.jwtVerify(token, verify, { algorithms: [alg], issuer: ISSUER, audience: AUDIENCE });
+    const jVerify = (token) =>
+      J.jwtVerify(token, verify, { algorithms: [alg], issuer: ISSUER, audience: AUDIENCE });
     const tokens = [];
-    for (let i = 0; i < TOKENS; i++) tokens.push(i % 2 ? await tSign(claimsFor(i)) : await jSign(claimsFor(i)));
+    for (let i = 0; i < TOKENS; i++)
+      tokens.push(i % 2 ? await tSign(claimsFor(i)) : await jSign(claimsFor(i)));
     for (const t of tokens) {
       await tVerify(t);
       await jVerify(t);
     }
-    s[alg] = { tessera: { sign: tSign, verify: tVerify }, jose: { sign: jSign, verify: jVerify }, tokens };
+    s[alg] = {
+      tessera: { sign: tSign, verify: tVerify },
+      jose: { sign: jSign, verify: jVerify },
+      tokens,
+    };
   }
   state = s;
   return s;

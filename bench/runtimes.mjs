@@ -40,8 +40,13 @@ async function workerdPass() {
     compatibilityDate: '2025-09-01',
   });
   const call = (body) =>
-    mf.dispatchFetch('http://bench.test/', { method: 'POST', body: JSON.stringify(body) }).then((r) => r.text());
-  const N = { sign: { HS256: 400, RS256: 20, ES256: 200, EdDSA: 200 }, verify: { HS256: 400, RS256: 200, ES256: 100, EdDSA: 100 } };
+    mf
+      .dispatchFetch('http://bench.test/', { method: 'POST', body: JSON.stringify(body) })
+      .then((r) => r.text());
+  const N = {
+    sign: { HS256: 400, RS256: 20, ES256: 200, EdDSA: 200 },
+    verify: { HS256: 400, RS256: 200, ES256: 100, EdDSA: 100 },
+  };
   const time = async (lib, alg, op) => {
     const n = N[op][alg];
     const t0 = performance.now();
@@ -56,7 +61,8 @@ async function workerdPass() {
         await time('jose', alg, op);
         for (let r = 0; r < rounds; r++) {
           const out = {};
-          for (const lib of r % 2 ? ['jose', 'tessera'] : ['tessera', 'jose']) out[lib] = await time(lib, alg, op);
+          for (const lib of r % 2 ? ['jose', 'tessera'] : ['tessera', 'jose'])
+            out[lib] = await time(lib, alg, op);
           rows.push({ alg, op, round: r, ...out });
         }
       }
@@ -66,14 +72,26 @@ async function workerdPass() {
   return { name: 'workerd (miniflare)', rows };
 }
 
-const load = () => os.loadavg().map((x) => x.toFixed(1)).join(' ');
+const load = () =>
+  os
+    .loadavg()
+    .map((x) => x.toFixed(1))
+    .join(' ');
 const startLoad = load();
 const passes = [
   spawnPass('Bun', BUN, ['run', join(here, 'runtime-driver.mjs')]),
-  spawnPass('Deno', DENO, ['run', '--quiet', '--allow-read', '--allow-env', join(here, 'runtime-driver.mjs')]),
+  spawnPass('Deno', DENO, [
+    'run',
+    '--quiet',
+    '--allow-read',
+    '--allow-env',
+    join(here, 'runtime-driver.mjs'),
+  ]),
   await workerdPass(),
 ];
-console.log(`\nper-runtime pass — ${new Date().toISOString()} — ${os.cpus().length} × ${os.cpus()[0]?.model ?? '?'} — load average ${startLoad} at start, ${load()} at end — ${rounds} rounds\n`);
+console.log(
+  `\nper-runtime pass — ${new Date().toISOString()} — ${os.cpus().length} × ${os.cpus()[0]?.model ?? '?'} — load average ${startLoad} at start, ${load()} at end — ${rounds} rounds\n`,
+);
 console.log('| runtime | alg | op | tessera ops/s | jose ops/s | T/jose (median) | range |');
 console.log('|:--|:--|:--|--:|--:|--:|:--|');
 for (const p of passes) {

@@ -103,6 +103,7 @@ export function workerModules(
 ): { type: 'ESModule'; path: string; contents: string }[] {
   const targets: Record<string, string> = {
     '@tessera/jose/webcrypto': join(ROOT, 'packages/jose/dist/webcrypto/index.js'),
+    '@tessera/jose/internal': join(ROOT, 'packages/jose/dist/internal.js'),
     // The `workerd` export condition of @tessera/jose.
     '@tessera/jose': join(ROOT, 'packages/jose/dist/webcrypto/index.js'),
     '@tessera/guard': join(ROOT, 'packages/guard/dist/index.js'),
@@ -117,7 +118,7 @@ export function workerModules(
   const modules = files.map((path) => {
     let contents = readFileSync(path, 'utf8');
     contents = contents.replace(
-      /(from\s*|import\s*\(?\s*)(['"])(@tessera\/jose\/webcrypto|@tessera\/jose|@tessera\/guard|jose)\2/g,
+      /(from\s*|import\s*\(?\s*)(['"])(@tessera\/jose\/webcrypto|@tessera\/jose\/internal|@tessera\/jose|@tessera\/guard|jose)\2/g,
       (_m, pre: string, q: string, spec: string) => {
         let rel = relative(dirname(path), targets[spec]!);
         if (!rel.startsWith('.')) rel = `./${rel}`;
@@ -168,6 +169,7 @@ function startStatic(input: MatrixInput): Promise<Server> {
   const importMap = {
     imports: {
       '@tessera/jose/webcrypto': '/packages/jose/dist/webcrypto/index.js',
+      '@tessera/jose/internal': '/packages/jose/dist/internal.js',
       '@tessera/jose': '/packages/jose/dist/webcrypto/index.js',
       '@tessera/guard': '/packages/guard/dist/index.js',
       jose: '/node_modules/jose/dist/webapi/index.js',
