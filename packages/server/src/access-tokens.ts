@@ -12,6 +12,8 @@ export interface AccessTokenInput {
   /** When the user authenticated (seconds), for sessions: RFC 9068 §2.2.1 `auth_time`. */
   authTime?: number;
   roles?: readonly string[];
+  /** A `jti` chosen beforehand (the code grant records it before signing). */
+  jti?: string;
 }
 
 export interface IssuedAccessToken {
@@ -29,7 +31,7 @@ export function issueAccessToken(ctx: IssuerContext, input: AccessTokenInput): I
   const { config } = ctx;
   const iat = ctx.nowSeconds();
   const exp = iat + config.accessTokenTtl;
-  const jti = randomUUID();
+  const jti = input.jti ?? randomUUID();
   const extra: Record<string, unknown> = { ...config.customClaims };
   if (input.roles !== undefined && input.roles.length > 0) extra['roles'] = [...input.roles];
   if (

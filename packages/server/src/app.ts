@@ -7,9 +7,13 @@ import type { Kek } from './keys/kek.js';
 import { KeyManager } from './keys/rotation.js';
 import { OAuthError } from './oauth-error.js';
 import { createPasswordHasher } from './passwords.js';
+import { registerPageAssets } from './pages/assets.js';
 import { createReadiness, type ReadinessReport } from './readiness.js';
+import { registerAuthorize } from './routes/authorize.js';
 import { registerHealthz } from './routes/healthz.js';
+import { registerPar } from './routes/par.js';
 import { registerReadyz } from './routes/readyz.js';
+import { registerUserinfo } from './routes/userinfo.js';
 import { registerIntrospect } from './routes/introspect.js';
 import { registerJwks } from './routes/jwks.js';
 import { registerLogout } from './routes/logout.js';
@@ -106,10 +110,29 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const store = options.store;
   const audit = createAudit(store, app.log, config.now);
   const keys = new KeyManager(store, options.kek, config, audit);
+  const idKeyManager = new KeyManager(store, options.kek, config, audit, {
+    purpose: 'id',
+    alg: 'RS256',
+  });
+  let idKeysStarted: Promise<void> | undefined;
+  const idKeys = async () => {
+    // The access ring reloads right after, so /jwks publishes the new keys before any ID
+    // token signed with them leaves.
+    idKeysStarted ??= idKeyManager
+      .start(options.keyCheckIntervalMs)
+      .then(() => keys.reload())
+      .catch((e: unknown) => {
+        idKeysStarted = undefined;
+        throw e;
+      });
+    await idKeysStarted;
+    return idKeyManager.current;
+  };
   const ctx: IssuerContext = {
     config,
     store,
     keys,
+    idKeys,
     hasher: createPasswordHasher(config.argon2),
     audit,
     replayKek: options.kek.derive('refresh-replay'),
@@ -169,6 +192,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     draining = true;
   });
   registerReadyz(app, readiness);
+  registerAuthorize(app, ctx);
+  registerPar(app, ctx);
+  registerUserinfo(app, ctx);
+  registerPageAssets(app);
   if (options.mount !== undefined) await options.mount(app);
 
   // Housekeeping: drop expired revocations, refresh tokens and stale login counters.
@@ -186,6 +213,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     await keys
       .releaseLease()
       .catch((e: unknown) => app.log.warn({ err: e }, 'lease release failed'));
+    await idKeysStarted?.catch(() => {});
+    await idKeyManager
+      .releaseLease()
+      .catch((e: unknown) => app.log.warn({ err: e }, 'lease release failed'));
+    idKeyManager.stop();
     if (options.ownsStore === true) await store.close();
   });
   return app;

@@ -20,7 +20,13 @@ export type AuditType =
   | 'user.created'
   | 'user.updated'
   | 'client.created'
-  | 'client.updated';
+  | 'client.updated'
+  | 'authorization.code_issued'
+  | 'authorization.code_replayed'
+  | 'consent.granted'
+  | 'consent.denied'
+  | 'consent.revoked'
+  | 'logout.backchannel_failed';
 
 export interface AuditEvent {
   type: AuditType | `key.${string}`;

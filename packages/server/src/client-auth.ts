@@ -1,10 +1,12 @@
 import type { FastifyRequest } from 'fastify';
+import { verifyClientAssertion, CLIENT_ASSERTION_TYPE } from './client-assertion.js';
 import type { IssuerContext } from './context.js';
-import { clientSecretMatches, isValidClientId } from './clients.js';
+import { authMethodOf, clientSecretMatches, isValidClientId } from './clients.js';
 import { OAuthError, invalidRequest } from './oauth-error.js';
 import type { ClientRow } from './stores/store.js';
 
-export type ClientAuthMethod = 'client_secret_basic' | 'client_secret_post' | 'none';
+export type ClientAuthMethod =
+  'client_secret_basic' | 'client_secret_post' | 'private_key_jwt' | 'none';
 
 export interface AuthenticatedClient {
   readonly row: ClientRow;
@@ -63,6 +65,17 @@ export async function authenticateClient(
   let id: string | undefined;
   let secret: string | undefined;
   let method: ClientAuthMethod;
+  const assertion = params['client_assertion'];
+  if (assertion !== undefined || params['client_assertion_type'] !== undefined) {
+    // RFC 7523 §2.2 / RFC 7521 §4.2
+    if (basicTried || params['client_secret'] !== undefined)
+      throw invalidRequest('use one client authentication method, not two');
+    if (params['client_assertion_type'] !== CLIENT_ASSERTION_TYPE || assertion === undefined)
+      throw invalidRequest(`client_assertion_type must be ${CLIENT_ASSERTION_TYPE}`);
+    const claimed = await verifyClientAssertion(ctx, assertion, params['client_id']);
+    if (!claimed.ok) return fail(claimed.clientId, claimed.why);
+    return { row: claimed.row, method: 'private_key_jwt' };
+  }
   if (basicTried) {
     const creds = parseBasic(header);
     if (creds === undefined) return fail(undefined, 'malformed basic credentials');
@@ -81,6 +94,8 @@ export async function authenticateClient(
   const row = isValidClientId(id) ? await ctx.store.findClient(id) : undefined;
   if (row === undefined) return fail(undefined, 'unknown client');
   if (row.disabled === 1) return fail(row.id, 'client disabled');
+  // A client registered for private_key_jwt never authenticates with less.
+  if (authMethodOf(row) === 'private_key_jwt') return fail(row.id, 'client assertion required');
   if (row.secret_hash === null) {
     if (method !== 'none' || !options.allowPublic) return fail(row.id, 'public client');
   } else if (secret === undefined || !clientSecretMatches(row, secret)) {

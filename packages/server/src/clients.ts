@@ -4,8 +4,26 @@ import type { Audit } from './audit.js';
 import type { ClientRow, Store } from './stores/store.js';
 import { InputError } from './users.js';
 
-export const GRANT_TYPES = ['password', 'refresh_token', 'client_credentials'] as const;
+export const GRANT_TYPES = [
+  'authorization_code',
+  'password',
+  'refresh_token',
+  'client_credentials',
+] as const;
 export type GrantType = (typeof GRANT_TYPES)[number];
+
+/** Token endpoint authentication methods (RFC 7591 §2, RFC 7523 `private_key_jwt`). */
+export const TOKEN_ENDPOINT_AUTH_METHODS = [
+  'client_secret_basic',
+  'client_secret_post',
+  'private_key_jwt',
+  'none',
+] as const;
+export type TokenEndpointAuthMethod = (typeof TOKEN_ENDPOINT_AUTH_METHODS)[number];
+
+/** ID-token algorithms a client may register (RS256 is the OIDC default). */
+export const ID_TOKEN_ALGS = ['RS256', 'ES256', 'EdDSA'] as const;
+export type IdTokenAlg = (typeof ID_TOKEN_ALGS)[number];
 
 export interface Client {
   clientId: string;
@@ -19,6 +37,22 @@ export interface Client {
   audience: string;
   disabled: boolean;
   createdAt: number;
+  redirectUris: string[];
+  postLogoutRedirectUris: string[];
+  requirePar: boolean;
+  tokenEndpointAuthMethod: TokenEndpointAuthMethod;
+  jwksUri?: string;
+  /** The registered public keys for `private_key_jwt` (no private members). */
+  jwks?: { keys: Record<string, unknown>[] };
+  backchannelLogoutUri?: string;
+  idTokenSignedResponseAlg: IdTokenAlg;
+}
+
+/** The method a stored client authenticates with (rows from before registration fields: derived). */
+export function authMethodOf(r: ClientRow): TokenEndpointAuthMethod {
+  if (r.token_endpoint_auth_method !== null)
+    return r.token_endpoint_auth_method as TokenEndpointAuthMethod;
+  return r.secret_hash === null ? 'none' : 'client_secret_basic';
 }
 
 /** The public view of a stored client (no secret hash). */
@@ -33,7 +67,76 @@ export function toClient(r: ClientRow): Client {
     audience: r.audience,
     disabled: r.disabled === 1,
     createdAt: r.created_at,
+    redirectUris: JSON.parse(r.redirect_uris) as string[],
+    postLogoutRedirectUris: JSON.parse(r.post_logout_redirect_uris) as string[],
+    requirePar: r.require_par === 1,
+    tokenEndpointAuthMethod: authMethodOf(r),
+    ...(r.jwks_uri !== null ? { jwksUri: r.jwks_uri } : {}),
+    ...(r.jwks !== null ? { jwks: JSON.parse(r.jwks) as { keys: Record<string, unknown>[] } } : {}),
+    ...(r.backchannel_logout_uri !== null
+      ? { backchannelLogoutUri: r.backchannel_logout_uri }
+      : {}),
+    idTokenSignedResponseAlg: (r.id_token_signed_response_alg ?? 'RS256') as IdTokenAlg,
   };
+}
+
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', '[::1]', 'localhost']);
+
+/**
+ * A redirect URI a client may register: absolute, no fragment (RFC 6749 §3.1.2), https — or
+ * http on a loopback host, or a private-use scheme with a dot, for native apps (RFC 8252 §7).
+ */
+export function checkRedirectUri(uri: unknown, what = 'a redirect URI'): string {
+  let u: URL;
+  try {
+    if (typeof uri !== 'string' || uri.length > 2000) throw new Error('bad');
+    u = new URL(uri);
+  } catch {
+    throw new InputError(`${what} must be an absolute URL`);
+  }
+  if (u.hash !== '' || uri.includes('#')) throw new InputError(`${what} may not have a fragment`);
+  if (u.username !== '' || u.password !== '')
+    throw new InputError(`${what} may not carry user information`);
+  const scheme = u.protocol.slice(0, -1);
+  if (scheme === 'https') return uri;
+  if (scheme === 'http') {
+    if (LOOPBACK_HOSTS.has(u.hostname)) return uri;
+    throw new InputError(`${what} must use https (http only on 127.0.0.1, [::1] or localhost)`);
+  }
+  // RFC 8252 §7.1: private-use schemes are reverse domain names; never script-capable ones.
+  if (/^[a-z][a-z0-9+-]*(\.[a-z0-9+-]+)+$/i.test(scheme)) return uri;
+  throw new InputError(`${what} must use https, loopback http, or a reverse-DNS private scheme`);
+}
+
+function checkUriList(list: unknown, what: string): string[] {
+  if (list === undefined) return [];
+  if (!Array.isArray(list) || list.length > 20)
+    throw new InputError(`${what}s are a list of at most 20 URLs`);
+  return [...new Set(list.map((u) => checkRedirectUri(u, what)))];
+}
+
+function checkHttpsUrl(uri: unknown, what: string): string {
+  const ok = checkRedirectUri(uri, what);
+  const u = new URL(ok);
+  if (u.protocol !== 'https:' && u.protocol !== 'http:')
+    throw new InputError(`${what} must be an https URL`);
+  return ok;
+}
+
+function checkJwks(jwks: unknown): string {
+  const keys = (jwks as { keys?: unknown } | null)?.keys;
+  if (typeof jwks !== 'object' || jwks === null || !Array.isArray(keys) || keys.length === 0)
+    throw new InputError('a JWKS is an object with a non-empty "keys" list');
+  for (const k of keys) {
+    if (typeof k !== 'object' || k === null || typeof (k as { kty?: unknown }).kty !== 'string')
+      throw new InputError('each JWK needs a "kty"');
+    // Only public keys are registered: a private member means the client leaked its key to us.
+    for (const m of ['d', 'p', 'q', 'dp', 'dq', 'qi', 'k'])
+      if (m in k) throw new InputError('a registered JWKS holds public keys only');
+  }
+  const text = JSON.stringify({ keys });
+  if (text.length > 16384) throw new InputError('the JWKS is too large');
+  return text;
 }
 
 /** SHA-256 of a client secret: a slow KDF protects low-entropy passwords, not 256-bit random secrets. */
@@ -66,6 +169,21 @@ export interface CreateClientInput {
   grantTypes?: GrantType[];
   scopes?: string[];
   audience?: string;
+  /** Exact redirect URIs for the authorization code flow. */
+  redirectUris?: string[];
+  /** Where RP-initiated logout may return to (OIDC RP-Initiated Logout §2). */
+  postLogoutRedirectUris?: string[];
+  /** Authorization requests must be pushed first (RFC 9126 §6). */
+  requirePar?: boolean;
+  /** Default: `none` for public clients, else `client_secret_basic` (post is accepted too). */
+  tokenEndpointAuthMethod?: TokenEndpointAuthMethod;
+  /** Public keys for `private_key_jwt` (one of `jwks` / `jwksUri`). */
+  jwks?: unknown;
+  jwksUri?: string;
+  /** OIDC Back-Channel Logout §2.2. */
+  backchannelLogoutUri?: string;
+  /** Default RS256. */
+  idTokenSignedResponseAlg?: IdTokenAlg;
 }
 
 export interface ClientDeps {
@@ -92,14 +210,24 @@ export async function createClient(
   if (typeof input.name !== 'string' || input.name.length === 0 || input.name.length > 200)
     throw new InputError('a client name is 1-200 characters');
   const firstParty = input.firstParty === true;
-  const isPublic = input.public === true;
+  const method: TokenEndpointAuthMethod =
+    input.tokenEndpointAuthMethod ?? (input.public === true ? 'none' : 'client_secret_basic');
+  if (!(TOKEN_ENDPOINT_AUTH_METHODS as readonly string[]).includes(method))
+    throw new InputError(`unknown token endpoint auth method ${JSON.stringify(method)}`);
+  if (input.public === true && method !== 'none')
+    throw new InputError('a public client authenticates with "none"');
+  const isPublic = method === 'none';
+  const redirectUris = checkUriList(input.redirectUris, 'a redirect URI');
+  const postLogout = checkUriList(input.postLogoutRedirectUris, 'a post-logout redirect URI');
   const grants =
     input.grantTypes ??
-    (isPublic
-      ? ['password', 'refresh_token']
-      : firstParty
-        ? ['password', 'refresh_token', 'client_credentials']
-        : ['client_credentials']);
+    (redirectUris.length > 0
+      ? ['authorization_code', 'refresh_token']
+      : isPublic
+        ? ['password', 'refresh_token']
+        : firstParty
+          ? ['password', 'refresh_token', 'client_credentials']
+          : ['client_credentials']);
   for (const g of grants)
     if (!(GRANT_TYPES as readonly string[]).includes(g))
       throw new InputError(`unknown grant type ${JSON.stringify(g)}`);
@@ -107,13 +235,31 @@ export async function createClient(
     throw new InputError('only first-party clients may use the password grant');
   if (isPublic && grants.includes('client_credentials'))
     throw new InputError('a public client cannot use client_credentials');
+  if (grants.includes('authorization_code') && redirectUris.length === 0)
+    throw new InputError('the authorization_code grant needs at least one redirect URI');
+  let jwks: string | null = null;
+  let jwksUri: string | null = null;
+  if (input.jwks !== undefined && input.jwksUri !== undefined)
+    throw new InputError('register jwks or jwksUri, not both');
+  if (input.jwks !== undefined) jwks = checkJwks(input.jwks);
+  if (input.jwksUri !== undefined) jwksUri = checkHttpsUrl(input.jwksUri, 'a JWKS URI');
+  if (method === 'private_key_jwt' && jwks === null && jwksUri === null)
+    throw new InputError('private_key_jwt needs jwks or jwksUri');
+  const backchannel =
+    input.backchannelLogoutUri === undefined
+      ? null
+      : checkHttpsUrl(input.backchannelLogoutUri, 'a back-channel logout URI');
+  const idAlg = input.idTokenSignedResponseAlg ?? 'RS256';
+  if (!(ID_TOKEN_ALGS as readonly string[]).includes(idAlg))
+    throw new InputError(`idTokenSignedResponseAlg must be one of ${ID_TOKEN_ALGS.join(', ')}`);
   const scopes = input.scopes ?? [];
   for (const s of scopes) if (!SCOPE_TOKEN.test(s)) throw new InputError('invalid scope token');
   const audience = input.audience ?? d.defaultAudience;
   if (audience.length === 0 || audience.length > 200)
     throw new InputError('an audience is 1-200 characters');
   if ((await d.store.findClient(id)) !== undefined) throw new InputError('that client id is taken');
-  const secret = isPublic ? undefined : encodeBase64url(randomBytes(32));
+  const usesSecret = method === 'client_secret_basic' || method === 'client_secret_post';
+  const secret = usesSecret ? encodeBase64url(randomBytes(32)) : undefined;
   const row: ClientRow = {
     id,
     name: input.name,
@@ -124,6 +270,14 @@ export async function createClient(
     audience,
     disabled: 0,
     created_at: Math.floor((d.now ?? Date.now)() / 1000),
+    redirect_uris: JSON.stringify(redirectUris),
+    post_logout_redirect_uris: JSON.stringify(postLogout),
+    require_par: input.requirePar === true ? 1 : 0,
+    token_endpoint_auth_method: method,
+    jwks,
+    jwks_uri: jwksUri,
+    backchannel_logout_uri: backchannel,
+    id_token_signed_response_alg: idAlg,
   };
   await d.store.insertClient(row);
   await d.audit?.record({

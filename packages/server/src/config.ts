@@ -51,8 +51,21 @@ export interface ServerOptions {
   loginProtection?: Partial<LoginProtectionConfig>;
   /** Largest accepted request body in bytes (default 8 KiB). */
   bodyLimit?: number;
+  /** Browser session (single sign-on) idle lifetime (default 1 day). */
+  browserSessionIdleTtl?: Duration;
+  /** Browser session absolute lifetime from login (default 7 days). */
+  browserSessionMaxAge?: Duration;
+  /** ID-token lifetime (default 10 minutes). */
+  idTokenTtl?: Duration;
+  /** What the hosted pages show: the issuer's name and an optional logo URL (https or a path). */
+  branding?: { name?: string; logoUrl?: string };
   /** Clock in milliseconds (tests). */
   now?: () => number;
+}
+
+export interface Branding {
+  readonly name: string;
+  readonly logoUrl: string | undefined;
 }
 
 export interface LoginProtectionConfig {
@@ -81,6 +94,10 @@ export interface ServerConfig {
   readonly argon2: Readonly<Argon2Params>;
   readonly loginProtection: Readonly<LoginProtectionConfig>;
   readonly bodyLimit: number;
+  readonly browserSessionIdleTtl: number;
+  readonly browserSessionMaxAge: number;
+  readonly idTokenTtl: number;
+  readonly branding: Branding;
   readonly now: () => number;
 }
 
@@ -176,6 +193,21 @@ export function resolveConfig(o: ServerOptions): ServerConfig {
     ...o.loginProtection,
   };
   const bodyLimit = o.bodyLimit ?? 8192;
+  const browserSessionIdleTtl = duration(o.browserSessionIdleTtl, 86400, 'browserSessionIdleTtl');
+  const browserSessionMaxAge = duration(o.browserSessionMaxAge, 7 * 86400, 'browserSessionMaxAge');
+  if (browserSessionIdleTtl < 60 || browserSessionIdleTtl > browserSessionMaxAge)
+    throw new ConfigError(
+      'browserSessionIdleTtl must be 60 s or more and at most browserSessionMaxAge',
+    );
+  const idTokenTtl = duration(o.idTokenTtl, 600, 'idTokenTtl');
+  if (idTokenTtl < 10 || idTokenTtl > 86400)
+    throw new ConfigError('idTokenTtl must be between 10 s and 1 day');
+  const brandName = o.branding?.name ?? 'Tessera';
+  if (typeof brandName !== 'string' || brandName.length === 0 || brandName.length > 100)
+    throw new ConfigError('branding.name is 1-100 characters');
+  const logoUrl = o.branding?.logoUrl;
+  if (logoUrl !== undefined && !/^(https:\/\/|\/(?!\/))[^\s"'<>]+$/.test(logoUrl))
+    throw new ConfigError('branding.logoUrl must be an https URL or a path on the issuer');
   return Object.freeze({
     issuer: o.issuer,
     alg: alg as SigningAlg,
@@ -195,6 +227,10 @@ export function resolveConfig(o: ServerOptions): ServerConfig {
     argon2: Object.freeze({ ...argon2 }),
     loginProtection: Object.freeze(lp),
     bodyLimit,
+    browserSessionIdleTtl,
+    browserSessionMaxAge,
+    idTokenTtl,
+    branding: Object.freeze({ name: brandName, logoUrl }),
     now: o.now ?? Date.now,
   });
 }

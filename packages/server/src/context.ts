@@ -2,7 +2,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { Audit } from './audit.js';
 import type { ServerConfig } from './config.js';
 import type { Kek } from './keys/kek.js';
-import type { KeyManager } from './keys/rotation.js';
+import type { KeyManager, KeyRing } from './keys/rotation.js';
 import type { PasswordHasher } from './passwords.js';
 import type { Store } from './stores/store.js';
 
@@ -11,6 +11,11 @@ export interface IssuerContext {
   readonly config: ServerConfig;
   readonly store: Store;
   readonly keys: KeyManager;
+  /**
+   * The ID-token key ring (RS256, OIDC Core §15.1), started on first use: RSA key generation is
+   * slow, and an issuer that never signs ID tokens never pays for it.
+   */
+  idKeys(): Promise<KeyRing>;
   readonly hasher: PasswordHasher;
   readonly audit: Audit;
   /** Seals the stored replay responses (a KEK subkey). */

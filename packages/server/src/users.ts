@@ -14,6 +14,10 @@ export interface User {
   roles: string[];
   disabled: boolean;
   createdAt: number;
+  /** OIDC Core §5.1 `email`, `email_verified` and `name` (the `email` and `profile` scopes). */
+  email?: string;
+  emailVerified: boolean;
+  name?: string;
 }
 
 const USERNAME = /^[A-Za-z0-9._@+-]{1,64}$/;
@@ -41,7 +45,27 @@ export function toUser(r: UserRow): User {
     roles: JSON.parse(r.roles) as string[],
     disabled: r.disabled === 1,
     createdAt: r.created_at,
+    ...(r.email !== null ? { email: r.email } : {}),
+    emailVerified: r.email_verified === 1,
+    ...(r.name !== null ? { name: r.name } : {}),
   };
+}
+
+// A pragmatic address check (one @, no spaces or controls, a dot in the domain): the issuer
+// only stores and reports the address; it is proven by whoever sets `emailVerified`.
+const EMAIL = /^[^\s@\x00-\x1f]{1,64}@[^\s@\x00-\x1f]+\.[^\s@\x00-\x1f]{2,}$/;
+
+function checkProfile(input: { email?: string; name?: string }): void {
+  if (input.email !== undefined && (input.email.length > 254 || !EMAIL.test(input.email)))
+    throw new InputError('an email address looks like name@example.com');
+  if (
+    input.name !== undefined &&
+    (typeof input.name !== 'string' ||
+      input.name.length === 0 ||
+      input.name.length > 200 ||
+      /[\x00-\x1f\x7f]/.test(input.name))
+  )
+    throw new InputError('a name is 1-200 characters without control characters');
 }
 
 export interface UserDeps {
@@ -85,11 +109,19 @@ async function endSessions(d: UserDeps, userId: string, reason: string): Promise
  */
 export async function createUser(
   d: UserDeps,
-  input: { username: string; password: string; roles?: string[] },
+  input: {
+    username: string;
+    password: string;
+    roles?: string[];
+    email?: string;
+    emailVerified?: boolean;
+    name?: string;
+  },
 ): Promise<User> {
   if (!isValidUsername(input.username))
     throw new InputError('a username is 1-64 characters of letters, digits and . _ @ + -');
   checkPassword(input.password);
+  checkProfile(input);
   const roles = checkRoles(input.roles ?? [], d.rolesBudgetBytes);
   if ((await d.store.findUserByUsername(input.username)) !== undefined)
     throw new InputError('that username is taken');
@@ -102,6 +134,9 @@ export async function createUser(
     disabled: 0,
     created_at: now,
     updated_at: now,
+    email: input.email ?? null,
+    email_verified: input.emailVerified === true ? 1 : 0,
+    name: input.name ?? null,
   };
   await d.store.insertUser(row);
   await d.audit?.record({
@@ -187,4 +222,23 @@ export async function setUserRoles(d: UserDeps, username: string, roles: string[
     updated_at: Math.floor((d.now ?? Date.now)() / 1000),
   });
   await d.audit?.record({ type: 'user.updated', subject: u.id, detail: { roles: list } });
+}
+
+/** Set a user's profile (`email`, `emailVerified`, `name`); omitted fields stay as they are. */
+export async function setUserProfile(
+  d: UserDeps,
+  username: string,
+  profile: { email?: string; emailVerified?: boolean; name?: string },
+): Promise<void> {
+  const u = await mustFind(d, username);
+  checkProfile(profile);
+  await d.store.updateUser(u.id, {
+    ...(profile.email !== undefined ? { email: profile.email } : {}),
+    ...(profile.emailVerified !== undefined
+      ? { email_verified: profile.emailVerified ? 1 : 0 }
+      : {}),
+    ...(profile.name !== undefined ? { name: profile.name } : {}),
+    updated_at: Math.floor((d.now ?? Date.now)() / 1000),
+  });
+  await d.audit?.record({ type: 'user.updated', subject: u.id, detail: { profile: 'changed' } });
 }

@@ -3,17 +3,10 @@ import type { FastifyRequest } from 'fastify';
 import { issueAccessToken } from '../access-tokens.js';
 import type { AuthenticatedClient } from '../client-auth.js';
 import type { IssuerContext } from '../context.js';
-import {
-  loginKeys,
-  loginRetryAfter,
-  recordLoginFailure,
-  recordLoginSuccess,
-} from '../login-protection.js';
+import { checkPasswordLogin } from '../password-login.js';
 import { OAuthError, invalidGrant, invalidRequest } from '../oauth-error.js';
-import { MAX_PASSWORD_BYTES } from '../passwords.js';
 import { newRefreshToken, refreshTokenRow } from '../refresh-tokens.js';
 import { resolveScope } from '../scopes.js';
-import { isValidUsername } from '../users.js';
 import { tokenResponse, type TokenResponse } from './token-response.js';
 
 // One answer for unknown users, wrong passwords and disabled accounts: nothing to enumerate.
@@ -39,45 +32,19 @@ export async function passwordGrant(
     throw invalidRequest('username and password are required');
   const scope = resolveScope(params['scope'], JSON.parse(c.scopes) as string[]);
   const now = ctx.nowSeconds();
-  const keys = loginKeys(username, request.ip);
-  const retryAfter = await loginRetryAfter(ctx.store, keys, now);
-  if (retryAfter > 0) {
-    await ctx.audit.record({
-      type: 'login.blocked',
-      clientId: c.id,
-      ip: request.ip,
-      detail: { retryAfter },
-    });
+  const login = await checkPasswordLogin(ctx, {
+    username,
+    password,
+    ip: request.ip,
+    clientId: c.id,
+  });
+  if (!login.ok && login.retryAfter > 0) {
     throw new OAuthError(429, 'invalid_grant', 'too many failed attempts; try again later', {
-      'retry-after': String(retryAfter),
+      'retry-after': String(login.retryAfter),
     });
   }
-  const user = isValidUsername(username) ? await ctx.store.findUserByUsername(username) : undefined;
-  let ok = false;
-  if (Buffer.byteLength(password) > MAX_PASSWORD_BYTES) {
-    await ctx.hasher.burn('x');
-  } else if (user === undefined) {
-    await ctx.hasher.burn(password);
-  } else {
-    ok = (await ctx.hasher.verify(user.password_hash, password)) && user.disabled === 0;
-  }
-  if (!ok || user === undefined) {
-    await recordLoginFailure(ctx.store, keys, now, ctx.config.loginProtection);
-    await ctx.audit.record({
-      type: 'login.failed',
-      subject: user?.id,
-      clientId: c.id,
-      ip: request.ip,
-    });
-    throw invalidGrant(WRONG);
-  }
-  await recordLoginSuccess(ctx.store, keys);
-  if (ctx.hasher.needsRehash(user.password_hash)) {
-    await ctx.store.updateUser(user.id, {
-      password_hash: await ctx.hasher.hash(password),
-      updated_at: now,
-    });
-  }
+  if (!login.ok) throw invalidGrant(WRONG);
+  const user = login.user;
   const sid = randomUUID();
   const refresh = newRefreshToken();
   const sessionExpiresAt = now + ctx.config.sessionMaxAge;
@@ -90,6 +57,7 @@ export async function passwordGrant(
       expires_at: sessionExpiresAt,
       ended_at: null,
       ended_reason: null,
+      browser_session_id: null,
     },
     refreshTokenRow(refresh, {
       sessionId: sid,

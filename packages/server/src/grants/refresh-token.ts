@@ -65,7 +65,8 @@ export async function refreshTokenGrant(
       clientId: c.id,
       audience: c.audience,
       scope,
-      sid: session.id,
+      // Code-flow families carry the browser session's id as `sid` (OIDC sessions).
+      sid: session.browser_session_id ?? session.id,
       authTime: session.created_at,
       roles: JSON.parse(user.roles) as string[],
     });
@@ -144,10 +145,12 @@ async function replayOrRevoke(
   // Reuse of a spent token outside the window: it was copied. Revoke the family and its
   // access tokens (through the revocation feed) — RFC 9700 §4.14.2.
   const now = Math.floor(nowMs / 1000);
+  // Code-flow tokens carry the browser session's id as `sid`: that is the one to put on the feed.
+  const family = await ctx.store.findSession(row.session_id);
   await ctx.store.endSession(row.session_id, 'refresh_token_reuse', now);
   await ctx.store.addRevocation(
     'sid',
-    row.session_id,
+    family?.browser_session_id ?? row.session_id,
     now + ctx.config.accessTokenTtl + ctx.config.clockSkew,
     now,
   );

@@ -5,6 +5,8 @@ export interface TokenResponse {
   expires_in: number;
   refresh_token?: string;
   scope?: string;
+  /** OIDC Core §3.1.3.3, when the scope had `openid`. */
+  id_token?: string;
 }
 
 export function tokenResponse(

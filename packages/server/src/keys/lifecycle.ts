@@ -34,6 +34,9 @@ export type KeyAction =
       readonly to: KeyState;
     };
 
+/** What a key signs: access tokens and the feed, or ID tokens (OIDC Core §2, RS256 by default). */
+export type KeyPurpose = 'access' | 'id';
+
 /** The private half is sealed with the purpose and kid as associated data. */
 export const privateKeyContext = (kid: string): string => `signing-key:${kid}`;
 
@@ -43,6 +46,7 @@ export function createSigningKeyRow(
   kek: Kek,
   now: number,
   state: 'next' | 'active',
+  purpose: KeyPurpose = 'access',
 ): SigningKeyRow {
   const { privateKey, publicKey } = generateKeyPair(alg);
   const kid = calculateJwkThumbprint(publicKey);
@@ -58,6 +62,7 @@ export function createSigningKeyRow(
     activated_at: state === 'active' ? now : null,
     retiring_at: null,
     retired_at: null,
+    purpose,
   };
 }
 

@@ -28,6 +28,7 @@ const row = (
   activated_at: activated,
   retiring_at: retiring,
   retired_at: null,
+  purpose: 'access',
 });
 
 test('planRotation: first boot creates a next key, then the active key', () => {

@@ -10,7 +10,13 @@ import type { ServerConfig, SigningAlg } from '../config.js';
 import type { Audit } from '../audit.js';
 import type { SigningKeyRow, Store } from '../stores/store.js';
 import type { Kek } from './kek.js';
-import { createSigningKeyRow, openPrivateKey, planRotation, publishedJwks } from './lifecycle.js';
+import {
+  createSigningKeyRow,
+  openPrivateKey,
+  planRotation,
+  publishedJwks,
+  type KeyPurpose,
+} from './lifecycle.js';
 
 /** The keys in use on this node, rebuilt whenever the stored keys change. */
 export interface KeyRing {
@@ -20,6 +26,9 @@ export interface KeyRing {
   readonly signAccessToken: (claims: JwtPayload) => string;
   /** Sign the revocation feed (`typ: revocation+jwt`) with the active key. */
   readonly signRevocationFeed: (claims: JwtPayload) => string;
+  /** Sign an ID token (`typ: JWT`, OIDC Core §2) or logout token (`typ: logout+jwt`). */
+  readonly signIdToken: (claims: JwtPayload) => string;
+  readonly signLogoutToken: (claims: JwtPayload) => string;
   readonly jwks: { readonly keys: readonly Jwk[] };
   readonly jwksJson: string;
   readonly etag: string;
@@ -29,6 +38,12 @@ export interface KeyRing {
 }
 
 const LEASE = 'key-rotation';
+
+/** Which keys a manager drives: its purpose, algorithm and lease (one rotating node per purpose). */
+export interface KeyManagerOptions {
+  readonly purpose: KeyPurpose;
+  readonly alg: SigningAlg;
+}
 const LEASE_TTL_MS = 30_000;
 
 /**
@@ -47,7 +62,12 @@ export class KeyManager {
     private readonly kek: Kek,
     private readonly config: ServerConfig,
     private readonly audit: Audit,
+    private readonly options: KeyManagerOptions = { purpose: 'access', alg: config.alg },
   ) {}
+
+  private get lease(): string {
+    return this.options.purpose === 'access' ? LEASE : `${LEASE}:${this.options.purpose}`;
+  }
 
   get current(): KeyRing {
     if (this.ring === undefined) throw new Error('keys are not loaded');
@@ -58,16 +78,28 @@ export class KeyManager {
   async tick(): Promise<void> {
     const nowMs = this.config.now();
     const now = Math.floor(nowMs / 1000);
-    if (await this.store.acquireLease(LEASE, this.nodeId, LEASE_TTL_MS, nowMs)) {
-      const rows = await this.store.listSigningKeys();
-      const policy = { ...this.config, reloadLag: Math.ceil(this.intervalMs / 1000) };
+    if (await this.store.acquireLease(this.lease, this.nodeId, LEASE_TTL_MS, nowMs)) {
+      const rows = (await this.store.listSigningKeys()).filter(
+        (r) => r.purpose === this.options.purpose,
+      );
+      const policy = {
+        ...this.config,
+        alg: this.options.alg,
+        reloadLag: Math.ceil(this.intervalMs / 1000),
+      };
       for (const a of planRotation(rows, now, policy)) {
         if (a.type === 'create') {
-          const row = createSigningKeyRow(this.config.alg, this.kek, now, a.state);
+          const row = createSigningKeyRow(
+            this.options.alg,
+            this.kek,
+            now,
+            a.state,
+            this.options.purpose,
+          );
           await this.store.insertSigningKey(row);
           await this.audit.record({
             type: 'key.created',
-            detail: { kid: row.kid, alg: row.alg, state: a.state },
+            detail: { kid: row.kid, alg: row.alg, state: a.state, purpose: row.purpose },
           });
         } else if (
           await this.store.transitionSigningKey(a.kid, a.from, a.to, now, a.to === 'retired')
@@ -106,7 +138,7 @@ export class KeyManager {
 
   /** Give up the rotation lease if this node holds it, so another node may rotate at once. */
   async releaseLease(): Promise<void> {
-    await this.store.releaseLease(LEASE, this.nodeId);
+    await this.store.releaseLease(this.lease, this.nodeId);
   }
 
   async reload(): Promise<void> {
@@ -114,7 +146,7 @@ export class KeyManager {
     const fp = rows.map((r) => `${r.kid}:${r.state}`).join(',');
     if (fp === this.fingerprint && this.ring !== undefined) return;
     const active = rows
-      .filter((r) => r.state === 'active')
+      .filter((r) => r.state === 'active' && r.purpose === this.options.purpose)
       .sort((a, b) => (b.activated_at ?? 0) - (a.activated_at ?? 0))[0];
     if (active === undefined) return;
     this.ring = buildRing(active, openPrivateKey(active, this.kek), rows, this.config);
@@ -138,6 +170,8 @@ function buildRing(
     alg,
     signAccessToken: createSigner({ ...base, typ: 'at+jwt' }),
     signRevocationFeed: createSigner({ ...base, typ: 'revocation+jwt' }),
+    signIdToken: createSigner({ ...base, typ: 'JWT' }),
+    signLogoutToken: createSigner({ ...base, typ: 'logout+jwt' }),
     jwks,
     jwksJson,
     etag: `"${createHash('sha256').update(jwksJson).digest('base64url').slice(0, 27)}"`,

@@ -39,9 +39,18 @@ test('discovery: both well-known paths serve the same metadata with the exact is
   assert.equal(m.issuer, ISSUER);
   assert.equal(m.token_endpoint, `${ISSUER}/token`);
   assert.equal(m.jwks_uri, `${ISSUER}/jwks`);
-  assert.deepEqual(m.grant_types_supported, ['password', 'refresh_token', 'client_credentials']);
-  assert.equal(m.authorization_endpoint, undefined, 'nothing is advertised that does not work');
-  assert.equal(m.code_challenge_methods_supported, undefined);
+  assert.deepEqual(m.grant_types_supported, [
+    'authorization_code',
+    'password',
+    'refresh_token',
+    'client_credentials',
+  ]);
+  assert.equal(m.authorization_endpoint, `${ISSUER}/authorize`);
+  assert.deepEqual(m.code_challenge_methods_supported, ['S256'], 'plain is never offered');
+  assert.deepEqual(m.response_types_supported, ['code']);
+  assert.equal(m.authorization_response_iss_parameter_supported, true);
+  assert.ok(m.id_token_signing_alg_values_supported.includes('RS256'));
+  assert.equal(m.userinfo_endpoint, `${ISSUER}/userinfo`);
 });
 
 test('JWKS: public keys only with kid/alg/use, Cache-Control, ETag and 304', async () => {

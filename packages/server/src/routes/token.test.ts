@@ -279,7 +279,7 @@ test('bad input: wrong content type, no body, oversized body, repeated parameter
   const unknown = await post(
     t.app,
     '/token',
-    { grant_type: 'authorization_code', code: 'x' },
+    { grant_type: 'urn:ietf:params:oauth:grant-type:device_code', device_code: 'x' },
     { authorization: t.basic() },
   );
   assert.deepEqual([unknown.status, unknown.json['error']], [400, 'unsupported_grant_type']);

@@ -2,18 +2,20 @@ import type { FastifyInstance } from 'fastify';
 import { authenticateClient } from '../client-auth.js';
 import type { IssuerContext } from '../context.js';
 import { formParams } from '../form.js';
+import { authorizationCodeGrant } from '../grants/authorization-code.js';
 import { clientCredentialsGrant } from '../grants/client-credentials.js';
 import { passwordGrant } from '../grants/password.js';
 import { refreshTokenGrant } from '../grants/refresh-token.js';
 import { OAuthError, invalidRequest } from '../oauth-error.js';
 
 const GRANTS = {
+  authorization_code: authorizationCodeGrant,
   password: passwordGrant,
   refresh_token: refreshTokenGrant,
   client_credentials: clientCredentialsGrant,
 } as const;
 
-/** POST /token (RFC 6749 §3.2): `password`, `refresh_token`, `client_credentials`. */
+/** POST /token (RFC 6749 §3.2): `authorization_code`, `password`, `refresh_token`, `client_credentials`. */
 export function registerToken(app: FastifyInstance, ctx: IssuerContext): void {
   app.post('/token', async (request, reply) => {
     const params = formParams(request);

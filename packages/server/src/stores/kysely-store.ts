@@ -6,6 +6,12 @@ import { findRefreshGrant, type RefreshGrantRows } from './refresh-lookup.js';
 import type { Database } from './schema.js';
 import type {
   AuditEventRow,
+  AuthorizationCodeRow,
+  AuthorizationRequestRow,
+  BrowserSessionRow,
+  CodeIssuance,
+  ConsentRow,
+  ConsumeCodeResult,
   ClientRow,
   KeyState,
   MigrationStatus,
@@ -297,6 +303,16 @@ export class KyselyStore implements Store {
       .where('successor', 'is not', null)
       .execute();
     await this.db
+      .deleteFrom('authorization_codes')
+      .where('expires_at', '<=', now - 3600)
+      .execute();
+    await this.db.deleteFrom('authorization_requests').where('expires_at', '<=', now).execute();
+    await this.db.deleteFrom('client_assertions').where('expires_at', '<=', now).execute();
+    await this.db
+      .deleteFrom('browser_sessions')
+      .where('expires_at', '<=', now - 86400)
+      .execute();
+    await this.db
       .deleteFrom('login_failures')
       .where('blocked_until', '<=', now)
       .where('last_failure_at', '<=', now - 86400)
@@ -392,6 +408,166 @@ export class KyselyStore implements Store {
   }
   async clearLoginFailures(key: string): Promise<void> {
     await this.db.deleteFrom('login_failures').where('key', '=', key).execute();
+  }
+
+  async createBrowserSession(row: BrowserSessionRow): Promise<void> {
+    await this.db.insertInto('browser_sessions').values(row).execute();
+  }
+  async findBrowserSession(tokenHash: string): Promise<BrowserSessionRow | undefined> {
+    return this.db
+      .selectFrom('browser_sessions')
+      .selectAll()
+      .where('token_hash', '=', tokenHash)
+      .executeTakeFirst();
+  }
+  async findBrowserSessionById(id: string): Promise<BrowserSessionRow | undefined> {
+    return this.db
+      .selectFrom('browser_sessions')
+      .selectAll()
+      .where('id', '=', id)
+      .executeTakeFirst();
+  }
+  async touchBrowserSession(id: string, now: number): Promise<void> {
+    await this.db
+      .updateTable('browser_sessions')
+      .set({ last_seen_at: now })
+      .where('id', '=', id)
+      .execute();
+  }
+  async endBrowserSession(id: string, now: number): Promise<string[] | undefined> {
+    return this.db.transaction().execute(async (trx) => {
+      const r = await trx
+        .updateTable('browser_sessions')
+        .set({ ended_at: now })
+        .where('id', '=', id)
+        .where('ended_at', 'is', null)
+        .executeTakeFirst();
+      if (Number(r.numUpdatedRows) === 0) return undefined;
+      const families = await trx
+        .updateTable('sessions')
+        .set({ ended_at: now, ended_reason: 'logout' })
+        .where('browser_session_id', '=', id)
+        .where('ended_at', 'is', null)
+        .returning(['id', 'client_id'])
+        .execute();
+      const ids = families.map((f) => f.id);
+      if (ids.length > 0) {
+        await trx
+          .updateTable('refresh_tokens')
+          .set({ state: 'revoked' })
+          .where('session_id', 'in', ids)
+          .where('state', '=', 'active')
+          .execute();
+      }
+      const codes = await trx
+        .selectFrom('authorization_codes')
+        .select('client_id')
+        .where('browser_session_id', '=', id)
+        .execute();
+      return [...new Set([...families.map((f) => f.client_id), ...codes.map((c) => c.client_id)])];
+    });
+  }
+
+  async insertAuthorizationRequest(row: AuthorizationRequestRow): Promise<void> {
+    await this.db.insertInto('authorization_requests').values(row).execute();
+  }
+  async findAuthorizationRequest(idHash: string): Promise<AuthorizationRequestRow | undefined> {
+    return this.db
+      .selectFrom('authorization_requests')
+      .selectAll()
+      .where('id_hash', '=', idHash)
+      .executeTakeFirst();
+  }
+  async consumeAuthorizationRequest(idHash: string, now: number): Promise<boolean> {
+    const r = await this.db
+      .updateTable('authorization_requests')
+      .set({ used_at: now })
+      .where('id_hash', '=', idHash)
+      .where('used_at', 'is', null)
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) > 0;
+  }
+
+  async insertAuthorizationCode(row: AuthorizationCodeRow): Promise<void> {
+    await this.db.insertInto('authorization_codes').values(row).execute();
+  }
+  async consumeAuthorizationCode(
+    hash: string,
+    now: number,
+    issuance: CodeIssuance,
+  ): Promise<ConsumeCodeResult> {
+    // The compare-and-swap: only a row not yet used is updated (row lock on PostgreSQL, one
+    // writer on SQLite), so exactly one exchange wins.
+    const row = await this.db
+      .updateTable('authorization_codes')
+      .set({
+        used_at: now,
+        issued_session_id: issuance.sessionId,
+        issued_jti: issuance.jti,
+        issued_exp: issuance.exp,
+      })
+      .where('hash', '=', hash)
+      .where('used_at', 'is', null)
+      .returningAll()
+      .executeTakeFirst();
+    if (row !== undefined) return { consumed: true, row };
+    const current = await this.db
+      .selectFrom('authorization_codes')
+      .selectAll()
+      .where('hash', '=', hash)
+      .executeTakeFirst();
+    return { consumed: false, row: current };
+  }
+
+  async findConsent(userId: string, clientId: string): Promise<ConsentRow | undefined> {
+    return this.db
+      .selectFrom('consents')
+      .selectAll()
+      .where('user_id', '=', userId)
+      .where('client_id', '=', clientId)
+      .executeTakeFirst();
+  }
+  async putConsent(row: ConsentRow): Promise<void> {
+    await this.db
+      .insertInto('consents')
+      .values(row)
+      .onConflict((oc) =>
+        oc
+          .columns(['user_id', 'client_id'])
+          .doUpdateSet({ scopes: row.scopes, created_at: row.created_at }),
+      )
+      .execute();
+  }
+  async listConsents(userId: string): Promise<ConsentRow[]> {
+    return this.db
+      .selectFrom('consents')
+      .selectAll()
+      .where('user_id', '=', userId)
+      .orderBy('client_id')
+      .execute();
+  }
+  async deleteConsent(userId: string, clientId: string): Promise<boolean> {
+    const r = await this.db
+      .deleteFrom('consents')
+      .where('user_id', '=', userId)
+      .where('client_id', '=', clientId)
+      .executeTakeFirst();
+    return Number(r.numDeletedRows) > 0;
+  }
+
+  async recordClientAssertion(key: string, expiresAt: number, now: number): Promise<boolean> {
+    const row = await this.db
+      .insertInto('client_assertions')
+      .values({ key, expires_at: expiresAt })
+      .onConflict((oc) =>
+        oc
+          .column('key')
+          .doUpdateSet({ expires_at: expiresAt })
+          .where('client_assertions.expires_at', '<=', now),
+      )
+      .returning('key')
+      .executeTakeFirst();
+    return row !== undefined;
   }
 
   async insertAuditEvent(row: AuditEventRow): Promise<void> {

@@ -1,4 +1,4 @@
-import { type Kysely, type Migration, type MigrationProvider } from 'kysely';
+import { sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
 
 /**
  * The one migration set, run unchanged on SQLite and PostgreSQL. Append new migrations; never
@@ -102,6 +102,98 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
         .addColumn('detail', 'text', (c) => c.notNull())
         .execute();
       await db.schema.createIndex('audit_events_at').on('audit_events').column('at_ms').execute();
+    },
+  },
+  // Browser sign-in (authorization code + PKCE, OpenID Connect): user profile, client
+  // registration fields, key purpose, browser sessions, pending requests, codes, consents and
+  // client-assertion replay.
+  '0002-signin': {
+    async up(db: Kysely<unknown>): Promise<void> {
+      await db.schema.alterTable('users').addColumn('email', 'text').execute();
+      await db.schema
+        .alterTable('users')
+        .addColumn('email_verified', 'integer', (c) => c.notNull().defaultTo(0))
+        .execute();
+      await db.schema.alterTable('users').addColumn('name', 'text').execute();
+      for (const [col, dflt] of [
+        ['redirect_uris', "'[]'"],
+        ['post_logout_redirect_uris', "'[]'"],
+      ] as const) {
+        await db.schema
+          .alterTable('clients')
+          .addColumn(col, 'text', (c) => c.notNull().defaultTo(sql.raw(dflt)))
+          .execute();
+      }
+      await db.schema
+        .alterTable('clients')
+        .addColumn('require_par', 'integer', (c) => c.notNull().defaultTo(0))
+        .execute();
+      for (const col of [
+        'token_endpoint_auth_method',
+        'jwks',
+        'jwks_uri',
+        'backchannel_logout_uri',
+        'id_token_signed_response_alg',
+      ]) {
+        await db.schema.alterTable('clients').addColumn(col, 'text').execute();
+      }
+      await db.schema
+        .alterTable('signing_keys')
+        .addColumn('purpose', 'text', (c) => c.notNull().defaultTo('access'))
+        .execute();
+      await db.schema.alterTable('sessions').addColumn('browser_session_id', 'text').execute();
+      await db.schema
+        .createTable('browser_sessions')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('token_hash', 'text', (c) => c.notNull().unique())
+        .addColumn('user_id', 'text', (c) => c.notNull())
+        .addColumn('auth_time', 'bigint', (c) => c.notNull())
+        .addColumn('amr', 'text', (c) => c.notNull())
+        .addColumn('acr', 'text', (c) => c.notNull())
+        .addColumn('last_seen_at', 'bigint', (c) => c.notNull())
+        .addColumn('expires_at', 'bigint', (c) => c.notNull())
+        .addColumn('ended_at', 'bigint')
+        .execute();
+      await db.schema
+        .createTable('authorization_requests')
+        .addColumn('id_hash', 'text', (c) => c.primaryKey())
+        .addColumn('kind', 'text', (c) => c.notNull())
+        .addColumn('client_id', 'text', (c) => c.notNull())
+        .addColumn('params', 'text', (c) => c.notNull())
+        .addColumn('csrf_hash', 'text')
+        .addColumn('expires_at', 'bigint', (c) => c.notNull())
+        .addColumn('used_at', 'bigint')
+        .execute();
+      await db.schema
+        .createTable('authorization_codes')
+        .addColumn('hash', 'text', (c) => c.primaryKey())
+        .addColumn('client_id', 'text', (c) => c.notNull())
+        .addColumn('user_id', 'text', (c) => c.notNull())
+        .addColumn('browser_session_id', 'text', (c) => c.notNull())
+        .addColumn('redirect_uri', 'text', (c) => c.notNull())
+        .addColumn('code_challenge', 'text', (c) => c.notNull())
+        .addColumn('scope', 'text', (c) => c.notNull())
+        .addColumn('nonce', 'text')
+        .addColumn('auth_time', 'bigint', (c) => c.notNull())
+        .addColumn('expires_at', 'bigint', (c) => c.notNull())
+        .addColumn('used_at', 'bigint')
+        .addColumn('issued_session_id', 'text')
+        .addColumn('issued_jti', 'text')
+        .addColumn('issued_exp', 'bigint')
+        .execute();
+      await db.schema
+        .createTable('consents')
+        .addColumn('user_id', 'text', (c) => c.notNull())
+        .addColumn('client_id', 'text', (c) => c.notNull())
+        .addColumn('scopes', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addPrimaryKeyConstraint('consents_pk', ['user_id', 'client_id'])
+        .execute();
+      await db.schema
+        .createTable('client_assertions')
+        .addColumn('key', 'text', (c) => c.primaryKey())
+        .addColumn('expires_at', 'bigint', (c) => c.notNull())
+        .execute();
     },
   },
 };

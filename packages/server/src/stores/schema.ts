@@ -10,6 +10,9 @@ export interface UserTable {
   disabled: number;
   created_at: number;
   updated_at: number;
+  email: string | null;
+  email_verified: number;
+  name: string | null;
 }
 
 export interface ClientTable {
@@ -22,6 +25,17 @@ export interface ClientTable {
   audience: string;
   disabled: number;
   created_at: number;
+  /** JSON list of exact redirect URIs (RFC 6749 §3.1.2). */
+  redirect_uris: string;
+  post_logout_redirect_uris: string;
+  require_par: number;
+  /** Registered token endpoint auth method; null = derived (secret → basic/post, none). */
+  token_endpoint_auth_method: string | null;
+  /** JSON JWKS for private_key_jwt. */
+  jwks: string | null;
+  jwks_uri: string | null;
+  backchannel_logout_uri: string | null;
+  id_token_signed_response_alg: string | null;
 }
 
 export interface SessionTable {
@@ -32,6 +46,65 @@ export interface SessionTable {
   expires_at: number;
   ended_at: number | null;
   ended_reason: string | null;
+  /** The browser session (its id is the tokens' `sid`) for code-flow logins. */
+  browser_session_id: string | null;
+}
+
+/** A signed-in browser (single sign-on); the cookie holds a secret whose hash is `token_hash`. */
+export interface BrowserSessionTable {
+  id: string;
+  token_hash: string;
+  user_id: string;
+  auth_time: number;
+  /** JSON list of RFC 8176 `amr` values. */
+  amr: string;
+  acr: string;
+  last_seen_at: number;
+  expires_at: number;
+  ended_at: number | null;
+}
+
+/** A pending authorization request: pushed (RFC 9126, kind `par`) or waiting on the login page (`interaction`). */
+export interface AuthorizationRequestTable {
+  id_hash: string;
+  kind: string;
+  client_id: string;
+  params: string;
+  csrf_hash: string | null;
+  expires_at: number;
+  used_at: number | null;
+}
+
+/** An authorization code (stored hashed, single use), bound to what it was issued for. */
+export interface AuthorizationCodeTable {
+  hash: string;
+  client_id: string;
+  user_id: string;
+  browser_session_id: string;
+  redirect_uri: string;
+  code_challenge: string;
+  scope: string;
+  nonce: string | null;
+  auth_time: number;
+  expires_at: number;
+  used_at: number | null;
+  /** What the exchange issued, so a replay can revoke it (RFC 6749 §4.1.2). */
+  issued_session_id: string | null;
+  issued_jti: string | null;
+  issued_exp: number | null;
+}
+
+export interface ConsentTable {
+  user_id: string;
+  client_id: string;
+  scopes: string;
+  created_at: number;
+}
+
+/** Seen `jti`s of client assertions (RFC 7523 §3), until they expire. */
+export interface ClientAssertionTable {
+  key: string;
+  expires_at: number;
 }
 
 export interface RefreshTokenTable {
@@ -65,6 +138,8 @@ export interface SigningKeyTable {
   activated_at: number | null;
   retiring_at: number | null;
   retired_at: number | null;
+  /** `access` (access tokens, feed) or `id` (ID tokens, RS256 by default). */
+  purpose: string;
 }
 
 export interface LeaseTable {
@@ -100,4 +175,9 @@ export interface Database {
   leases: LeaseTable;
   login_failures: LoginFailureTable;
   audit_events: AuditEventTable;
+  browser_sessions: BrowserSessionTable;
+  authorization_requests: AuthorizationRequestTable;
+  authorization_codes: AuthorizationCodeTable;
+  consents: ConsentTable;
+  client_assertions: ClientAssertionTable;
 }

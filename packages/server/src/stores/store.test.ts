@@ -11,6 +11,7 @@ const session = (id: string, now = 1000): SessionRow => ({
   expires_at: now + 3600,
   ended_at: null,
   ended_reason: null,
+  browser_session_id: null,
 });
 const token = (hash: string, sid: string, parent: string | null = null): RefreshTokenRow => ({
   hash,
@@ -35,6 +36,7 @@ const key = (kid: string, state: string): SigningKeyRow => ({
   activated_at: null,
   retiring_at: null,
   retired_at: null,
+  purpose: 'access',
 });
 
 async function withStore(
@@ -66,6 +68,9 @@ for (const kind of ['sqlite', 'postgres'] as const) {
         disabled: 0,
         created_at: 1,
         updated_at: 1,
+        email: null,
+        email_verified: 0,
+        name: null,
       };
       await s.insertUser(row);
       await s.insertUser({ ...row, id: 'u2', username: 'bob' });
@@ -94,6 +99,14 @@ for (const kind of ['sqlite', 'postgres'] as const) {
         audience: 'api',
         disabled: 0,
         created_at: 5,
+        redirect_uris: '[]',
+        post_logout_redirect_uris: '[]',
+        require_par: 0,
+        token_endpoint_auth_method: null,
+        jwks: null,
+        jwks_uri: null,
+        backchannel_logout_uri: null,
+        id_token_signed_response_alg: null,
       };
       await s.insertClient(c);
       assert.deepEqual(await s.findClient('c1'), c);

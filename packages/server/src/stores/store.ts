@@ -1,6 +1,10 @@
 import type { Selectable } from 'kysely';
 import type {
   AuditEventTable,
+  AuthorizationCodeTable,
+  AuthorizationRequestTable,
+  BrowserSessionTable,
+  ConsentTable,
   ClientTable,
   LoginFailureTable,
   RefreshTokenTable,
@@ -19,6 +23,22 @@ export type RevocationRow = Selectable<RevocationTable>;
 export type SigningKeyRow = Selectable<SigningKeyTable>;
 export type LoginFailureRow = Selectable<LoginFailureTable>;
 export type AuditEventRow = Selectable<AuditEventTable>;
+export type BrowserSessionRow = Selectable<BrowserSessionTable>;
+export type AuthorizationRequestRow = Selectable<AuthorizationRequestTable>;
+export type AuthorizationCodeRow = Selectable<AuthorizationCodeTable>;
+export type ConsentRow = Selectable<ConsentTable>;
+
+/** What a code exchange issues, recorded when the code is spent (so a replay can revoke it). */
+export interface CodeIssuance {
+  readonly sessionId: string | null;
+  readonly jti: string;
+  readonly exp: number;
+}
+
+/** The outcome of spending an authorization code. */
+export type ConsumeCodeResult =
+  | { readonly consumed: true; readonly row: AuthorizationCodeRow }
+  | { readonly consumed: false; readonly row: AuthorizationCodeRow | undefined };
 
 export const REFRESH_STATES = { active: 'active', rotated: 'rotated', revoked: 'revoked' } as const;
 export type RefreshState = (typeof REFRESH_STATES)[keyof typeof REFRESH_STATES];
@@ -122,6 +142,42 @@ export interface Store {
   recordLoginFailure(key: string, now: number, windowSeconds: number): Promise<number>;
   setLoginBlock(key: string, blockedUntil: number): Promise<void>;
   clearLoginFailures(key: string): Promise<void>;
+
+  /** Browser sessions (single sign-on), looked up by the hash of the cookie's secret. */
+  createBrowserSession(row: BrowserSessionRow): Promise<void>;
+  findBrowserSession(tokenHash: string): Promise<BrowserSessionRow | undefined>;
+  findBrowserSessionById(id: string): Promise<BrowserSessionRow | undefined>;
+  touchBrowserSession(id: string, now: number): Promise<void>;
+  /**
+   * End a browser session and every refresh family started from it, in one transaction; returns
+   * the client ids those families belonged to, or undefined when it had already ended.
+   */
+  endBrowserSession(id: string, now: number): Promise<string[] | undefined>;
+
+  insertAuthorizationRequest(row: AuthorizationRequestRow): Promise<void>;
+  findAuthorizationRequest(idHash: string): Promise<AuthorizationRequestRow | undefined>;
+  /** Mark a pending request used, only if it was not (compare-and-swap). */
+  consumeAuthorizationRequest(idHash: string, now: number): Promise<boolean>;
+
+  insertAuthorizationCode(row: AuthorizationCodeRow): Promise<void>;
+  /**
+   * Spend a code exactly once: of any number of concurrent callers one gets `consumed: true`,
+   * and what it will issue is recorded in the same statement.
+   */
+  consumeAuthorizationCode(
+    hash: string,
+    now: number,
+    issuance: CodeIssuance,
+  ): Promise<ConsumeCodeResult>;
+
+  findConsent(userId: string, clientId: string): Promise<ConsentRow | undefined>;
+  /** Insert or replace the consent of a user for a client. */
+  putConsent(row: ConsentRow): Promise<void>;
+  listConsents(userId: string): Promise<ConsentRow[]>;
+  deleteConsent(userId: string, clientId: string): Promise<boolean>;
+
+  /** Remember a client assertion's `jti` until `expiresAt`; false when it was already seen. */
+  recordClientAssertion(key: string, expiresAt: number, now: number): Promise<boolean>;
 
   insertAuditEvent(row: AuditEventRow): Promise<void>;
   listAuditEvents(limit: number, type?: string): Promise<AuditEventRow[]>;

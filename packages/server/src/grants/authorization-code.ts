@@ -1,0 +1,162 @@
+import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
+import type { FastifyRequest } from 'fastify';
+import { issueAccessToken } from '../access-tokens.js';
+import { hashCode } from '../authorization-codes.js';
+import type { AuthenticatedClient } from '../client-auth.js';
+import type { IssuerContext } from '../context.js';
+import { issueIdToken } from '../id-tokens.js';
+import { OAuthError, invalidGrant, invalidRequest } from '../oauth-error.js';
+import { newRefreshToken, refreshTokenRow } from '../refresh-tokens.js';
+import { tokenResponse, type TokenResponse } from './token-response.js';
+
+const INVALID = 'the authorization code is invalid, expired or used';
+const VERIFIER = /^[A-Za-z0-9._~-]{43,128}$/; // RFC 7636 §4.1
+
+function pkceMatches(verifier: string, challenge: string): boolean {
+  const a = Buffer.from(createHash('sha256').update(verifier, 'ascii').digest('base64url'));
+  const b = Buffer.from(challenge);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/**
+ * RFC 6749 §4.1.3 with RFC 7636 §4.6: redeem a code once, for the client, redirect URI and PKCE
+ * verifier it was issued for. A second use means the code leaked: what the first use issued is
+ * revoked (§4.1.2) — its refresh family ended and its access token's `jti` on the feed.
+ */
+export async function authorizationCodeGrant(
+  ctx: IssuerContext,
+  request: FastifyRequest,
+  params: Record<string, string>,
+  client: AuthenticatedClient,
+): Promise<TokenResponse> {
+  const c = client.row;
+  if (!(JSON.parse(c.grant_types) as string[]).includes('authorization_code'))
+    throw new OAuthError(400, 'unauthorized_client', 'this client may not use authorization_code');
+  const code = params['code'];
+  const verifier = params['code_verifier'];
+  const redirectUri = params['redirect_uri'];
+  if (code === undefined) throw invalidRequest('code is required');
+  if (verifier === undefined) throw invalidRequest('code_verifier is required (PKCE)');
+  if (!VERIFIER.test(verifier)) throw invalidRequest('code_verifier is malformed');
+  if (redirectUri === undefined) throw invalidRequest('redirect_uri is required');
+  if (code.length > 128) throw invalidGrant(INVALID);
+  const hash = hashCode(code);
+  const now = ctx.nowSeconds();
+  const sessionId = randomUUID();
+  const jti = randomUUID();
+  const spent = await ctx.store.consumeAuthorizationCode(hash, now, {
+    sessionId,
+    jti,
+    exp: now + ctx.config.accessTokenTtl,
+  });
+  const row = spent.row;
+  if (row === undefined) throw invalidGrant(INVALID);
+  if (!spent.consumed) {
+    // Replay: revoke what the first redemption issued.
+    if (row.issued_session_id !== null)
+      await ctx.store.endSession(row.issued_session_id, 'code_replayed', now);
+    if (row.issued_jti !== null)
+      await ctx.store.addRevocation(
+        'jti',
+        row.issued_jti,
+        (row.issued_exp ?? now) + ctx.config.clockSkew,
+        now,
+      );
+    await ctx.audit.record({
+      type: 'authorization.code_replayed',
+      subject: row.user_id,
+      clientId: c.id,
+      ip: request.ip,
+      detail: { sid: row.browser_session_id },
+    });
+    throw invalidGrant(INVALID);
+  }
+  // The checks come after the spend, so a code fails closed: one attempt per code, right or wrong.
+  if (
+    row.client_id !== c.id ||
+    row.expires_at <= now ||
+    row.redirect_uri !== redirectUri ||
+    !pkceMatches(verifier, row.code_challenge)
+  )
+    throw invalidGrant(INVALID);
+  const [browser, user] = await Promise.all([
+    ctx.store.findBrowserSessionById(row.browser_session_id),
+    ctx.store.findUserById(row.user_id),
+  ]);
+  if (
+    browser === undefined ||
+    browser.ended_at !== null ||
+    user === undefined ||
+    user.disabled === 1
+  )
+    throw invalidGrant(INVALID);
+  const scopes = row.scope.split(' ').filter((s) => s.length > 0);
+  const scope = scopes.join(' ');
+  const at = issueAccessToken(ctx, {
+    sub: user.id,
+    clientId: c.id,
+    audience: c.audience,
+    scope,
+    sid: browser.id,
+    authTime: row.auth_time,
+    roles: JSON.parse(user.roles) as string[],
+    jti,
+  });
+  // Refresh tokens: always for first-party clients; for third parties only with offline_access
+  // (OIDC Core §11), which the consent page asked for.
+  let refresh: string | undefined;
+  const refreshAllowed =
+    (JSON.parse(c.grant_types) as string[]).includes('refresh_token') &&
+    (c.first_party === 1 || scopes.includes('offline_access'));
+  if (refreshAllowed) {
+    refresh = newRefreshToken();
+    // offline_access outlives the browser session's absolute lifetime; otherwise it ends with it.
+    const sessionExpiresAt = scopes.includes('offline_access')
+      ? now + ctx.config.sessionMaxAge
+      : Math.min(now + ctx.config.sessionMaxAge, browser.expires_at);
+    await ctx.store.createSession(
+      {
+        id: sessionId,
+        user_id: user.id,
+        client_id: c.id,
+        created_at: now,
+        expires_at: sessionExpiresAt,
+        ended_at: null,
+        ended_reason: null,
+        browser_session_id: browser.id,
+      },
+      refreshTokenRow(refresh, {
+        sessionId,
+        parentHash: null,
+        clientId: c.id,
+        userId: user.id,
+        scope,
+        now,
+        idleTtl: ctx.config.refreshTokenTtl,
+        sessionExpiresAt,
+      }),
+    );
+  }
+  const body: TokenResponse = tokenResponse(at.token, at.expiresIn, scope, refresh);
+  if (scopes.includes('openid')) {
+    body.id_token = await issueIdToken(ctx, {
+      client: c,
+      user,
+      sid: browser.id,
+      authTime: row.auth_time,
+      amr: JSON.parse(browser.amr) as string[],
+      acr: browser.acr,
+      nonce: row.nonce,
+      scope: scopes,
+      accessToken: at.token,
+    });
+  }
+  await ctx.audit.record({
+    type: 'token.issued',
+    subject: user.id,
+    clientId: c.id,
+    ip: request.ip,
+    detail: { sid: browser.id, jti: at.jti, grant: 'authorization_code' },
+  });
+  return body;
+}
