@@ -9,7 +9,9 @@ import { OAuthError } from './oauth-error.js';
 import { createPasswordHasher } from './passwords.js';
 import { registerPageAssets } from './pages/assets.js';
 import { createReadiness, type ReadinessReport } from './readiness.js';
+import type { BackchannelOptions } from './backchannel-logout.js';
 import { registerAuthorize } from './routes/authorize.js';
+import { registerEndSession } from './routes/end-session.js';
 import { registerHealthz } from './routes/healthz.js';
 import { registerPar } from './routes/par.js';
 import { registerReadyz } from './routes/readyz.js';
@@ -41,6 +43,8 @@ export interface AppOptions {
   trustProxy?: boolean | string | string[];
   /** Interval of the expired-row purge in ms (default 10 min). */
   purgeIntervalMs?: number;
+  /** Back-channel logout delivery (timeouts and retries; defaults 5 s and 1 s, 4 s). */
+  backchannel?: BackchannelOptions;
   /** Mount extra routes (e.g. the debugger page at `/` in demo mode). */
   mount?: (app: FastifyInstance) => void | Promise<void>;
 }
@@ -194,6 +198,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   registerReadyz(app, readiness);
   registerAuthorize(app, ctx);
   registerPar(app, ctx);
+  registerEndSession(app, ctx, options.backchannel);
   registerUserinfo(app, ctx);
   registerPageAssets(app);
   if (options.mount !== undefined) await options.mount(app);

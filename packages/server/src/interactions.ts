@@ -28,7 +28,7 @@ export async function startInteraction(
   ctx: IssuerContext,
   request: FastifyRequest,
   reply: FastifyReply,
-  req: AuthorizationRequest,
+  req: ParkedRequest,
 ): Promise<InteractionForm> {
   let browser = readCookie(request, cookieName(ctx.config, CSRF_COOKIE));
   if (browser === undefined) {
@@ -49,16 +49,22 @@ export async function startInteraction(
   return { interaction, csrf };
 }
 
-export type InteractionLookup =
-  | { readonly ok: true; readonly req: AuthorizationRequest; readonly idHash: string }
+/** What waits behind a page: an authorization request, or a logout awaiting confirmation. */
+export type ParkedRequest =
+  | AuthorizationRequest
+  | { readonly clientId: string; readonly logout: Readonly<Record<string, string | undefined>> };
+
+export type InteractionLookup<T extends ParkedRequest = AuthorizationRequest> =
+  | { readonly ok: true; readonly req: T; readonly idHash: string }
   | { readonly ok: false; readonly why: 'csrf' | 'expired' };
 
 /** Find the parked request a form names, checking its CSRF token first. */
-export async function findInteraction(
+export async function findInteraction<T extends ParkedRequest = AuthorizationRequest>(
   ctx: IssuerContext,
   request: FastifyRequest,
   form: Readonly<Record<string, string>>,
-): Promise<InteractionLookup> {
+  expect: 'authorize' | 'logout' = 'authorize',
+): Promise<InteractionLookup<T>> {
   const interaction = form['interaction'];
   const csrf = form['csrf'];
   const browser = readCookie(request, cookieName(ctx.config, CSRF_COOKIE));
@@ -73,7 +79,10 @@ export async function findInteraction(
   if (a.length !== b.length || !timingSafeEqual(a, b)) return { ok: false, why: 'csrf' };
   if (row.used_at !== null || row.expires_at <= ctx.nowSeconds())
     return { ok: false, why: 'expired' };
-  return { ok: true, req: JSON.parse(row.params) as AuthorizationRequest, idHash };
+  const req = JSON.parse(row.params) as ParkedRequest;
+  // A logout form cannot finish a sign-in, nor the other way round.
+  if ('logout' in req !== (expect === 'logout')) return { ok: false, why: 'expired' };
+  return { ok: true, req: req as T, idHash };
 }
 
 /** The form of an interaction that goes on to another page (login → consent): a fresh token pair. */

@@ -36,6 +36,10 @@ export function metadata(ctx: IssuerContext): Record<string, unknown> {
     prompt_values_supported: ['none', 'login', 'consent'],
     // OpenID Connect Discovery 1.0 §3
     userinfo_endpoint: `${iss}/userinfo`,
+    // OIDC RP-Initiated Logout §2.1, Back-Channel Logout §2.1
+    end_session_endpoint: `${iss}/end-session`,
+    backchannel_logout_supported: true,
+    backchannel_logout_session_supported: true,
     id_token_signing_alg_values_supported: idTokenAlgorithms(ctx),
     subject_types_supported: ['public'],
     scopes_supported: [...OIDC_SCOPES],
