@@ -38,17 +38,31 @@ export {
   setUserDisabled,
   setUserPassword,
   setUserRoles,
+  setUserProfile,
   InputError,
 } from './users.js';
+export { listConsents, revokeConsent } from './consents.js';
+export type { Consent, ConsentDeps } from './consents.js';
 export type { User, UserDeps } from './users.js';
 export {
   createClient,
   listClients,
   setClientDisabled,
   rotateClientSecret,
+  checkRedirectUri,
   GRANT_TYPES,
+  TOKEN_ENDPOINT_AUTH_METHODS,
+  ID_TOKEN_ALGS,
 } from './clients.js';
-export type { Client, ClientDeps, CreateClientInput, GrantType } from './clients.js';
+export type {
+  Client,
+  ClientDeps,
+  CreateClientInput,
+  GrantType,
+  TokenEndpointAuthMethod,
+  IdTokenAlg,
+} from './clients.js';
+export type { BackchannelOptions } from './backchannel-logout.js';
 export { createPasswordHasher } from './passwords.js';
 export type { PasswordHasher } from './passwords.js';
 export { createKek, parseKek, loadOrCreateKekFile, KekError } from './keys/kek.js';

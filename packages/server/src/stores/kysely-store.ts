@@ -555,6 +555,33 @@ export class KyselyStore implements Store {
     return Number(r.numDeletedRows) > 0;
   }
 
+  async endUserClientSessions(
+    userId: string,
+    clientId: string,
+    reason: string,
+    now: number,
+  ): Promise<string[]> {
+    return this.db.transaction().execute(async (trx) => {
+      const ended = await trx
+        .updateTable('sessions')
+        .set({ ended_at: now, ended_reason: reason })
+        .where('user_id', '=', userId)
+        .where('client_id', '=', clientId)
+        .where('ended_at', 'is', null)
+        .returning('id')
+        .execute();
+      const ids = ended.map((r) => r.id);
+      if (ids.length > 0)
+        await trx
+          .updateTable('refresh_tokens')
+          .set({ state: 'revoked' })
+          .where('session_id', 'in', ids)
+          .where('state', '=', 'active')
+          .execute();
+      return ids;
+    });
+  }
+
   async recordClientAssertion(key: string, expiresAt: number, now: number): Promise<boolean> {
     const row = await this.db
       .insertInto('client_assertions')

@@ -175,6 +175,13 @@ export interface Store {
   putConsent(row: ConsentRow): Promise<void>;
   listConsents(userId: string): Promise<ConsentRow[]>;
   deleteConsent(userId: string, clientId: string): Promise<boolean>;
+  /** End a user's open sessions with one client (refresh families revoked); returns their ids. */
+  endUserClientSessions(
+    userId: string,
+    clientId: string,
+    reason: string,
+    now: number,
+  ): Promise<string[]>;
 
   /** Remember a client assertion's `jti` until `expiresAt`; false when it was already seen. */
   recordClientAssertion(key: string, expiresAt: number, now: number): Promise<boolean>;
