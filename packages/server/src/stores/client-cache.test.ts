@@ -20,6 +20,14 @@ const row = (id: string, disabled = 0): ClientRow => ({
   audience: 'api',
   disabled,
   created_at: 0,
+  redirect_uris: '[]',
+  post_logout_redirect_uris: '[]',
+  require_par: 0,
+  token_endpoint_auth_method: null,
+  jwks: null,
+  jwks_uri: null,
+  backchannel_logout_uri: null,
+  id_token_signed_response_alg: null,
 });
 
 test('ClientCache: one read per TTL, concurrent misses share it, invalidation wins over a read in flight', async () => {

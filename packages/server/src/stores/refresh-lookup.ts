@@ -30,6 +30,7 @@ export async function findRefreshGrant(
       's.expires_at as s_expires_at',
       's.ended_at as s_ended_at',
       's.ended_reason as s_ended_reason',
+      's.browser_session_id as s_browser_session_id',
       'u.id as u_id',
       'u.username as u_username',
       'u.password_hash as u_password_hash',
@@ -37,6 +38,9 @@ export async function findRefreshGrant(
       'u.disabled as u_disabled',
       'u.created_at as u_created_at',
       'u.updated_at as u_updated_at',
+      'u.email as u_email',
+      'u.email_verified as u_email_verified',
+      'u.name as u_name',
     ])
     .where('t.hash', '=', hash)
     .executeTakeFirst();
@@ -65,6 +69,7 @@ export async function findRefreshGrant(
           expires_at: r.s_expires_at!,
           ended_at: r.s_ended_at,
           ended_reason: r.s_ended_reason,
+          browser_session_id: r.s_browser_session_id,
         };
   const user: UserRow | undefined =
     r.u_id === null
@@ -77,6 +82,9 @@ export async function findRefreshGrant(
           disabled: r.u_disabled!,
           created_at: r.u_created_at!,
           updated_at: r.u_updated_at!,
+          email: r.u_email,
+          email_verified: r.u_email_verified!,
+          name: r.u_name,
         };
   return { token, session, user };
 }

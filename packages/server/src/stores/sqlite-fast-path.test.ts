@@ -33,6 +33,7 @@ async function seed(store: Store, n: number): Promise<string[]> {
         expires_at: NOW + 7200,
         ended_at: null,
         ended_reason: null,
+        browser_session_id: null,
       },
       row,
     );
@@ -131,6 +132,9 @@ test('findRefreshGrant: the token with its session and user in one read; unknown
       disabled: 0,
       created_at: NOW,
       updated_at: NOW,
+      email: null,
+      email_verified: 0,
+      name: null,
     });
     const found = await store.findRefreshGrant(hash!);
     assert.deepEqual(found?.token, await store.findRefreshToken(hash!));
