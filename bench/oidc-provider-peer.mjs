@@ -42,13 +42,13 @@ const provider = new Provider(url, {
       response_types: ['code'],
       redirect_uris: ['http://127.0.0.1/cb'],
       token_endpoint_auth_method: 'client_secret_basic',
-      scope: 'read offline_access',
+      scope: 'openid read offline_access',
     },
   ],
   jwks: { keys: [jwk] },
   clientDefaults: { id_token_signed_response_alg: 'EdDSA' },
   findAccount: (_ctx, sub) => ({ accountId: sub, claims: () => ({ sub }) }),
-  scopes: ['read', 'offline_access'],
+  scopes: ['openid', 'read', 'offline_access'],
   rotateRefreshToken: true,
   ttl: { AccessToken: 600, ClientCredentials: 600, RefreshToken: 14 * 86400, Grant: 14 * 86400 },
   features: {
@@ -102,6 +102,38 @@ async function mint(n) {
   return tokens;
 }
 
+// Codes as the provider's interaction would leave them (its dev login replaced by this): a
+// grant with openid + offline_access and the resource scope, an S256 challenge.
+const CODE_CHALLENGE = 'E9Melhoa2OwvFrEMTJguCRaoRItdNx4f0xEBhVsFkGo';
+async function mintCodes(n) {
+  const client = await provider.Client.find('bench');
+  const now = Math.floor(Date.now() / 1000);
+  const codes = [];
+  for (let i = 0; i < n; i++) {
+    const grant = new provider.Grant({ accountId: `user-${i}`, clientId: 'bench' });
+    grant.addResourceScope(RESOURCE, 'read');
+    grant.addOIDCScope('openid offline_access');
+    const grantId = await grant.save();
+    const code = new provider.AuthorizationCode({
+      accountId: `user-${i}`,
+      client,
+      grantId,
+      scope: 'openid read offline_access',
+      resource: RESOURCE,
+      redirectUri: 'http://127.0.0.1/cb',
+      codeChallenge: CODE_CHALLENGE,
+      codeChallengeMethod: 'S256',
+      nonce: 'n',
+      authTime: now,
+      sessionUid: `session-${i}`,
+      acr: '1',
+      amr: ['pwd'],
+    });
+    codes.push(await code.save());
+  }
+  return codes;
+}
+
 process.on('message', async (m) => {
   if (m === 'stop') {
     server.close();
@@ -109,6 +141,8 @@ process.on('message', async (m) => {
     process.exit(0);
   } else if (typeof m?.mint === 'number') {
     process.send({ tokens: await mint(m.mint) });
+  } else if (typeof m?.codes === 'number') {
+    process.send({ codes: await mintCodes(m.codes) });
   }
 });
 process.send({ url, clientSecret });

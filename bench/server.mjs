@@ -1,6 +1,10 @@
 // The issuer beside node-oidc-provider, in one run: POST /token (refresh_token with rotation on
-// every use, client_credentials) and introspection of a refresh token, with autocannon on
-// 127.0.0.1. Contestants, each in its own child process, all started before the first round:
+// every use, client_credentials, authorization_code with PKCE) and introspection of a refresh
+// token, with autocannon on 127.0.0.1. For authorization_code each side mints a pool of fresh
+// codes programmatically, as its login page would leave them (node-oidc-provider's own dev
+// interaction is replaced by its AuthorizationCode model); every exchange redeems one code with
+// its S256 verifier and gets an access token, an ID token (EdDSA on both sides) and a refresh
+// token. That run is a fixed number of exchanges (--codes), timed by autocannon. Contestants, each in its own child process, all started before the first round:
 //   tessera-sqlite    the issuer on SQLite (synchronous=FULL: every commit fsynced)
 //   tessera-postgres  the issuer on PostgreSQL (a throw-away schema)
 //   oidc-map          node-oidc-provider with a Map adapter (never evicts)
@@ -10,7 +14,8 @@
 // (each answer's successor goes back into the pool). Ratios are per round; the table prints the
 // median of the per-round ratios, with the machine's load average.
 //
-//   node bench/server.mjs [--rounds 5] [--duration 2] [--connections 10] [--pool 64]
+//   node bench/server.mjs [--rounds 5] [--duration 2] [--connections 10] [--pool 64] [--codes 1000]
+//                         [--grants refresh_token,client_credentials,introspect,authorization_code]
 //                         [--only tessera-sqlite,tessera-postgres,oidc-map,oidc-redis] [--json]
 //                         [--baseline DIR]
 //
@@ -32,6 +37,10 @@ const arg = (name, fallback) => {
   return i === -1 ? fallback : process.argv[i + 1];
 };
 const here = fileURLToPath(import.meta.url);
+// Shared by both contestants: one redirect URI and one PKCE pair (RFC 7636 Appendix B's example).
+export const CODE_REDIRECT = 'http://127.0.0.1/cb';
+export const CODE_VERIFIER = 'dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk';
+export const CODE_CHALLENGE = 'E9Melhoa2OwvFrEMTJguCRaoRItdNx4f0xEBhVsFkGo';
 
 if (process.argv.includes('--child')) {
   // Child: the Tessera issuer with one first-party client and one user.
@@ -52,7 +61,16 @@ if (process.argv.includes('--child')) {
   const ctx = running.app.tessera;
   const { clientSecret } = await server.createClient(
     { store: running.store, defaultAudience: 'api' },
-    { name: 'bench', clientId: 'bench', firstParty: true, scopes: ['read'] },
+    {
+      name: 'bench',
+      clientId: 'bench',
+      firstParty: true,
+      scopes: ['read'],
+      grantTypes: ['authorization_code', 'password', 'refresh_token', 'client_credentials'],
+      redirectUris: [CODE_REDIRECT],
+      // The peer signs its ID tokens with EdDSA too: the same signature cost on both sides.
+      idTokenSignedResponseAlg: 'EdDSA',
+    },
   );
   const user = await server.createUser(
     { store: running.store, hasher: ctx.hasher },
@@ -91,11 +109,61 @@ if (process.argv.includes('--child')) {
     }
     return tokens;
   };
+  // Codes as the login page leaves them: one browser session, codes bound to it, hashed, 60 s.
+  const { hashCode } = await import('../packages/server/dist/authorization-codes.js');
+  const browserSid = randomBytes(16).toString('hex');
+  {
+    const now = ctx.nowSeconds();
+    await ctx.store.createBrowserSession({
+      id: browserSid,
+      token_hash: randomBytes(32).toString('base64url'),
+      user_id: user.id,
+      auth_time: now,
+      amr: '["pwd"]',
+      acr: '1',
+      last_seen_at: now,
+      expires_at: now + 86400,
+      ended_at: null,
+    });
+  }
+  const mintCodes = async (n) => {
+    const now = ctx.nowSeconds();
+    const codes = [];
+    const rows = [];
+    for (let i = 0; i < n; i++) {
+      const code = randomBytes(32).toString('base64url');
+      codes.push(code);
+      rows.push({
+        hash: hashCode(code),
+        client_id: 'bench',
+        user_id: user.id,
+        browser_session_id: browserSid,
+        redirect_uri: CODE_REDIRECT,
+        code_challenge: CODE_CHALLENGE,
+        scope: 'openid read offline_access',
+        nonce: 'n',
+        auth_time: now,
+        expires_at: now + 60,
+        used_at: null,
+        issued_session_id: null,
+        issued_jti: null,
+        issued_exp: null,
+      });
+    }
+    // One transaction per chunk: minting is set-up, not what is measured.
+    for (let i = 0; i < rows.length; i += 200)
+      await ctx.store.db
+        .insertInto('authorization_codes')
+        .values(rows.slice(i, i + 200))
+        .execute();
+    return codes;
+  };
   process.on('message', async (m) => {
     if (m === 'stop') {
       await running.close();
       process.exit(0);
     } else if (typeof m?.mint === 'number') process.send({ tokens: await mint(m.mint) });
+    else if (typeof m?.codes === 'number') process.send({ codes: await mintCodes(m.codes) });
   });
   process.send({ url: running.url, clientSecret, introspect: '/introspect' });
 } else {
@@ -104,6 +172,7 @@ if (process.argv.includes('--child')) {
   const duration = Number(arg('duration', '2'));
   const connections = Number(arg('connections', '10'));
   const poolSize = Number(arg('pool', '64'));
+  const codesPerRun = Number(arg('codes', '1000'));
   const json = process.argv.includes('--json');
   const pgUrl = process.env.TESSERA_DATABASE_URL ?? process.env.TESSERA_TEST_DATABASE_URL;
   const redisUrl = process.env.TESSERA_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -160,6 +229,7 @@ if (process.argv.includes('--child')) {
         authorization: `Basic ${Buffer.from(`bench:${info.clientSecret}`).toString('base64')}`,
       },
       mint: async (n) => (await ask({ mint: n })).tokens,
+      codes: async (n) => (await ask({ codes: n })).codes,
     };
   }
 
@@ -185,6 +255,36 @@ if (process.argv.includes('--child')) {
             },
           },
         ],
+      };
+    } else if (grant === 'authorization_code') {
+      const pool = await c.codes(codesPerRun);
+      const r = await autocannon({
+        url: c.url,
+        connections,
+        amount: pool.length,
+        requests: [
+          {
+            method: 'POST',
+            path: '/token',
+            headers: c.headers,
+            setupRequest: (req) => ({
+              ...req,
+              body: form({
+                grant_type: 'authorization_code',
+                code: pool.shift(),
+                code_verifier: CODE_VERIFIER,
+                redirect_uri: CODE_REDIRECT,
+              }),
+            }),
+          },
+        ],
+      });
+      // A fixed number of exchanges (each code works once): requests over elapsed seconds.
+      return {
+        rps: r.requests.total / r.duration,
+        p99: r.latency.p99,
+        non2xx: r.non2xx,
+        errors: r.errors,
       };
     } else if (grant === 'client_credentials') {
       opts = {
@@ -213,7 +313,10 @@ if (process.argv.includes('--child')) {
   const loadStart = os.loadavg();
   try {
     for (const n of names) started.push(await start(n));
-    const grants = ['refresh_token', 'client_credentials', 'introspect'];
+    const grants = arg(
+      'grants',
+      'refresh_token,client_credentials,introspect,authorization_code',
+    ).split(',');
     const perRound = []; // [{ grant, name, rps, ... }]
     // Warm-up (not counted): JIT, connection pools, SQLite page cache.
     for (const grant of grants) for (const c of started) await load(c, grant, 1);
@@ -294,6 +397,7 @@ if (process.argv.includes('--child')) {
       duration,
       connections,
       poolSize,
+      codesPerRun,
       loadStart: loadStart.map((x) => +x.toFixed(2)),
       loadEnd: loadEnd.map((x) => +x.toFixed(2)),
       failures,

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { encodeBase64url } from '@tessera/jose';
 import {
@@ -8,7 +9,10 @@ import {
   rotateClientSecret,
   setClientDisabled,
   type GrantType,
+  type IdTokenAlg,
+  type TokenEndpointAuthMethod,
 } from './clients.js';
+import { listConsents, revokeConsent } from './consents.js';
 import { ConfigError, OWASP_ARGON2 } from './config.js';
 import { demoWalkthrough, setUpDemo } from './demo.js';
 import { createPasswordHasher } from './passwords.js';
@@ -42,6 +46,20 @@ export interface CommandIo {
 export const EXIT = { ok: 0, usage: 2, input: 3, failure: 1 } as const;
 
 class UsageError extends Error {}
+
+function readJwksFile(path: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch {
+    throw new InputError(`cannot read the JWKS file ${path}`);
+  }
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    throw new InputError('the JWKS file is not JSON');
+  }
+}
 
 const STORE_OPTIONS = {
   database: { type: 'string' },
@@ -240,11 +258,12 @@ export async function runServeCommand(
   });
 }
 
-const USER_USAGE = `usage: tessera user create <username> [--role R]… [--password-stdin]
+const USER_USAGE = `usage: tessera user create <username> [--role R]… [--email E [--email-verified]] [--name N] [--password-stdin]
        tessera user list [--json]
        tessera user disable|enable <username>
        tessera user set-password <username> [--password-stdin]
        tessera user set-roles <username> [--role R]…
+       tessera user consents <username> [--revoke CLIENT] [--json]
   common: [--database postgres://…|FILE] [--data-dir ./.tessera]
   The password comes from TESSERA_PASSWORD, or stdin with --password-stdin; when neither is
   given, create generates one and prints it once.
@@ -258,6 +277,10 @@ export async function runUserCommand(args: string[], io: CommandIo): Promise<num
       role: { type: 'string', multiple: true },
       'password-stdin': { type: 'boolean' },
       json: { type: 'boolean' },
+      email: { type: 'string' },
+      'email-verified': { type: 'boolean' },
+      name: { type: 'string' },
+      revoke: { type: 'string' },
     });
     const [sub, username, ...extra] = positionals;
     if (values.help === true) {
@@ -268,7 +291,11 @@ export async function runUserCommand(args: string[], io: CommandIo): Promise<num
     if (extra.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(extra[0])}`);
     const needsName = sub !== 'list';
     if (needsName && username === undefined) throw new UsageError(`user ${sub} needs a username`);
-    if (!['create', 'list', 'disable', 'enable', 'set-password', 'set-roles'].includes(sub))
+    if (
+      !['create', 'list', 'disable', 'enable', 'set-password', 'set-roles', 'consents'].includes(
+        sub,
+      )
+    )
       throw new UsageError(`unknown subcommand ${JSON.stringify(sub)}`);
     const password = async (generate: boolean): Promise<{ value: string; generated: boolean }> => {
       if (values['password-stdin'] === true)
@@ -287,6 +314,9 @@ export async function runUserCommand(args: string[], io: CommandIo): Promise<num
             username: username!,
             password: pw.value,
             roles: values.role ?? [],
+            ...(values.email !== undefined ? { email: values.email } : {}),
+            ...(values['email-verified'] === true ? { emailVerified: true } : {}),
+            ...(values.name !== undefined ? { name: values.name } : {}),
           });
           io.stdout.write(`created user ${user.username} (${user.id})\n`);
           if (pw.generated) io.stdout.write(`password (shown once): ${pw.value}\n`);
@@ -311,6 +341,25 @@ export async function runUserCommand(args: string[], io: CommandIo): Promise<num
           await setUserPassword(deps, username!, (await password(false)).value);
           io.stdout.write(`password set for ${username}\n`);
           return EXIT.ok;
+        case 'consents': {
+          if (values.revoke !== undefined) {
+            const had = await revokeConsent(deps, username!, values.revoke);
+            io.stdout.write(
+              had
+                ? `consent of ${username} for ${values.revoke} withdrawn\n`
+                : `${username} had no consent for ${values.revoke}\n`,
+            );
+            return EXIT.ok;
+          }
+          const consents = await listConsents(deps, username!);
+          if (values.json === true) io.stdout.write(`${JSON.stringify(consents, null, 2)}\n`);
+          else
+            for (const c of consents)
+              io.stdout.write(
+                `${c.clientId}\t${c.scopes.join(' ')}\t${new Date(c.grantedAt * 1000).toISOString()}\n`,
+              );
+          return EXIT.ok;
+        }
         default:
           await setUserRoles(deps, username!, values.role ?? []);
           io.stdout.write(`roles set for ${username}\n`);
@@ -321,6 +370,9 @@ export async function runUserCommand(args: string[], io: CommandIo): Promise<num
 }
 
 const CLIENT_USAGE = `usage: tessera client create <name> [--id ID] [--first-party] [--public] [--grant G]… [--scope S]… [--audience A] [--json]
+         [--redirect-uri URI]… [--post-logout-redirect-uri URI]… [--require-par]
+         [--token-endpoint-auth-method client_secret_basic|client_secret_post|private_key_jwt|none]
+         [--jwks-uri URL | --jwks FILE] [--backchannel-logout-uri URL] [--id-token-alg RS256|ES256|EdDSA]
        tessera client list [--json]
        tessera client disable|enable <client_id>
        tessera client rotate-secret <client_id>
@@ -340,6 +392,14 @@ export async function runClientCommand(args: string[], io: CommandIo): Promise<n
       scope: { type: 'string', multiple: true },
       audience: { type: 'string' },
       json: { type: 'boolean' },
+      'redirect-uri': { type: 'string', multiple: true },
+      'post-logout-redirect-uri': { type: 'string', multiple: true },
+      'require-par': { type: 'boolean' },
+      'token-endpoint-auth-method': { type: 'string' },
+      'jwks-uri': { type: 'string' },
+      jwks: { type: 'string' },
+      'backchannel-logout-uri': { type: 'string' },
+      'id-token-alg': { type: 'string' },
     });
     const [sub, arg, ...extra] = positionals;
     if (values.help === true) {
@@ -368,6 +428,28 @@ export async function runClientCommand(args: string[], io: CommandIo): Promise<n
               ? { scopes: values.scope.flatMap((s) => s.split(/[ ,]/)).filter((s) => s.length > 0) }
               : {}),
             ...(values.audience !== undefined ? { audience: values.audience } : {}),
+            ...(values['redirect-uri'] !== undefined
+              ? { redirectUris: values['redirect-uri'] }
+              : {}),
+            ...(values['post-logout-redirect-uri'] !== undefined
+              ? { postLogoutRedirectUris: values['post-logout-redirect-uri'] }
+              : {}),
+            ...(values['require-par'] === true ? { requirePar: true } : {}),
+            ...(values['token-endpoint-auth-method'] !== undefined
+              ? {
+                  tokenEndpointAuthMethod: values[
+                    'token-endpoint-auth-method'
+                  ] as TokenEndpointAuthMethod,
+                }
+              : {}),
+            ...(values['jwks-uri'] !== undefined ? { jwksUri: values['jwks-uri'] } : {}),
+            ...(values.jwks !== undefined ? { jwks: readJwksFile(values.jwks) } : {}),
+            ...(values['backchannel-logout-uri'] !== undefined
+              ? { backchannelLogoutUri: values['backchannel-logout-uri'] }
+              : {}),
+            ...(values['id-token-alg'] !== undefined
+              ? { idTokenSignedResponseAlg: values['id-token-alg'] as IdTokenAlg }
+              : {}),
           });
           if (values.json === true)
             io.stdout.write(`${JSON.stringify({ ...client, clientSecret }, null, 2)}\n`);
