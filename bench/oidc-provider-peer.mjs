@@ -50,7 +50,14 @@ const provider = new Provider(url, {
   findAccount: (_ctx, sub) => ({ accountId: sub, claims: () => ({ sub }) }),
   scopes: ['openid', 'read', 'offline_access'],
   rotateRefreshToken: true,
-  ttl: { AccessToken: 600, ClientCredentials: 600, RefreshToken: 14 * 86400, Grant: 14 * 86400 },
+  ttl: {
+    AccessToken: 600,
+    IdToken: 600,
+    AuthorizationCode: 60,
+    ClientCredentials: 600,
+    RefreshToken: 14 * 86400,
+    Grant: 14 * 86400,
+  },
   features: {
     devInteractions: { enabled: false },
     clientCredentials: { enabled: true },
@@ -104,7 +111,7 @@ async function mint(n) {
 
 // Codes as the provider's interaction would leave them (its dev login replaced by this): a
 // grant with openid + offline_access and the resource scope, an S256 challenge.
-const CODE_CHALLENGE = 'E9Melhoa2OwvFrEMTJguCRaoRItdNx4f0xEBhVsFkGo';
+const CODE_CHALLENGE = 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM';
 async function mintCodes(n) {
   const client = await provider.Client.find('bench');
   const now = Math.floor(Date.now() / 1000);

@@ -40,7 +40,7 @@ const here = fileURLToPath(import.meta.url);
 // Shared by both contestants: one redirect URI and one PKCE pair (RFC 7636 Appendix B's example).
 export const CODE_REDIRECT = 'http://127.0.0.1/cb';
 export const CODE_VERIFIER = 'dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk';
-export const CODE_CHALLENGE = 'E9Melhoa2OwvFrEMTJguCRaoRItdNx4f0xEBhVsFkGo';
+export const CODE_CHALLENGE = 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM';
 
 if (process.argv.includes('--child')) {
   // Child: the Tessera issuer with one first-party client and one user.
