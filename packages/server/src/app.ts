@@ -1,10 +1,19 @@
 import formbody from '@fastify/formbody';
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import type { Tracer } from '@opentelemetry/api';
 import { createAudit } from './audit.js';
 import { resolveConfig, type ServerConfig, type ServerOptions } from './config.js';
 import type { IssuerContext } from './context.js';
 import type { Kek } from './keys/kek.js';
 import { KeyManager } from './keys/rotation.js';
+import {
+  auditLogFor,
+  registerRequestLog,
+  requestIdGenerator,
+  type LogIpMode,
+} from './logging/request-log.js';
+import type { IssuerMetrics } from './metrics/issuer-metrics.js';
+import { registerMetricsEndpoint, registerRequestMetrics } from './metrics/metrics-routes.js';
 import { OAuthError } from './oauth-error.js';
 import { createPasswordHasher } from './passwords.js';
 import { registerPageAssets } from './pages/assets.js';
@@ -23,7 +32,9 @@ import { registerRevocations } from './routes/revocations.js';
 import { registerRevoke } from './routes/revoke.js';
 import { registerToken } from './routes/token.js';
 import { registerWellKnown } from './routes/well-known.js';
+import { instrumentStore } from './stores/instrumented-store.js';
 import type { Store } from './stores/store.js';
+import { issuerTracer, registerRequestTracing } from './tracing/request-tracing.js';
 
 export interface AppOptions {
   /** Server options (validated here) or an already resolved configuration. */
@@ -47,6 +58,17 @@ export interface AppOptions {
   backchannel?: BackchannelOptions;
   /** Mount extra routes (e.g. the debugger page at `/` in demo mode). */
   mount?: (app: FastifyInstance) => void | Promise<void>;
+  /** Client addresses in request and audit log lines (default `full`). */
+  logIp?: LogIpMode;
+  /** Prometheus metrics ({@link createIssuerMetrics}); none by default. */
+  metrics?: IssuerMetrics;
+  /** Serve `/metrics` on the issuer port, only to `Authorization: Bearer <metricsToken>` (needs `metrics`). */
+  metricsToken?: string;
+  /**
+   * OpenTelemetry tracer for request, grant and store spans (default: the global API's tracer,
+   * a no-op until the application registers an SDK); `false` for none.
+   */
+  tracer?: Tracer | false;
 }
 
 // Never log credentials: headers that carry them and every body field that may.
@@ -104,6 +126,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     logger,
     bodyLimit: config.bodyLimit,
     trustProxy: options.trustProxy ?? false,
+    genReqId: requestIdGenerator(options.trustProxy),
+    // One line per answered request (registerRequestLog) instead of Fastify's two.
+    logController: new LogController({ disableRequestLogging: true }),
     // While closing, requests already on an open connection are served (with Connection:
     // close) rather than refused: a graceful restart fails none of them.
     return503OnClosing: false,
@@ -111,8 +136,14 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.removeAllContentTypeParsers();
   await app.register(formbody, { bodyLimit: config.bodyLimit });
 
-  const store = options.store;
-  const audit = createAudit(store, app.log, config.now);
+  const tracer = options.tracer === false ? undefined : (options.tracer ?? issuerTracer());
+  const metrics = options.metrics;
+  const store =
+    metrics !== undefined || tracer !== undefined
+      ? instrumentStore(options.store, { metrics, tracer })
+      : options.store;
+  const logIp = options.logIp ?? 'full';
+  const audit = createAudit(store, auditLogFor(app.log, logIp), config.now, metrics?.observeAudit);
   const keys = new KeyManager(store, options.kek, config, audit);
   const idKeyManager = new KeyManager(store, options.kek, config, audit, {
     purpose: 'id',
@@ -141,10 +172,19 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     audit,
     replayKek: options.kek.derive('refresh-replay'),
     log: app.log,
+    tracer,
     nowSeconds: () => Math.floor(config.now() / 1000),
   };
   await keys.start(options.keyCheckIntervalMs);
   app.decorate('tessera', ctx);
+  if (logger !== false) registerRequestLog(app, logIp);
+  if (tracer !== undefined) registerRequestTracing(app, tracer);
+  if (metrics !== undefined) {
+    metrics.bindActiveKey(() => ({ activatedAt: keys.current.activatedAt, now: ctx.nowSeconds() }));
+    registerRequestMetrics(app, metrics);
+    if (options.metricsToken !== undefined)
+      registerMetricsEndpoint(app, metrics.registry, options.metricsToken);
+  }
 
   app.setErrorHandler((error, request, reply) => {
     reply.header('cache-control', 'no-store').header('pragma', 'no-cache');

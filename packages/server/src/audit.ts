@@ -55,15 +55,17 @@ export interface Audit {
  * a token, a secret or a password — only identifiers.
  *
  * @example
- * const audit = createAudit(store, app.log, Date.now);
+ * const audit = createAudit(store, app.log, Date.now); // optional 4th: observe each event (metrics)
  * await audit.record({ type: 'login.failed', subject: 'alice', ip });
  */
 export function createAudit(
   store: Store,
   logger: AuditLogger | undefined,
   now: () => number,
+  observe?: (event: AuditEvent) => void,
 ): Audit {
-  const line = (e: AuditEvent) =>
+  const line = (e: AuditEvent) => {
+    observe?.(e);
     logger?.info(
       {
         audit: {
@@ -76,6 +78,7 @@ export function createAudit(
       },
       `audit ${e.type}`,
     );
+  };
   const row = (e: AuditEvent): AuditEventRow => ({
     id: randomUUID(),
     at_ms: now(),

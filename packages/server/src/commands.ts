@@ -185,12 +185,13 @@ export async function runServeCommand(
     const port = settings.start.port ?? DEFAULT_PORT;
     const portGiven =
       loaded.origins['port'] !== undefined || loaded.origins['issuer'] !== undefined;
+    // One JSON line per request at info; the demo stays quiet unless asked (--verbose, log.level).
     const level =
       values.verbose === true
         ? 'info'
-        : loaded.origins['log.level'] !== undefined
-          ? settings.logLevel
-          : 'warn';
+        : values.demo === true && loaded.origins['log.level'] === undefined
+          ? 'warn'
+          : settings.logLevel;
     const start = (p: number) =>
       startServer({
         ...settings.start,
@@ -198,6 +199,8 @@ export async function runServeCommand(
         env: io.env,
         migrate: settings.migrate,
         logger: { level },
+        logIp: settings.logIp,
+        ...(settings.metrics !== undefined ? { metrics: settings.metrics } : {}),
         ...(hooks.mount !== undefined ? { mount: hooks.mount } : {}),
       });
     let server: RunningServer;
@@ -210,6 +213,7 @@ export async function runServeCommand(
       server = await start(0);
     }
     io.stdout.write(`Tessera issuer listening on ${server.url} (${server.store.kind})\n`);
+    if (server.metricsUrl !== undefined) io.stdout.write(`metrics on ${server.metricsUrl}\n`);
     let closeDemo = async () => {};
     if (values.demo === true) {
       const demo = await setUpDemo(

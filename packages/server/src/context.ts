@@ -1,3 +1,4 @@
+import type { Tracer } from '@opentelemetry/api';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Audit } from './audit.js';
 import type { ServerConfig } from './config.js';
@@ -21,6 +22,8 @@ export interface IssuerContext {
   /** Seals the stored replay responses (a KEK subkey). */
   readonly replayKek: Kek;
   readonly log: FastifyBaseLogger;
+  /** Spans for grants (request and store spans are added around the routes); none when off. */
+  readonly tracer?: Tracer | undefined;
   /** Current time in whole seconds. */
   nowSeconds(): number;
 }

@@ -29,7 +29,14 @@ export { settingsJsonSchema } from './settings/settings-schema.js';
 export { SETTINGS, envName, flagName } from './settings/settings-table.js';
 export type { SettingSpec, SettingKind } from './settings/settings-table.js';
 export { toServeSettings } from './settings/serve-settings.js';
-export type { ServeSettings, MetricsSettings, LogIpMode } from './settings/serve-settings.js';
+export type { ServeSettings, MetricsSettings } from './settings/serve-settings.js';
+export { logAddress } from './logging/request-log.js';
+export type { LogIpMode } from './logging/request-log.js';
+export { createIssuerMetrics } from './metrics/issuer-metrics.js';
+export type { IssuerMetrics, IssuerMetricsOptions } from './metrics/issuer-metrics.js';
+export { startMetricsServer } from './metrics/metrics-routes.js';
+export type { MetricsServer } from './metrics/metrics-routes.js';
+export { instrumentStore } from './stores/instrumented-store.js';
 export { runServeCommand, runUserCommand, runClientCommand, EXIT } from './commands.js';
 export type { CommandIo, ServeHooks, DemoInfo } from './commands.js';
 export {

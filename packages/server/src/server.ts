@@ -3,6 +3,10 @@ import { join, resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from './app.js';
 import { closeGracefully, type ShutdownOptions } from './graceful-close.js';
+import type { LogIpMode } from './logging/request-log.js';
+import { createIssuerMetrics } from './metrics/issuer-metrics.js';
+import { startMetricsServer, type MetricsServer } from './metrics/metrics-routes.js';
+import type { MetricsSettings } from './settings/serve-settings.js';
 import { ConfigError, resolveConfig, type ServerOptions } from './config.js';
 import { loadOrCreateKekFile, parseKek, type Kek } from './keys/kek.js';
 import { openPostgresStore } from './stores/postgres.js';
@@ -35,12 +39,18 @@ export interface StartOptions extends Partial<ServerOptions> {
    * passes its `--migrate` setting). When false, pending migrations refuse the start.
    */
   migrate?: boolean;
+  /** Prometheus `/metrics` (off when absent): on `port` (its own listener) or behind `token`. */
+  metrics?: MetricsSettings;
+  /** Client addresses in log lines: `full` (default), `truncate` or `omit`. */
+  logIp?: LogIpMode;
   /** Environment (default process.env). */
   env?: Record<string, string | undefined>;
 }
 
 export interface RunningServer {
   readonly url: string;
+  /** The separate metrics listener's URL, when `metrics.port` was given. */
+  readonly metricsUrl?: string;
   readonly app: FastifyInstance;
   readonly store: Store;
   close(): Promise<void>;
@@ -146,6 +156,8 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
   const kek = loadKek(options, storeKind(options));
   const store = await openStore(options);
   let app: FastifyInstance;
+  const metrics = options.metrics !== undefined ? createIssuerMetrics() : undefined;
+  let metricsServer: MetricsServer | undefined;
   try {
     await refuseUnmigrated(store);
     app = await buildApp({
@@ -156,8 +168,20 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
       ...(options.logger !== undefined ? { logger: options.logger } : {}),
       ...(options.mount !== undefined ? { mount: options.mount } : {}),
       ...(options.trustProxy !== undefined ? { trustProxy: options.trustProxy } : {}),
+      ...(options.logIp !== undefined ? { logIp: options.logIp } : {}),
+      ...(metrics !== undefined ? { metrics } : {}),
+      ...(options.metrics?.token !== undefined ? { metricsToken: options.metrics.token } : {}),
     });
+    if (metrics !== undefined && options.metrics?.port !== undefined) {
+      metricsServer = await startMetricsServer(metrics.registry, {
+        port: options.metrics.port,
+        host: options.metrics.host ?? host,
+      });
+      const m = metricsServer;
+      app.addHook('onClose', async () => m.close());
+    }
   } catch (e) {
+    await metricsServer?.close().catch(() => {});
     await store.close().catch(() => {});
     throw e;
   }
@@ -169,6 +193,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
   }
   return {
     url: issuer,
+    ...(metricsServer !== undefined ? { metricsUrl: metricsServer.url } : {}),
     app,
     store,
     close: async () => {

@@ -21,6 +21,8 @@ import {
 /** The keys in use on this node, rebuilt whenever the stored keys change. */
 export interface KeyRing {
   readonly activeKid: string;
+  /** When the active key started signing (seconds since the epoch). */
+  readonly activatedAt: number;
   readonly alg: SigningAlg;
   /** Sign an RFC 9068 access token (`typ: at+jwt`) with the active key. */
   readonly signAccessToken: (claims: JwtPayload) => string;
@@ -167,6 +169,7 @@ function buildRing(
   const base = { key: privateKey, alg, kid: active.kid, issuer: config.issuer } as const;
   return Object.freeze({
     activeKid: active.kid,
+    activatedAt: active.activated_at ?? active.created_at,
     alg,
     signAccessToken: createSigner({ ...base, typ: 'at+jwt' }),
     signRevocationFeed: createSigner({ ...base, typ: 'revocation+jwt' }),

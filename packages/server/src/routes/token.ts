@@ -1,3 +1,4 @@
+import { SpanStatusCode } from '@opentelemetry/api';
 import type { FastifyInstance } from 'fastify';
 import { authenticateClient } from '../client-auth.js';
 import type { IssuerContext } from '../context.js';
@@ -29,7 +30,27 @@ export function registerToken(app: FastifyInstance, ctx: IssuerContext): void {
     const client = await authenticateClient(ctx, request, params, {
       allowPublic: grantType !== 'client_credentials',
     });
-    const body = await grant(ctx, request, params, client);
+    const body =
+      ctx.tracer === undefined
+        ? await grant(ctx, request, params, client)
+        : await ctx.tracer.startActiveSpan(
+            `grant ${grantType}`,
+            { attributes: { 'oauth.grant_type': grantType, 'oauth.client_id': client.row.id } },
+            async (span) => {
+              try {
+                return await grant(ctx, request, params, client);
+              } catch (e) {
+                // RFC 6749 §5.2 error code only: descriptions may name the user's input.
+                span.setStatus({
+                  code: SpanStatusCode.ERROR,
+                  message: e instanceof OAuthError ? e.error : 'server_error',
+                });
+                throw e;
+              } finally {
+                span.end();
+              }
+            },
+          );
     // RFC 6749 §5.1
     reply.header('cache-control', 'no-store').header('pragma', 'no-cache');
     return body;

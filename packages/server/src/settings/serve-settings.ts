@@ -9,7 +9,7 @@ import type { StartOptions } from '../server.js';
 import { KekError, parseKek } from '../keys/kek.js';
 import { setting, SettingsError, type LoadedSettings } from './load-settings.js';
 
-export type LogIpMode = 'full' | 'truncate' | 'omit';
+import type { LogIpMode } from '../logging/request-log.js';
 
 /** Where `/metrics` is served: its own port, or the issuer's port behind a bearer credential. */
 export interface MetricsSettings {

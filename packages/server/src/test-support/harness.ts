@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
-import { buildApp } from '../app.js';
+import { buildApp, type AppOptions } from '../app.js';
 import { createClient } from '../clients.js';
 import type { ServerOptions } from '../config.js';
 import { createKek, type Kek } from '../keys/kek.js';
@@ -79,6 +79,7 @@ export async function makeIssuer(
   kind: StoreKind = 'sqlite',
   overrides: Partial<ServerOptions> = {},
   existing?: TestStore,
+  appOptions: Partial<Omit<AppOptions, 'config' | 'store' | 'kek'>> = {},
 ): Promise<TestIssuer> {
   const ts = existing ?? (await openTestStore(kind));
   const clock = { ms: Date.now() };
@@ -87,6 +88,7 @@ export async function makeIssuer(
     config: { issuer: ISSUER, argon2: TEST_ARGON2, now: () => clock.ms, ...overrides },
     store: ts.store,
     kek,
+    ...appOptions,
   });
   const deps = { store: ts.store, defaultAudience: 'api' };
   const web = await createClient(deps, {
