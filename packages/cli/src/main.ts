@@ -48,6 +48,22 @@ const COMMANDS: Readonly<
     summary: 'config check: the resolved issuer configuration (secrets redacted); config schema',
     load: () => import('./commands/config.js'),
   },
+  keys: {
+    summary: "keys list|rotate [--now]|retire KID: the issuer's signing keys (audited)",
+    load: () => import('./commands/keys.js'),
+  },
+  sessions: {
+    summary: 'sessions list [--user U]|revoke SID|revoke --user U (onto the revocation feed)',
+    load: () => import('./commands/sessions.js'),
+  },
+  migrate: {
+    summary: "run the issuer store's pending migrations (--dry-run lists them)",
+    load: () => import('./commands/migrate.js'),
+  },
+  backup: {
+    summary: 'backup FILE: online copy of the SQLite store',
+    load: () => import('./commands/backup.js'),
+  },
   trace: delegated('trace', 'record and draw a login + token flow'),
   ui: delegated('ui', 'start the local, offline web debugger'),
   completion: {

@@ -5,6 +5,8 @@
  * and adapters for node:http, Express, Fastify and Hono.
  */
 export { createGuard } from './guard.js';
+export { guardHealth } from './health.js';
+export type { GuardHealth } from './health.js';
 export type { Guard, GuardStatus, AuthContext, Requirement } from './guard.js';
 export { prepareGuardOptions, isPreparedGuardOptions } from './options.js';
 export type {

@@ -26,7 +26,9 @@ export type AuditType =
   | 'consent.granted'
   | 'consent.denied'
   | 'consent.revoked'
-  | 'logout.backchannel_failed';
+  | 'logout.backchannel_failed'
+  | 'store.migrated'
+  | 'store.backed_up';
 
 export interface AuditEvent {
   type: AuditType | `key.${string}`;

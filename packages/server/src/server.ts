@@ -74,7 +74,7 @@ export async function openStore(o: {
   dataDir?: string;
   postgresSchema?: string;
   sqliteSynchronous?: 'full' | 'normal';
-  /** PostgreSQL: run pending migrations on open (default true). */
+  /** Run pending migrations on open (default true). */
   migrate?: boolean;
   env?: Record<string, string | undefined>;
 }): Promise<Store> {
@@ -86,10 +86,10 @@ export async function openStore(o: {
       ...(o.migrate !== undefined ? { migrate: o.migrate } : {}),
     });
   }
-  return openSqliteStore(
-    resolve(database ?? join(o.dataDir ?? '.tessera', 'tessera.db')),
-    o.sqliteSynchronous !== undefined ? { synchronous: o.sqliteSynchronous } : {},
-  );
+  return openSqliteStore(resolve(database ?? join(o.dataDir ?? '.tessera', 'tessera.db')), {
+    ...(o.sqliteSynchronous !== undefined ? { synchronous: o.sqliteSynchronous } : {}),
+    ...(o.migrate !== undefined ? { migrate: o.migrate } : {}),
+  });
 }
 
 /** Which store the options select, without opening it. */
@@ -154,7 +154,13 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
   const config = resolveConfig({ ...options, issuer });
   // The KEK is checked before the store is opened: a refused start leaves no tables behind.
   const kek = loadKek(options, storeKind(options));
-  const store = await openStore(options);
+  // The embedded SQLite file always migrates itself; PostgreSQL (shared by nodes of possibly
+  // different versions) only when asked.
+  const kind = storeKind(options);
+  const store = await openStore({
+    ...options,
+    migrate: kind === 'sqlite' || options.migrate !== false,
+  });
   let app: FastifyInstance;
   const metrics = options.metrics !== undefined ? createIssuerMetrics() : undefined;
   let metricsServer: MetricsServer | undefined;

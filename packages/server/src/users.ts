@@ -86,7 +86,11 @@ export interface UserDeps {
  * End every session of a user: refresh families revoked, session ids on the revocation feed
  * (so resource servers drop the access tokens already out there).
  */
-async function endSessions(d: UserDeps, userId: string, reason: string): Promise<number> {
+export async function endSessions(
+  d: Pick<UserDeps, 'store' | 'audit' | 'now' | 'revocationTtlSeconds'>,
+  userId: string,
+  reason: string,
+): Promise<number> {
   const now = Math.floor((d.now ?? Date.now)() / 1000);
   const sids = await d.store.endUserSessions(userId, reason, now);
   for (const sid of sids) {

@@ -8,6 +8,7 @@ import { palette, useColor } from '../colors.js';
 import { EXIT, usageError } from '../exit-codes.js';
 
 export const help = `Usage: tessera audit [token|-] [options]
+       tessera audit tail [--follow] [--json] [--event TYPE]   (the issuer's audit log; see audit tail --help)
 
 Offline, token-only lint (nothing is sent anywhere): alg none and its case variants, HS*
 signed with a known weak secret, jku/x5u/jwk/x5c headers, suspicious kid, missing or distant
@@ -35,6 +36,8 @@ const MAX_WORDS = 100_000;
 
 /** `tessera audit`. */
 export async function run(args: string[], io: CliIo): Promise<number> {
+  // `tail` is no JWT: the issuer's audit log, not a token lint.
+  if (args[0] === 'tail') return (await import('./audit-tail.js')).run(args.slice(1), io);
   return runGuarded(
     'audit',
     args,

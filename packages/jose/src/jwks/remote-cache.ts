@@ -48,6 +48,8 @@ export interface RemoteKeySetStatus {
   /** The code of the last failed fetch since the last success, or undefined. */
   readonly lastError: string | undefined;
   readonly fetches: number;
+  /** Fetches that failed (network, status, body), since creation. */
+  readonly failures: number;
 }
 
 /**
@@ -95,6 +97,7 @@ interface CacheState {
   lastError: JoseError | undefined;
   version: number;
   fetches: number;
+  failures: number;
   inflight: Promise<void> | undefined;
   selected: Map<string, unknown>;
 }
@@ -154,6 +157,7 @@ export function createJwksCache<R>(
     lastError: undefined,
     version: 0,
     fetches: 0,
+    failures: 0,
     inflight: undefined,
     selected: new Map(),
   };
@@ -201,6 +205,7 @@ export function createJwksCache<R>(
       s.freshUntil = now + ttl;
       s.lastError = undefined;
     } catch (e) {
+      s.failures++;
       s.lastError = isJoseError(e)
         ? e
         : new JoseError('ERR_JWKS_FETCH_FAILED', 'the JWKS could not be loaded', { cause: e });
@@ -280,6 +285,7 @@ export function createJwksCache<R>(
       freshUntil: s.fetchedAt === undefined ? undefined : s.freshUntil,
       lastError: s.lastError?.code,
       fetches: s.fetches,
+      failures: s.failures,
     }),
   };
   return Object.freeze(set) as JwksCache<R>;

@@ -1,6 +1,6 @@
 import { Migrator, sql, type Kysely } from 'kysely';
 import { ClientCache } from './client-cache.js';
-import { migrationProvider } from './migrations.js';
+import { MIGRATIONS, migrationProvider } from './migrations.js';
 import { rotateInOneStatement } from './pg-rotation.js';
 import { findRefreshGrant, type RefreshGrantRows } from './refresh-lookup.js';
 import type { Database } from './schema.js';
@@ -77,14 +77,34 @@ export class KyselyStore implements Store {
   }
 
   async migrationStatus(): Promise<MigrationStatus> {
-    const all = await this.migrator().getMigrations();
+    // Read our own migration table directly: Kysely's Migrator looks tables up across every
+    // schema, which fails while another schema of the same database is being dropped.
+    const names = Object.keys(MIGRATIONS).sort();
+    let applied: Set<string>;
+    try {
+      const db =
+        this.migrationSchema !== undefined ? this.db.withSchema(this.migrationSchema) : this.db;
+      const rows = await sql<{
+        name: string;
+      }>`select name from ${sql.table('tessera_migrations')}`.execute(db);
+      applied = new Set(rows.rows.map((r) => r.name));
+    } catch (e) {
+      const code = (e as { code?: unknown }).code;
+      const missing =
+        code === '42P01' || /no such table/i.test(e instanceof Error ? e.message : '');
+      if (!missing) throw e;
+      applied = new Set();
+    }
     return {
-      applied: all.filter((m) => m.executedAt !== undefined).map((m) => m.name),
-      pending: all.filter((m) => m.executedAt === undefined).map((m) => m.name),
+      applied: names.filter((n) => applied.has(n)),
+      pending: names.filter((n) => !applied.has(n)),
     };
   }
 
   async migrate(): Promise<void> {
+    // Nothing pending (every start but the first of a release): skip Kysely's Migrator, whose
+    // cross-schema table lookup fails while another schema of the database is being dropped.
+    if ((await this.migrationStatus()).pending.length === 0) return;
     const { error, results } = await this.migrator().migrateToLatest();
     if (error !== undefined) {
       const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
@@ -153,6 +173,19 @@ export class KyselyStore implements Store {
   }
   async findSession(id: string): Promise<SessionRow | undefined> {
     return this.db.selectFrom('sessions').selectAll().where('id', '=', id).executeTakeFirst();
+  }
+  async listSessions(filter: {
+    userId?: string;
+    now: number;
+    limit: number;
+  }): Promise<SessionRow[]> {
+    let q = this.db
+      .selectFrom('sessions')
+      .selectAll()
+      .where('ended_at', 'is', null)
+      .where('expires_at', '>', filter.now);
+    if (filter.userId !== undefined) q = q.where('user_id', '=', filter.userId);
+    return q.orderBy('created_at', 'desc').orderBy('id').limit(filter.limit).execute();
   }
   async endSession(id: string, reason: string, now: number): Promise<boolean> {
     return this.db.transaction().execute(async (trx) => {

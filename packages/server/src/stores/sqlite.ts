@@ -15,6 +15,8 @@ export interface SqliteStoreOptions {
    * on power loss; several times faster on slow disks.
    */
   synchronous?: 'full' | 'normal';
+  /** Run pending migrations on open (default true; `tessera migrate --dry-run` opens without). */
+  migrate?: boolean;
 }
 
 /**
@@ -37,8 +39,12 @@ export async function openSqliteStore(
   const db = new Kysely<Schema>({
     dialect: new SqliteDialect({ database: cachedStatements(sqlite) }),
   });
+  const plain = new KyselyStore('sqlite', db);
+  // Left unmigrated on request (`tessera migrate --dry-run`): no group commit, whose statements
+  // need the tables.
+  if (options.migrate === false && (await plain.migrationStatus()).pending.length > 0) return plain;
   // The group commit prepares its statements against the tables: migrate first.
-  await new KyselyStore('sqlite', db).migrate();
+  await plain.migrate();
   const commits = new SqliteGroupCommit(db, sqlite);
   const store = new KyselyStore('sqlite', db, undefined, (...a) => commits.rotate(...a));
   return store;

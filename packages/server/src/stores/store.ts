@@ -91,6 +91,8 @@ export interface Store {
   /** Start a session (refresh family) and store its first refresh token, in one transaction. */
   createSession(session: SessionRow, token: RefreshTokenRow): Promise<void>;
   findSession(id: string): Promise<SessionRow | undefined>;
+  /** Open (not ended, not expired) sessions, newest first, optionally of one user. */
+  listSessions(filter: { userId?: string; now: number; limit: number }): Promise<SessionRow[]>;
   /** End a session and revoke every refresh token of its family. False when already ended. */
   endSession(id: string, reason: string, now: number): Promise<boolean>;
   /** End every open session of a user (and revoke their families); returns the ended session ids. */
