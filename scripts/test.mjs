@@ -35,6 +35,10 @@ for (const pkg of readdirSync(join(root, 'packages')).sort()) {
   const dist = join(root, 'packages', pkg, 'dist');
   if (existsSync(dist)) walk(dist);
 }
+// The repository's own scripts have their tests beside them (scripts/check-layers.test.mjs).
+if (only.length === 0)
+  for (const name of readdirSync(join(root, 'scripts')).sort())
+    if (name.endsWith('.test.mjs')) files.push(join(root, 'scripts', name));
 if (files.length === 0) {
   console.error('no test files found: run `npm run build` first');
   process.exit(1);

@@ -14,7 +14,7 @@ import {
 } from './clients.js';
 import { listConsents, revokeConsent } from './consents.js';
 import { ConfigError, OWASP_ARGON2 } from './config.js';
-import { demoWalkthrough, setUpDemo } from './demo.js';
+import { demoWalkthrough, setUpDemo, type DemoResourceServerStarter } from './demo.js';
 import { createPasswordHasher } from './passwords.js';
 import {
   DEFAULT_PORT,
@@ -147,6 +147,8 @@ export interface ServeHooks {
   onReady?: (server: RunningServer) => void;
   /** Demo mode: called with the demo's URLs and fresh credentials (the CLI records the live flow). */
   onDemo?: (demo: DemoInfo) => void;
+  /** Demo mode: starts the demo resource server (the CLI's, on @tessera/guard). Required with --demo. */
+  startDemoResourceServer?: DemoResourceServerStarter;
   /** Demo resource server's revocation-feed poll period (default 5 s). */
   demoRevocationPollMs?: number;
 }
@@ -216,8 +218,11 @@ export async function runServeCommand(
     if (server.metricsUrl !== undefined) io.stdout.write(`metrics on ${server.metricsUrl}\n`);
     let closeDemo = async () => {};
     if (values.demo === true) {
+      if (hooks.startDemoResourceServer === undefined)
+        throw new Error('serve --demo needs a resource server starter (run it through tessera)');
       const demo = await setUpDemo(
         server.app.tessera,
+        hooks.startDemoResourceServer,
         hooks.demoRevocationPollMs !== undefined
           ? { revocationPollMs: hooks.demoRevocationPollMs }
           : {},

@@ -2,12 +2,25 @@ import { randomBytes } from 'node:crypto';
 import { encodeBase64url } from '@tessera/jose';
 import { createClient, rotateClientSecret } from './clients.js';
 import type { IssuerContext } from './context.js';
-import { startDemoResourceServer, type DemoResourceServer } from './demo-resource-server.js';
 import { createUser, setUserDisabled, setUserPassword } from './users.js';
 
 export const DEMO_CLIENT_ID = 'demo-app';
 export const DEMO_USERNAME = 'demo';
 export const DEMO_AUDIENCE = 'demo-api';
+
+/** A running demo resource server (the CLI's demo starts it on @tessera/guard). */
+export interface DemoResourceServer {
+  readonly url: string;
+  close(): Promise<void>;
+}
+
+/** Starts the demo's resource server; given by the host (`tessera serve --demo`). */
+export type DemoResourceServerStarter = (o: {
+  issuer: string;
+  audience: string;
+  port: number;
+  revocationPollMs?: number;
+}) => Promise<DemoResourceServer>;
 
 export interface DemoSetup {
   clientId: string;
@@ -20,10 +33,12 @@ export interface DemoSetup {
 /**
  * Demo mode: a first-party client and a user with fresh credentials (new on every start, so a
  * leftover data folder never holds a well-known password), and a resource server on a second
- * port that verifies tokens through JWKS alone.
+ * port that verifies tokens through JWKS alone (started by the host: the issuer imports only the
+ * JOSE core).
  */
 export async function setUpDemo(
   ctx: IssuerContext,
+  startResourceServer: DemoResourceServerStarter,
   options: { revocationPollMs?: number } = {},
 ): Promise<DemoSetup> {
   const deps = {
@@ -64,7 +79,7 @@ export async function setUpDemo(
   // The port after the issuer's when free (stable URLs for the walk-through), else any.
   const preferred = Number(new URL(ctx.config.issuer).port) + 1;
   const start = (port: number) =>
-    startDemoResourceServer({
+    startResourceServer({
       issuer: ctx.config.issuer,
       audience: DEMO_AUDIENCE,
       port,

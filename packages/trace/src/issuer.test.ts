@@ -1,6 +1,6 @@
 /**
  * The real issuer (`@tessera/server`, `POST /token` password grant with client Basic auth) and
- * its demo resource server that verifies with JWKS alone: the trace shows credentials once, then
+ * a resource server on @tessera/guard that verifies with JWKS alone: the trace shows credentials once, then
  * only the EdDSA access token. The issuer is loaded at run time (it is not a dependency of this
  * package); when it is not built, the test says so and skips.
  */
@@ -18,19 +18,47 @@ interface IssuerModule {
   runUserCommand(args: string[], io: object): Promise<number>;
   runClientCommand(args: string[], io: object): Promise<number>;
   startServer(o: object): Promise<{ url: string; close(): Promise<void> }>;
-  startDemoResourceServer(o: object): Promise<{ url: string; close(): Promise<void> }>;
+}
+
+interface GuardModule {
+  createGuard(o: object): { ready(): Promise<void>; close(): void };
+  withGuard(
+    g: unknown,
+    h: (req: { auth: { subject: string } }, res: import('node:http').ServerResponse) => void,
+  ): import('node:http').RequestListener;
+}
+
+/** A resource server on @tessera/guard (loaded at run time, like the issuer): JWKS alone. */
+async function startResourceServer(issuerUrl: string) {
+  // Not a dependency of this package (the arrows forbid it): loaded by name at run time.
+  const name = '@tessera/guard';
+  const { createGuard, withGuard } = (await import(name)) as GuardModule;
+  const guard = createGuard({ issuer: issuerUrl, audience: 'demo-api', allowHttpLoopback: true });
+  await guard.ready().catch(() => {});
+  const http = await import('node:http');
+  const server = http.createServer(
+    withGuard(guard, (req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ message: `hello ${req.auth.subject}` }));
+    }),
+  );
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as import('node:net').AddressInfo).port;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close: async () => {
+      guard.close();
+      server.closeAllConnections();
+      await new Promise<void>((r) => server.close(() => r()));
+    },
+  };
 }
 
 async function loadIssuer(): Promise<IssuerModule | string> {
   const name = '@tessera/server';
   try {
     const m = (await import(name)) as Partial<IssuerModule>;
-    const fns = [
-      'runUserCommand',
-      'runClientCommand',
-      'startServer',
-      'startDemoResourceServer',
-    ] as const;
+    const fns = ['runUserCommand', 'runClientCommand', 'startServer'] as const;
     return fns.every((f) => typeof m[f] === 'function')
       ? (m as IssuerModule)
       : `${name} lacks ${fns.join('/')}`;
@@ -92,7 +120,7 @@ test(
       dataDir: dir,
       argon2: { memoryCost: 1024, timeCost: 1, parallelism: 1 },
     });
-    const rs = await m.startDemoResourceServer({ issuer: server.url, audience: 'demo-api' });
+    const rs = await startResourceServer(server.url);
     try {
       writeFileSync(
         join(dir, 'flow.json'),

@@ -43,9 +43,10 @@ export async function runDelegated(
 async function runServe(args: string[], io: CliIo): Promise<number> {
   const server = await import('@tessera/server');
   if (!args.includes('--demo')) return server.runServeCommand(args, io);
-  const [{ createUiHandler }, trace] = await Promise.all([
+  const [{ createUiHandler }, trace, { startDemoResourceServer }] = await Promise.all([
     import('@tessera/web'),
     import('@tessera/trace'),
+    import('../demo/resource-server.js'),
   ]);
   let live: unknown;
   let recordedAt = 0;
@@ -59,6 +60,7 @@ async function runServe(args: string[], io: CliIo): Promise<number> {
     },
   });
   return server.runServeCommand(args, io, {
+    startDemoResourceServer,
     mount: (app) => {
       app.addHook('onRequest', (req, reply, done) => {
         if (ui.handle(req.raw, reply.raw)) reply.hijack();

@@ -17,7 +17,7 @@ export interface DemoResourceServerOptions {
 }
 
 /**
- * The demo's resource server, built on @tessera/guard: it discovers the issuer's `jwks_uri`,
+ * The demo's resource server (`tessera serve --demo`), built on @tessera/guard: it discovers the issuer's `jwks_uri`,
  * verifies access tokens with the published public keys alone, applies the signed revocation
  * feed locally, and never calls the issuer per request. Plain http is allowed only because the
  * demo runs on loopback.
