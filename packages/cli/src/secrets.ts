@@ -1,11 +1,15 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { readStdin, type CliIo } from './io.js';
+import {
+  decodeSecret as decodeSecretText,
+  SECRET_ENCODINGS,
+  type SecretEncoding,
+} from '@tessera/inspect';
 import { inputError, usageError } from './exit-codes.js';
 
-/** `--secret-encoding` values. */
-export const SECRET_ENCODINGS = ['utf8', 'base64', 'base64url', 'hex'] as const;
-export type SecretEncoding = (typeof SECRET_ENCODINGS)[number];
+/** `--secret-encoding` values: @tessera/inspect's secret encodings. */
+export { SECRET_ENCODINGS, type SecretEncoding };
 
 /** Where a secret came from (shown as `keySource`, never with the secret). */
 export type SecretSource = 'secret-file' | 'file' | 'env' | 'stdin' | 'prompt' | 'argument';
@@ -119,37 +123,16 @@ function parseEncoding(v: string | undefined): SecretEncoding | undefined {
   return v as SecretEncoding;
 }
 
-const B64 = /^[A-Za-z0-9+/]*={0,2}$/;
-const B64URL = /^[A-Za-z0-9_-]*$/;
-const HEX = /^(?:[0-9a-fA-F]{2})*$/;
-
 /**
- * Secret text → bytes. Prefixes `b64:`, `b64url:`, `hex:` select an encoding unless
- * `--secret-encoding` is given; otherwise UTF-8.
+ * Secret text → bytes, through @tessera/inspect's `decodeSecret` (the page reads secrets the same
+ * way): prefixes `b64:`, `b64url:`, `hex:` select an encoding unless `--secret-encoding` is given;
+ * otherwise UTF-8. Text that is not valid in its encoding is an input error (exit 3).
  */
 export function decodeSecret(text: string, encoding?: SecretEncoding): Uint8Array {
-  let enc: SecretEncoding = encoding ?? 'utf8';
-  let body = text;
-  if (encoding === undefined) {
-    const m = /^(b64|b64url|hex):/.exec(text);
-    if (m !== null) {
-      enc = m[1] === 'b64' ? 'base64' : m[1] === 'b64url' ? 'base64url' : 'hex';
-      body = text.slice(m[0].length);
-    }
-  }
-  switch (enc) {
-    case 'utf8':
-      return new Uint8Array(Buffer.from(body, 'utf8'));
-    case 'base64':
-      if (!B64.test(body) || body.length % 4 !== 0)
-        throw inputError('the secret is not valid base64');
-      return new Uint8Array(Buffer.from(body, 'base64'));
-    case 'base64url':
-      if (!B64URL.test(body) || body.length % 4 === 1)
-        throw inputError('the secret is not valid base64url');
-      return new Uint8Array(Buffer.from(body, 'base64url'));
-    case 'hex':
-      if (!HEX.test(body)) throw inputError('the secret is not valid hex');
-      return new Uint8Array(Buffer.from(body, 'hex'));
-  }
+  const bytes = decodeSecretText(text, encoding);
+  if (bytes !== undefined) return bytes;
+  const prefix = /^(b64|b64url|hex):/.exec(text)?.[1];
+  const named =
+    encoding ?? (prefix === 'b64' ? 'base64' : prefix === 'b64url' ? 'base64url' : 'hex');
+  throw inputError(`the secret is not valid ${named}`);
 }

@@ -37,7 +37,8 @@ test('serve --demo listens, prints the walk-through, and its resource server ver
   const started = Date.now();
   await ready;
   try {
-    assert.ok(Date.now() - started < 5000, 'ready within a few seconds');
+    // Generous: the machine running CI is shared; this guards against a hang, not a speed claim.
+    assert.ok(Date.now() - started < 30_000, 'ready within seconds');
     const url = server!.url;
     assert.match(url, /^http:\/\/127\.0\.0\.1:\d+$/);
     assert.ok(out.includes(`listening on ${url}`));
