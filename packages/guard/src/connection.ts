@@ -1,18 +1,7 @@
-import {
-  createAsyncVerifier,
-  createRemoteKeySet,
-  createVerifier,
-  type JwtVerifyResult,
-  type RemoteKeySet,
-} from '@tessera/jose';
-import { discoverIssuer } from './discovery.js';
+import { createVerifier, type JwtVerifyResult, type RemoteKeySet } from '@tessera/jose';
 import type { PreparedGuardOptions } from './options.js';
-import {
-  REVOCATION_FEED_TYP,
-  RevocationList,
-  startRevocationPolling,
-  type RevocationPoller,
-} from './revocation.js';
+import type { RevocationList, RevocationPoller } from './revocation.js';
+import { acquireSource, type SourceLink } from './shared-sources.js';
 
 /**
  * A token verifier over the issuer's keys. Synchronous on the Node.js core; on the Web Crypto
@@ -37,98 +26,32 @@ export interface IssuerConnection {
   close(): void;
 }
 
-async function connect(
-  c: PreparedGuardOptions,
-  revocations: RevocationList | undefined,
-  isClosed: () => boolean,
-  established: (link: IssuerLink) => void,
-): Promise<void> {
-  let jwksUri = c.jwksUri;
-  let feedUri = c.revocation?.url;
-  if (jwksUri === undefined) {
-    const meta = await discoverIssuer(c.issuer, {
-      timeoutMs: c.discoveryTimeoutMs,
-      allowHttpLoopback: c.allowHttpLoopback,
-      maxResponseBytes: c.keys.maxResponseBytes,
-    });
-    jwksUri = meta.jwksUri;
-    feedUri ??= meta.revocationFeedUri;
-  }
-  const keySet = createRemoteKeySet(jwksUri, c.keys);
-  const verify = createVerifier({ ...c.verify, key: keySet }) as TokenVerifier;
-  let poller: RevocationPoller | undefined;
-  const rev = c.revocation;
-  if (revocations !== undefined && rev !== undefined && !isClosed()) {
-    poller = startRevocationPolling({
-      url: new URL(feedUri ?? `${c.issuer.replace(/\/$/, '')}/revocations`),
-      intervalMs: rev.intervalMs,
-      fetch: {
-        allowHttpLoopback: c.allowHttpLoopback,
-        maxResponseBytes: rev.maxResponseBytes,
-        timeoutMs: c.keys.timeoutMs,
-      },
-      verify: createAsyncVerifier({
-        key: keySet,
-        algorithms: c.algorithms,
-        issuer: c.issuer,
-        typ: REVOCATION_FEED_TYP,
-        requiredClaims: ['iat', 'exp', 'revoked'],
-        clockTolerance: c.verify.clockTolerance,
-        maxTokenLength: rev.maxResponseBytes,
-      }),
-      list: revocations,
-      onError: c.onError,
-    });
-  }
-  // Usable at once: a request arriving meanwhile waits on the same de-duplicated key load.
-  established({ jwksUri, keySet, verify, poller });
-  // The first feed poll waits for the keys itself and never rejects (a failure is reported).
-  await Promise.all([keySet.ensureLoaded(), poller?.poll()]);
-}
-
-/** The connection of one guard: discovery, keys and feed, started by the first `ready()`. */
+/**
+ * The connection of one guard: its own verifier (audience, scopes, cache are per guard) over the
+ * process-wide shared discovery, keys and feed of its issuer (`shared-sources.ts`).
+ */
 export function createIssuerConnection(c: PreparedGuardOptions): IssuerConnection {
-  const revocations = c.revocation === undefined ? undefined : new RevocationList();
-  let link: IssuerLink | undefined;
-  let initializing: Promise<void> | undefined;
-  let failedAt = -Infinity;
-  let failure: unknown;
+  const source = acquireSource(c);
   let closed = false;
-
-  const start = (): Promise<void> =>
-    connect(
-      c,
-      revocations,
-      () => closed,
-      (l) => {
-        link = l;
-      },
-    ).catch((e: unknown) => {
-      failedAt = Date.now();
-      failure = e;
-      // Discovery succeeded before (a later retry failed): keep serving with what we have.
-      if (link === undefined) throw e;
-    });
-
+  let from: SourceLink | undefined;
+  let link: IssuerLink | undefined;
   return {
     get link() {
+      const s = source.link;
+      if (s === undefined) return undefined;
+      if (s !== from) {
+        from = s;
+        const verify = createVerifier({ ...c.verify, key: s.keySet }) as TokenVerifier;
+        link = { jwksUri: s.jwksUri, keySet: s.keySet, verify, poller: s.poller };
+      }
       return link;
     },
-    revocations,
-    ready() {
-      if (link !== undefined && initializing === undefined) return Promise.resolve();
-      if (initializing !== undefined) return initializing;
-      // The issuer is down: answer fast, and retry discovery at most once per cooldown.
-      if (Date.now() - failedAt < c.cooldownMs && failure !== undefined)
-        return Promise.reject(failure);
-      initializing = start().finally(() => {
-        initializing = undefined;
-      });
-      return initializing;
-    },
+    revocations: source.revocations,
+    ready: () => source.ready(),
     close() {
+      if (closed) return;
       closed = true;
-      link?.poller?.stop();
+      source.release(c.onError);
     },
   };
 }

@@ -87,6 +87,11 @@ export class RevocationList {
     return true;
   }
 
+  /** The issuer confirmed the last feed is current (a 304): it counts as freshly applied. */
+  touch(): void {
+    if (this.#updatedAt !== undefined) this.#updatedAt = Date.now();
+  }
+
   /** Forget entries whose tokens have all expired. */
   prune(nowSeconds: number): void {
     for (const m of [this.#jti, this.#sid])
@@ -105,6 +110,8 @@ export class RevocationList {
 export interface RevocationPollerOptions {
   url: URL;
   intervalMs: number;
+  /** Spread each interval by up to ± this fraction (default 0). */
+  jitter?: number;
   fetch: BoundedFetchOptions;
   /** Verifies the feed JWT (typ, iss, signature with the issuer's key set). */
   verify: (token: string) => Promise<JwtVerifyResult>;
@@ -129,13 +136,23 @@ export function startRevocationPolling(o: RevocationPollerOptions): RevocationPo
   let lastError: unknown;
   let inflight: Promise<void> | undefined;
 
+  let etag: string | undefined;
+
   async function once(): Promise<void> {
-    const res = await fetchBounded(o.url, { ...o.fetch, headers: { accept: 'application/jwt' } });
+    // A conditional request (RFC 9110 §13.1.2): an unchanged feed costs the issuer a 304.
+    const headers: Record<string, string> = { accept: 'application/jwt' };
+    if (etag !== undefined && o.list.updatedAt !== undefined) headers['if-none-match'] = etag;
+    const res = await fetchBounded(o.url, { ...o.fetch, headers });
+    if (res.status === 304 && headers['if-none-match'] !== undefined) {
+      o.list.touch();
+      return;
+    }
     if (res.status !== 200)
       throw new JoseError('ERR_JWKS_FETCH_FAILED', `the revocation feed answered ${res.status}`);
     const token = new TextDecoder('utf-8', { fatal: true }).decode(res.body).trim();
     const { payload } = await o.verify(token);
     o.list.apply(payload, Date.now() / 1000);
+    etag = res.headers.get('etag') ?? undefined;
   }
 
   const poll = (): Promise<void> => {
@@ -155,9 +172,13 @@ export function startRevocationPolling(o: RevocationPollerOptions): RevocationPo
 
   const schedule = () => {
     if (stopped) return;
-    timer = setTimeout(() => {
-      void poll().finally(schedule);
-    }, o.intervalMs);
+    const j = o.jitter ?? 0;
+    timer = setTimeout(
+      () => {
+        void poll().finally(schedule);
+      },
+      Math.round(o.intervalMs * (1 + (Math.random() * 2 - 1) * j)),
+    );
     // Node.js, Bun, Deno: never keep a process alive; workers and browsers have no unref.
     (timer as { unref?: () => void }).unref?.();
   };

@@ -184,6 +184,14 @@ export async function startIssuer(): Promise<TestIssuer> {
           issuedAt: false,
         },
       );
+      // Like the issuer: a strong ETag over the signed bytes, 304 to a matching If-None-Match.
+      const etag = `"${createHash('sha256').update(feed).digest('base64url').slice(0, 20)}"`;
+      res.setHeader('etag', etag);
+      if (req.headers['if-none-match'] === etag) {
+        iss.hits.set('/revocations#304', (iss.hits.get('/revocations#304') ?? 0) + 1);
+        res.writeHead(304).end();
+        return;
+      }
       res.setHeader('content-type', 'application/jwt');
       res.setHeader('cache-control', 'no-store');
       res.end(feed);

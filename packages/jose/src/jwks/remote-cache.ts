@@ -35,6 +35,11 @@ export interface RemoteKeySetOptions extends BoundedFetchOptions {
    * unreachable). Default 3 600 000 (1 h). After that, nothing verifies until a fetch succeeds.
    */
   staleIfErrorMs?: number;
+  /**
+   * Spread each freshness period by up to ± this fraction (0–0.5; default 0), so that many
+   * processes started together do not all refetch in the same second.
+   */
+  jitter?: number;
 }
 
 /** What a remote key set knows about itself (for health checks and logs; no key material). */
@@ -147,6 +152,11 @@ export function createJwksCache<R>(
   const cooldownMs = positiveInt(options.cooldownMs, 30_000, 'cooldownMs', true);
   const maxAgeMs = positiveInt(options.maxAgeMs, 600_000, 'maxAgeMs');
   const staleIfErrorMs = positiveInt(options.staleIfErrorMs, 3_600_000, 'staleIfErrorMs', true);
+  const jitter = options.jitter ?? 0;
+  if (typeof jitter !== 'number' || !(jitter >= 0 && jitter <= 0.5))
+    throw new JoseError('ERR_OPTIONS_INVALID', 'jitter must be a number from 0 to 0.5');
+  const spread = (ms: number) =>
+    jitter === 0 ? ms : Math.round(ms * (1 + (Math.random() * 2 - 1) * jitter));
   const s: CacheState = {
     keys: [],
     keysText: '',
@@ -178,7 +188,7 @@ export function createJwksCache<R>(
       const now = Date.now();
       const ttl = Math.max(
         cooldownMs,
-        Math.min(maxAgeMs, maxAgeOf(res.headers.get('cache-control')) ?? maxAgeMs),
+        spread(Math.min(maxAgeMs, maxAgeOf(res.headers.get('cache-control')) ?? maxAgeMs)),
       );
       if (res.status === 304 && s.fetchedAt !== undefined) {
         s.fetchedAt = now;

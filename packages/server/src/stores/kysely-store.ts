@@ -46,6 +46,7 @@ export type RotateFn = (
 export class KyselyStore implements Store {
   private readonly clients = new ClientCache((id) => this.readClient(id));
   private readonly rotate: RotateFn;
+  private readonly revocationListeners = new Set<() => void>();
 
   /**
    * @param rotate How a rotation is written: SQLite passes its group commit
@@ -289,6 +290,11 @@ export class KyselyStore implements Store {
         }),
       )
       .execute();
+    for (const l of this.revocationListeners) l();
+  }
+  onRevocationsChanged(listener: () => void): () => void {
+    this.revocationListeners.add(listener);
+    return () => this.revocationListeners.delete(listener);
   }
   async listRevocations(now: number): Promise<RevocationRow[]> {
     return this.db

@@ -118,6 +118,11 @@ export interface Store {
   /** Add a revoked `jti` or `sid` until `expiresAt` (an existing entry keeps the later expiry). */
   addRevocation(kind: 'jti' | 'sid', value: string, expiresAt: number, now: number): Promise<void>;
   listRevocations(now: number): Promise<RevocationRow[]>;
+  /**
+   * Call `listener` after every revocation added through this store (and, on PostgreSQL, by
+   * other nodes when they notify). Returns the unsubscribe function.
+   */
+  onRevocationsChanged(listener: () => void): () => void;
   isRevoked(kind: 'jti' | 'sid', value: string, now: number): Promise<boolean>;
   /** True when the `jti`, or the `sid` when given, is revoked: one read for both. */
   isAnyRevoked(jti: string, sid: string | undefined, now: number): Promise<boolean>;
