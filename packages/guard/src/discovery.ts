@@ -7,6 +7,8 @@ export interface IssuerMetadata {
   jwksUri: string;
   /** Tessera's signed revocation feed (`revocation_feed_uri`), when the issuer has one. */
   revocationFeedUri: string | undefined;
+  /** Push of feed deltas (`revocation_stream_uri`, Server-Sent Events), when advertised. */
+  revocationStreamUri: string | undefined;
 }
 
 /**
@@ -69,5 +71,11 @@ export async function discoverIssuer(
     checkFetchUrl(feed, allow, 'revocation_feed_uri');
     revocationFeedUri = feed;
   }
-  return { issuer, jwksUri, revocationFeedUri };
+  const stream = doc['revocation_stream_uri'];
+  let revocationStreamUri: string | undefined;
+  if (typeof stream === 'string') {
+    checkFetchUrl(stream, allow, 'revocation_stream_uri');
+    revocationStreamUri = stream;
+  }
+  return { issuer, jwksUri, revocationFeedUri, revocationStreamUri };
 }

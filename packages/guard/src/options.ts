@@ -15,6 +15,11 @@ export interface RevocationOptions {
   intervalMs?: number;
   /** Largest feed accepted, in bytes. Default 1 MiB. */
   maxResponseBytes?: number;
+  /**
+   * Subscribe to the issuer's push (`revocation_stream_uri`, Server-Sent Events) when its
+   * metadata advertises one; polling goes on beside it as the fallback. Default true.
+   */
+  push?: boolean;
 }
 
 /** The `cache` option of the core's `createVerifier`. */
@@ -61,6 +66,7 @@ export interface PreparedRevocation {
   readonly url: string | undefined;
   readonly intervalMs: number;
   readonly maxResponseBytes: number;
+  readonly push: boolean;
 }
 
 /** The core verifier options a guard uses, without the key (known after discovery). */
@@ -151,7 +157,14 @@ function revocationOf(
     url: r.url,
     intervalMs: positiveInt(r.intervalMs, 30_000, 'revocation.intervalMs'),
     maxResponseBytes: positiveInt(r.maxResponseBytes, 1024 * 1024, 'revocation.maxResponseBytes'),
+    push: boolOption(r.push, true, 'revocation.push'),
   });
+}
+
+function boolOption(v: unknown, fallback: boolean, name: string): boolean {
+  if (v === undefined) return fallback;
+  if (typeof v !== 'boolean') throw invalid(`${name} must be a boolean`);
+  return v;
 }
 
 function headerValues(o: GuardOptions): { realm: string | undefined; cookie: string | undefined } {

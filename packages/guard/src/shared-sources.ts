@@ -1,5 +1,6 @@
 import { createAsyncVerifier, createRemoteKeySet, type RemoteKeySet } from '@tessera/jose';
 import { discoverIssuer } from './discovery.js';
+import { startFeedStream, type FeedStream } from './feed-stream.js';
 import type { PreparedGuardOptions } from './options.js';
 import {
   REVOCATION_FEED_TYP,
@@ -16,6 +17,8 @@ export interface SourceLink {
   readonly jwksUri: string;
   readonly keySet: RemoteKeySet;
   readonly poller: RevocationPoller | undefined;
+  /** The push subscription, when the issuer advertises one (polling goes on beside it). */
+  readonly stream: FeedStream | undefined;
 }
 
 /**
@@ -63,6 +66,7 @@ async function connect(
 ): Promise<void> {
   let jwksUri = c.jwksUri;
   let feedUri = c.revocation?.url;
+  let streamUri: string | undefined;
   if (jwksUri === undefined) {
     const meta = await discoverIssuer(c.issuer, {
       timeoutMs: c.discoveryTimeoutMs,
@@ -71,11 +75,31 @@ async function connect(
     });
     jwksUri = meta.jwksUri;
     feedUri ??= meta.revocationFeedUri;
+    streamUri = meta.revocationStreamUri;
   }
   const keySet = createRemoteKeySet(jwksUri, { jitter: REFRESH_JITTER, ...c.keys });
   let poller: RevocationPoller | undefined;
+  let stream: FeedStream | undefined;
   const rev = c.revocation;
   if (revocations !== undefined && rev !== undefined && !isClosed()) {
+    const feedVerify = createAsyncVerifier({
+      key: keySet,
+      algorithms: c.algorithms,
+      issuer: c.issuer,
+      typ: REVOCATION_FEED_TYP,
+      requiredClaims: ['iat', 'exp', 'revoked'],
+      clockTolerance: c.verify.clockTolerance,
+      maxTokenLength: rev.maxResponseBytes,
+    });
+    if (streamUri !== undefined && rev.push)
+      stream = startFeedStream({
+        url: streamUri,
+        allowHttpLoopback: c.allowHttpLoopback,
+        maxEventBytes: rev.maxResponseBytes,
+        verify: feedVerify,
+        list: revocations,
+        onError,
+      });
     poller = startRevocationPolling({
       url: new URL(feedUri ?? `${c.issuer.replace(/\/$/, '')}/revocations`),
       intervalMs: rev.intervalMs,
@@ -85,21 +109,13 @@ async function connect(
         maxResponseBytes: rev.maxResponseBytes,
         timeoutMs: c.keys.timeoutMs,
       },
-      verify: createAsyncVerifier({
-        key: keySet,
-        algorithms: c.algorithms,
-        issuer: c.issuer,
-        typ: REVOCATION_FEED_TYP,
-        requiredClaims: ['iat', 'exp', 'revoked'],
-        clockTolerance: c.verify.clockTolerance,
-        maxTokenLength: rev.maxResponseBytes,
-      }),
+      verify: feedVerify,
       list: revocations,
       onError,
     });
   }
   // Usable at once: a request arriving meanwhile waits on the same de-duplicated key load.
-  established({ jwksUri, keySet, poller });
+  established({ jwksUri, keySet, poller, stream });
   // The first feed poll waits for the keys itself and never rejects (a failure is reported).
   await Promise.all([keySet.ensureLoaded(), poller?.poll()]);
 }
@@ -156,6 +172,7 @@ function createSource(c: PreparedGuardOptions, key: string): Entry {
       if (--entry.refs > 0) return;
       closed = true;
       link?.poller?.stop();
+      link?.stream?.stop();
       if (sources.get(key) === entry) sources.delete(key);
     },
   };

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { IssuerContext } from '../context.js';
 import { RevocationFeed } from '../revocation-feed.js';
+import { registerRevocationStream } from '../revocation-stream.js';
 
 export { FEED_LIFETIME_SECONDS } from '../revocation-feed.js';
 
@@ -12,6 +13,7 @@ export { FEED_LIFETIME_SECONDS } from '../revocation-feed.js';
  */
 export function registerRevocations(app: FastifyInstance, ctx: IssuerContext): void {
   const feed = new RevocationFeed(ctx);
+  registerRevocationStream(app, ctx, feed);
   app.get('/revocations', async (request, reply) => {
     const f = await feed.get();
     reply

@@ -66,6 +66,7 @@ export function metadata(ctx: IssuerContext): Record<string, unknown> {
     request_uri_parameter_supported: false,
     // Non-standard, documented in the README: the signed revocation feed and logout.
     revocation_feed_uri: `${iss}/revocations`,
+    revocation_stream_uri: `${iss}/revocations/stream`,
     logout_endpoint: `${iss}/logout`,
     access_token_signing_alg_values_supported: ctx.keys.current.algorithms,
   };

@@ -1,6 +1,7 @@
 import { Migrator, sql, type Kysely } from 'kysely';
 import { ClientCache } from './client-cache.js';
 import { MIGRATIONS, migrationProvider } from './migrations.js';
+import type { PgChangeChannel } from './pg-notify.js';
 import { rotateInOneStatement } from './pg-rotation.js';
 import { findRefreshGrant, type RefreshGrantRows } from './refresh-lookup.js';
 import type { Database } from './schema.js';
@@ -47,6 +48,7 @@ export class KyselyStore implements Store {
   private readonly clients = new ClientCache((id) => this.readClient(id));
   private readonly rotate: RotateFn;
   private readonly revocationListeners = new Set<() => void>();
+  private channel: PgChangeChannel | undefined;
 
   /**
    * @param rotate How a rotation is written: SQLite passes its group commit
@@ -118,7 +120,16 @@ export class KyselyStore implements Store {
   }
 
   async close(): Promise<void> {
+    await this.channel?.stop();
     await this.db.destroy();
+  }
+
+  /** PostgreSQL: announce revocations to other nodes, and hear theirs (`pg-notify.ts`). */
+  useChangeChannel(channel: PgChangeChannel): void {
+    this.channel = channel;
+    channel.on(() => {
+      for (const l of this.revocationListeners) l();
+    });
   }
 
   async insertUser(row: UserRow): Promise<void> {
@@ -291,6 +302,8 @@ export class KyselyStore implements Store {
       )
       .execute();
     for (const l of this.revocationListeners) l();
+    if (this.channel !== undefined)
+      await sql`select pg_notify(${this.channel.channel}, '')`.execute(this.db);
   }
   onRevocationsChanged(listener: () => void): () => void {
     this.revocationListeners.add(listener);

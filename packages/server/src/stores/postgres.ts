@@ -1,6 +1,7 @@
 import pg from 'pg';
 import { Kysely, PostgresDialect } from 'kysely';
 import { KyselyStore } from './kysely-store.js';
+import { PgChangeChannel } from './pg-notify.js';
 import type { Database as Schema } from './schema.js';
 import type { Store } from './store.js';
 
@@ -77,6 +78,12 @@ export async function openPostgresStore(
   }
   const store = new KyselyStore('postgres', db, current);
   if (options.migrate !== false) await store.migrate();
+  // Revocations made on other nodes reach this node's feed and push subscribers at once.
+  const channel = new PgChangeChannel(url, `tr_${current}`.slice(0, 63), {
+    application_name: `${options.applicationName ?? 'tessera'}-listen`,
+  });
+  await channel.start();
+  store.useChangeChannel(channel);
   return store;
 }
 

@@ -1,0 +1,207 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { request, type IncomingMessage } from 'node:http';
+import { createServer, type AddressInfo } from 'node:net';
+import { decodeJwt } from '@tessera/jose';
+import { createGuard } from '@tessera/guard';
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from './app.js';
+import { createClient } from './clients.js';
+import { createKek } from './keys/kek.js';
+import { createPasswordHasher } from './passwords.js';
+import { dropPostgresSchema, openPostgresStore } from './stores/postgres.js';
+import type { Store } from './stores/store.js';
+import { FORM, PG_SKIP, PG_URL, TEST_ARGON2, openTestStore } from './test-support/harness.js';
+import { createUser } from './users.js';
+
+async function freePort(): Promise<number> {
+  const s = createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  const { port } = s.address() as AddressInfo;
+  await new Promise((r) => s.close(r));
+  return port;
+}
+
+/** Issuer nodes over the given stores, all with the same issuer URL (the first node's). */
+async function nodes(stores: Store[]) {
+  const port = await freePort();
+  const issuer = `http://127.0.0.1:${port}`;
+  const kek = createKek(randomBytes(32));
+  const config = { issuer, argon2: TEST_ARGON2 };
+  const apps: FastifyInstance[] = [];
+  for (const store of stores) apps.push(await buildApp({ config, store, kek }));
+  await apps[0]!.listen({ port, host: '127.0.0.1' });
+  const deps = { store: stores[0]!, defaultAudience: 'api' };
+  const { clientSecret } = await createClient(deps, {
+    name: 'w',
+    clientId: 'w',
+    firstParty: true,
+  });
+  await createUser(
+    { store: stores[0]!, hasher: createPasswordHasher(TEST_ARGON2) },
+    { username: 'alice', password: 'alice-password' },
+  );
+  const authorization = `Basic ${Buffer.from(`w:${clientSecret}`).toString('base64')}`;
+  const call = async (app: FastifyInstance, url: string, p: Record<string, string>) =>
+    app.inject({
+      method: 'POST',
+      url,
+      headers: { ...FORM, authorization },
+      payload: new URLSearchParams(p).toString(),
+    });
+  const login = async () =>
+    (
+      await call(apps[0]!, '/token', {
+        grant_type: 'password',
+        username: 'alice',
+        password: 'alice-password',
+      })
+    ).json() as { access_token: string; refresh_token: string };
+  return { issuer, apps, call, login };
+}
+
+/** Poll until `probe` is true; the elapsed ms, or Infinity after `limitMs`. */
+async function within(limitMs: number, probe: () => Promise<boolean>): Promise<number> {
+  const start = performance.now();
+  while (performance.now() - start < limitMs) {
+    if (await probe()) return performance.now() - start;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  return Infinity;
+}
+
+const refuses = (guard: ReturnType<typeof createGuard>, token: string) => async () =>
+  guard.verify(token).then(
+    () => false,
+    () => true,
+  );
+
+test('push: a guard subscribed to the stream refuses a revoked token within 1 s, with polling 60 s apart', async () => {
+  const ts = await openTestStore('sqlite');
+  const n = await nodes([ts.store]);
+  const guard = createGuard({
+    issuer: n.issuer,
+    audience: 'api',
+    allowHttpLoopback: true,
+    revocation: { intervalMs: 60_000 },
+  });
+  try {
+    const s = await n.login();
+    assert.equal((await guard.verify(s.access_token)).subject !== undefined, true);
+    await new Promise((r) => setTimeout(r, 300)); // the subscription is open
+    const t0 = performance.now();
+    assert.equal((await n.call(n.apps[0]!, '/revoke', { token: s.access_token })).statusCode, 200);
+    const ms = await within(2000, refuses(guard, s.access_token));
+    assert.ok(ms <= 1000, `refused after ${ms} ms (${performance.now() - t0} ms incl. revoke)`);
+  } finally {
+    guard.close();
+    await n.apps[0]!.close();
+    await ts.dispose();
+  }
+});
+
+/** Read SSE events from the stream until `count` events arrived (or 3 s passed). */
+function readEvents(url: string, lastEventId: string | undefined, count: number) {
+  return new Promise<{ id: string; data: string }[]>((resolve, reject) => {
+    const got: { id: string; data: string }[] = [];
+    let res: IncomingMessage | undefined;
+    const done = () => {
+      clearTimeout(timer);
+      res?.destroy();
+      resolve(got);
+    };
+    const timer = setTimeout(done, 3000);
+    const req = request(
+      url,
+      { headers: lastEventId === undefined ? {} : { 'last-event-id': lastEventId } },
+      (r) => {
+        res = r;
+        assert.equal(r.headers['content-type'], 'text/event-stream');
+        let buf = '';
+        r.setEncoding('utf8');
+        r.on('data', (c: string) => {
+          buf += c;
+          let i: number;
+          while ((i = buf.indexOf('\n\n')) >= 0) {
+            const block = buf.slice(0, i);
+            buf = buf.slice(i + 2);
+            const id = /^id: (.*)$/m.exec(block)?.[1];
+            const data = /^data: (.*)$/m.exec(block)?.[1];
+            if (id !== undefined && data !== undefined) got.push({ id, data });
+            if (got.length >= count) done();
+          }
+        });
+      },
+    );
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+test('push: the first event is the full feed; Last-Event-ID resumes with only what is new', async () => {
+  const ts = await openTestStore('sqlite');
+  const n = await nodes([ts.store]);
+  try {
+    const a = await n.login();
+    await n.call(n.apps[0]!, '/revoke', { token: a.access_token });
+    const url = `${n.issuer}/revocations/stream`;
+    const [snapshot] = await readEvents(url, undefined, 1);
+    assert.equal((decodeJwt(snapshot!.data) as { revoked: unknown[] }).revoked.length, 1);
+    // Resuming at the current id: nothing is re-sent until something changes.
+    const pending = readEvents(url, snapshot!.id, 1);
+    await new Promise((r) => setTimeout(r, 300));
+    const b = await n.login();
+    await n.call(n.apps[0]!, '/revoke', { token: b.access_token });
+    const [delta] = await pending;
+    const revoked = (decodeJwt(delta!.data) as { revoked: { jti?: string }[] }).revoked;
+    assert.deepEqual(
+      revoked.map((e) => e.jti),
+      [decodeJwt(b.access_token).jti],
+      'a delta: only the new entry',
+    );
+    assert.notEqual(delta!.id, snapshot!.id);
+    // An unknown id: the full feed again (everything missed).
+    const [full] = await readEvents(url, 'stale-id', 1);
+    assert.equal((decodeJwt(full!.data) as { revoked: unknown[] }).revoked.length, 2);
+  } finally {
+    await n.apps[0]!.close();
+    await ts.dispose();
+  }
+});
+
+test(
+  'push across nodes: a revocation on node A reaches a guard subscribed to node B within 1 s (LISTEN/NOTIFY)',
+  { skip: PG_SKIP },
+  async () => {
+    const schema = `tessera_push_${process.pid}_${randomBytes(3).toString('hex')}`;
+    const stores = [
+      await openPostgresStore(PG_URL!, { schema }),
+      await openPostgresStore(PG_URL!, { schema }),
+    ];
+    // apps[0] listens (the guard's node B); apps[1] only takes the revocation (node A).
+    const n = await nodes(stores);
+    const guard = createGuard({
+      issuer: n.issuer,
+      audience: 'api',
+      allowHttpLoopback: true,
+      revocation: { intervalMs: 60_000 },
+    });
+    try {
+      const s = await n.login();
+      await guard.verify(s.access_token);
+      await new Promise((r) => setTimeout(r, 300));
+      assert.equal(
+        (await n.call(n.apps[1]!, '/revoke', { token: s.access_token })).statusCode,
+        200,
+      );
+      const ms = await within(2000, refuses(guard, s.access_token));
+      assert.ok(ms <= 1000, `refused after ${ms} ms`);
+    } finally {
+      guard.close();
+      await Promise.all(n.apps.map((a) => a.close()));
+      await Promise.all(stores.map((st) => st.close()));
+      await dropPostgresSchema(PG_URL!, schema);
+    }
+  },
+);
