@@ -14,7 +14,12 @@ test('prepareGuardOptions: defaults, deeply frozen, accepted by createGuard as i
   assert.ok(!isPreparedGuardOptions({ ...c }), 'a copy is not a prepared configuration');
   assert.deepEqual(c.algorithms, ['EdDSA', 'ES256', 'RS256']);
   assert.deepEqual(c.audience, ['https://api.example']);
-  assert.deepEqual(c.revocation, { url: undefined, intervalMs: 30_000, maxResponseBytes: 1048576 });
+  assert.deepEqual(c.revocation, {
+    url: undefined,
+    intervalMs: 30_000,
+    maxResponseBytes: 1048576,
+    push: true,
+  });
   assert.equal(c.verify.typ, 'at+jwt');
   assert.equal(c.verify.clockTolerance, 5);
   assert.deepEqual(c.verify.requiredClaims, [

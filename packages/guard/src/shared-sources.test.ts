@@ -104,6 +104,18 @@ test('polls are spread by ±20 % and an unchanged feed is a 304', async () => {
   }
 });
 
+test('revocation.push must be a boolean', () => {
+  assert.throws(
+    () =>
+      createGuard({
+        issuer: 'https://auth.test',
+        audience: 'api',
+        revocation: { push: 'yes' as unknown as boolean },
+      }),
+    (e: unknown) => e instanceof JoseError && e.code === 'ERR_OPTIONS_INVALID',
+  );
+});
+
 test('createRemoteKeySet jitter: validated; spreads the freshness period', async () => {
   const issuer = await startIssuer();
   issuers.push(issuer);

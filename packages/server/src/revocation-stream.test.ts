@@ -205,3 +205,76 @@ test(
     }
   },
 );
+
+test(
+  'fault: the listening connection of a node cut (pg_terminate_backend) — it reconnects, and nothing revoked meanwhile is missed',
+  { skip: PG_SKIP },
+  async () => {
+    const schema = `tessera_pushf_${process.pid}_${randomBytes(3).toString('hex')}`;
+    const stores = [
+      await openPostgresStore(PG_URL!, { schema, applicationName: `t${process.pid}a` }),
+      await openPostgresStore(PG_URL!, { schema, applicationName: `t${process.pid}b` }),
+    ];
+    const n = await nodes(stores);
+    const guard = createGuard({
+      issuer: n.issuer,
+      audience: 'api',
+      allowHttpLoopback: true,
+      revocation: { intervalMs: 60_000 },
+    });
+    const { default: pg } = await import('pg');
+    const admin = new pg.Client({ connectionString: PG_URL! });
+    await admin.connect();
+    const listener = async () =>
+      (
+        await admin.query<{ pid: number }>(
+          'select pid from pg_stat_activity where application_name = $1',
+          [`t${process.pid}a-listen`],
+        )
+      ).rows.map((r) => r.pid);
+    try {
+      const [s1, s2] = [await n.login(), await n.login()];
+      await guard.verify(s1.access_token);
+      await new Promise((r) => setTimeout(r, 300));
+      const [pid] = await listener();
+      assert.ok(pid !== undefined, 'node B listens');
+      await admin.query('select pg_terminate_backend($1)', [pid]);
+      // Revoked on node A while node B cannot hear the notification.
+      await n.call(n.apps[1]!, '/revoke', { token: s1.access_token });
+      const missed = await within(3000, refuses(guard, s1.access_token));
+      assert.ok(missed <= 2500, `refused after ${missed} ms (the periodic recheck)`);
+      const back = await within(3000, async () => (await listener()).some((p) => p !== pid));
+      assert.ok(back < Infinity, 'the listening connection is back');
+      await n.call(n.apps[1]!, '/revoke', { token: s2.access_token });
+      const ms = await within(2000, refuses(guard, s2.access_token));
+      assert.ok(ms <= 1000, `after the reconnect: refused in ${ms} ms`);
+    } finally {
+      guard.close();
+      await admin.end();
+      await Promise.all(n.apps.map((a) => a.close()));
+      await Promise.all(stores.map((st) => st.close()));
+      await dropPostgresSchema(PG_URL!, schema);
+    }
+  },
+);
+
+test('push: closing the issuer ends open streams (close never waits on a subscriber)', async () => {
+  const ts = await openTestStore('sqlite');
+  const n = await nodes([ts.store]);
+  const guard = createGuard({
+    issuer: n.issuer,
+    audience: 'api',
+    allowHttpLoopback: true,
+    revocation: { intervalMs: 60_000 },
+  });
+  try {
+    await guard.verify((await n.login()).access_token);
+    await new Promise((r) => setTimeout(r, 300));
+    const t0 = performance.now();
+    await n.apps[0]!.close();
+    assert.ok(performance.now() - t0 < 2000, 'closed promptly with a subscriber connected');
+  } finally {
+    guard.close();
+    await ts.dispose();
+  }
+});

@@ -153,7 +153,8 @@ export function registerRevocationStream(
     reply.hijack();
     await stream.subscribe(reply.raw, typeof id === 'string' ? id : undefined);
   });
-  app.addHook('onClose', async () => {
+  // Before the server stops accepting: an open stream would otherwise hold close() forever.
+  app.addHook('preClose', async () => {
     stream.close();
   });
   return stream;
