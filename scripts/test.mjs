@@ -67,12 +67,18 @@ function tapCounts(out) {
   };
 }
 
-/** The distinct reasons given by `# SKIP reason` directives. */
-function skipReasons(out) {
+/**
+ * Skipped tests and suites (node counts a skipped suite in none of its totals) and the distinct
+ * reasons their `# SKIP reason` directives give.
+ */
+function skips(out) {
   const reasons = new Set();
-  for (const m of out.matchAll(/^\s*ok \d+ - .*# SKIP ?(.*)$/gm))
+  let count = 0;
+  for (const m of out.matchAll(/^\s*ok \d+ - .*# SKIP ?(.*)$/gm)) {
+    count++;
     reasons.add(m[1].trim() || 'no reason given');
-  return [...reasons];
+  }
+  return { count, reasons: [...reasons] };
 }
 
 /** Every `not ok` test point with its YAML diagnostic block, as node printed it. */
@@ -140,12 +146,14 @@ function report(r) {
   const crashed = r.code !== 0 && c.fail === 0 && c.cancelled === 0;
   const failed = r.code !== 0 || deprecations.length > 0;
   totals.files++;
-  for (const k of ['tests', 'pass', 'fail', 'cancelled', 'skipped', 'todo']) totals[k] += c[k];
+  for (const k of ['tests', 'pass', 'fail', 'cancelled', 'todo']) totals[k] += c[k];
   if (deprecations.length > 0 && c.fail === 0) totals.fail++;
   if (crashed) totals.fail++;
+  const skipped = skips(r.out);
+  totals.skipped += skipped.count;
   const secs = (r.ms / 1000).toFixed(1);
-  const skips = skipReasons(r.out);
-  const skipText = c.skipped > 0 ? `, ${c.skipped} skipped (${skips.join('; ')})` : '';
+  const skipText =
+    skipped.count > 0 ? `, ${skipped.count} skipped (${skipped.reasons.join('; ')})` : '';
   if (!failed) {
     console.log(`✔ ${name}: ${c.pass} passed${skipText} (${secs}s)`);
     return;

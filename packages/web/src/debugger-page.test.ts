@@ -5,14 +5,14 @@
  */
 import { after, before, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
 import { startUi, type RunningUi } from './start-ui.js';
 import { createUiHandler } from './ui-handler.js';
-import { CHROMIUM_PATH, launchBrowser, type TestBrowser } from './test-support/browser.js';
+import { CHROMIUM_SKIP, launchBrowser, type TestBrowser } from './test-support/browser.js';
 import {
   EC_PUBLIC_JWK,
   OTHER_PUBLIC_JWK,
@@ -23,9 +23,7 @@ import {
 import { loadTraceRenderer, sampleTrace } from './test-support/trace-fixture.js';
 
 // .ci/run installs the Debian package; elsewhere the tests are skipped with a visible reason.
-const SKIP = existsSync(CHROMIUM_PATH)
-  ? false
-  : `no browser at ${CHROMIUM_PATH} (apt-get install chromium)`;
+const SKIP = CHROMIUM_SKIP;
 const e2e = (name: string, fn: (t: TestContext) => void | Promise<void>) =>
   test(name, { skip: SKIP }, fn);
 

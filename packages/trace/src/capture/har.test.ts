@@ -2,7 +2,7 @@
  * HAR import: a HAR recorded by real headless Chromium (Debian `chromium`, driven by
  * playwright-core) while a page logs in with fetch and calls /me; plus strict-format checks.
  */
-import { test, before, after } from 'node:test';
+import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,113 +14,120 @@ import { parseTrace } from '../validate.js';
 import { TraceInputError } from '../model.js';
 import { DEMO_PASSWORD, startDemoServer } from '../test-support/demo-server.js';
 import type { DemoServer } from '../test-support/demo-server.js';
-import { launchChromium } from '../test-support/chromium.js';
+import { CHROMIUM_SKIP, launchChromium } from '../test-support/chromium.js';
 import { memoryIo } from '../test-support/memory-io.js';
 
 const PAGE =
   '<!DOCTYPE html><html><head><meta charset="utf-8"><link rel="icon" href="data:,"><title>demo</title></head><body>demo</body></html>';
 
-let server: DemoServer;
-let browser: Browser;
-let dir: string;
-let harPath: string;
+// Only these tests need the browser (they read the HAR it records); the format tests below run
+// everywhere, and this whole group skips with a visible reason when Chromium is absent.
+describe('a HAR recorded by headless Chromium', { skip: CHROMIUM_SKIP }, () => {
+  let server: DemoServer;
+  let browser: Browser;
+  let dir: string;
+  let harPath: string;
 
-before(async () => {
-  server = await startDemoServer({ cookie: true, page: PAGE });
-  dir = mkdtempSync(join(tmpdir(), 'tessera-trace-har-'));
-  harPath = join(dir, 'session.har');
-  browser = await launchChromium();
-  const context = await browser.newContext({ recordHar: { path: harPath, content: 'embed' } });
-  const page = await context.newPage();
-  page.setDefaultTimeout(10_000);
-  await page.goto(`${server.url}/`);
-  const result = await page.evaluate(async (password: string) => {
-    const login = await fetch('/login', {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ username: 'alice', password }),
-    });
-    const { access_token } = (await login.json()) as { access_token: string };
-    const me = await fetch('/me', { headers: { authorization: `Bearer ${access_token}` } });
-    return { login: login.status, me: (await me.json()) as unknown };
-  }, DEMO_PASSWORD);
-  assert.deepEqual(result, { login: 200, me: { sub: 'alice' } });
-  await context.close(); // writes the HAR
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.close();
-  if (dir) rmSync(dir, { recursive: true, force: true });
-});
-
-test('a Chromium HAR imports: page load, the credential login, the token call', () => {
-  const har = readFileSync(harPath, 'utf8');
-  assert.ok(
-    har.includes(DEMO_PASSWORD),
-    'the raw HAR does hold the password (that is why we redact)',
-  );
-  const trace = importHar(har, { names: [{ origin: server.host, label: 'Demo API' }] });
-  assert.equal(trace.source, 'har');
-  assert.deepEqual(
-    trace.participants.map((p) => p.label),
-    ['Browser', 'Demo API'],
-  );
-  const api = trace.exchanges.filter((e) => !e.url.endsWith('/favicon.ico'));
-  assert.deepEqual(
-    api.map((e) => [e.method, new URL(e.url).pathname, e.status]),
-    [
-      ['GET', '/', 200],
-      ['POST', '/login', 200],
-      ['GET', '/me', 200],
-    ],
-  );
-  const [page, login, me] = api;
-  assert.deepEqual(page!.credentials, []);
-  assert.deepEqual(login!.credentials, [
-    { kind: 'password-field', location: 'json', name: 'password' },
-  ]);
-  assert.deepEqual(login!.requestBody?.fields, ['username', 'password']);
-  assert.deepEqual(
-    login!.tokensIssued.map((t) => [t.location, t.name]),
-    [
-      ['json', 'access_token'],
-      ['set-cookie', 'session'],
-    ],
-  );
-  assert.deepEqual(login!.tokensIssued[1]!.cookie, {
-    httpOnly: true,
-    secure: false,
-    sameSite: 'Lax',
-    path: '/',
+  before(async () => {
+    server = await startDemoServer({ cookie: true, page: PAGE });
+    dir = mkdtempSync(join(tmpdir(), 'tessera-trace-har-'));
+    harPath = join(dir, 'session.har');
+    browser = await launchChromium();
+    const context = await browser.newContext({ recordHar: { path: harPath, content: 'embed' } });
+    const page = await context.newPage();
+    page.setDefaultTimeout(10_000);
+    await page.goto(`${server.url}/`);
+    const result = await page.evaluate(async (password: string) => {
+      const login = await fetch('/login', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ username: 'alice', password }),
+      });
+      const { access_token } = (await login.json()) as { access_token: string };
+      const me = await fetch('/me', { headers: { authorization: `Bearer ${access_token}` } });
+      return { login: login.status, me: (await me.json()) as unknown };
+    }, DEMO_PASSWORD);
+    assert.deepEqual(result, { login: 200, me: { sub: 'alice' } });
+    await context.close(); // writes the HAR
   });
-  // The browser sends both the Bearer header the page set and the session cookie it stored.
-  assert.deepEqual(me!.tokensPresented.map((t) => t.location).sort(), ['authorization', 'cookie']);
-  assert.equal(trace.tokens.length, 1);
-  assert.equal(trace.tokens[0]!.issuedIn, login!.seq);
-  assert.equal(trace.tokens[0]!.alg, 'HS256');
-  assert.equal(trace.tokens[0]!.lifetimeSec, 900);
-  assert.ok(me!.t >= login!.t);
-  assert.ok(
-    trace.assertions.every((a) => a.status === 'pass'),
-    JSON.stringify(trace.assertions),
-  );
-  const text = JSON.stringify(trace);
-  assert.ok(!text.includes(DEMO_PASSWORD), 'the password is not in the trace');
-});
 
-test('trace import writes a 0600 trace; cookie-flags fails on the non-Secure session cookie', async () => {
-  const io = memoryIo(dir);
-  const code = await runTraceCommand(
-    ['import', 'session.har', '-o', 'from-har.json', '--assert', 'credentials-once,cookie-flags'],
-    io,
-  );
-  assert.equal(code, 1, io.err());
-  assert.match(io.out(), /✓ credentials-once/);
-  assert.match(io.out(), /✗ cookie-flags: .*#\d+/);
-  const out = join(dir, 'from-har.json');
-  assert.equal(statSync(out).mode & 0o777, 0o600);
-  assert.equal(parseTrace(readFileSync(out, 'utf8')).source, 'har');
+  after(async () => {
+    await browser?.close();
+    await server?.close();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('a Chromium HAR imports: page load, the credential login, the token call', () => {
+    const har = readFileSync(harPath, 'utf8');
+    assert.ok(
+      har.includes(DEMO_PASSWORD),
+      'the raw HAR does hold the password (that is why we redact)',
+    );
+    const trace = importHar(har, { names: [{ origin: server.host, label: 'Demo API' }] });
+    assert.equal(trace.source, 'har');
+    assert.deepEqual(
+      trace.participants.map((p) => p.label),
+      ['Browser', 'Demo API'],
+    );
+    const api = trace.exchanges.filter((e) => !e.url.endsWith('/favicon.ico'));
+    assert.deepEqual(
+      api.map((e) => [e.method, new URL(e.url).pathname, e.status]),
+      [
+        ['GET', '/', 200],
+        ['POST', '/login', 200],
+        ['GET', '/me', 200],
+      ],
+    );
+    const [page, login, me] = api;
+    assert.deepEqual(page!.credentials, []);
+    assert.deepEqual(login!.credentials, [
+      { kind: 'password-field', location: 'json', name: 'password' },
+    ]);
+    assert.deepEqual(login!.requestBody?.fields, ['username', 'password']);
+    assert.deepEqual(
+      login!.tokensIssued.map((t) => [t.location, t.name]),
+      [
+        ['json', 'access_token'],
+        ['set-cookie', 'session'],
+      ],
+    );
+    assert.deepEqual(login!.tokensIssued[1]!.cookie, {
+      httpOnly: true,
+      secure: false,
+      sameSite: 'Lax',
+      path: '/',
+    });
+    // The browser sends both the Bearer header the page set and the session cookie it stored.
+    assert.deepEqual(me!.tokensPresented.map((t) => t.location).sort(), [
+      'authorization',
+      'cookie',
+    ]);
+    assert.equal(trace.tokens.length, 1);
+    assert.equal(trace.tokens[0]!.issuedIn, login!.seq);
+    assert.equal(trace.tokens[0]!.alg, 'HS256');
+    assert.equal(trace.tokens[0]!.lifetimeSec, 900);
+    assert.ok(me!.t >= login!.t);
+    assert.ok(
+      trace.assertions.every((a) => a.status === 'pass'),
+      JSON.stringify(trace.assertions),
+    );
+    const text = JSON.stringify(trace);
+    assert.ok(!text.includes(DEMO_PASSWORD), 'the password is not in the trace');
+  });
+
+  test('trace import writes a 0600 trace; cookie-flags fails on the non-Secure session cookie', async () => {
+    const io = memoryIo(dir);
+    const code = await runTraceCommand(
+      ['import', 'session.har', '-o', 'from-har.json', '--assert', 'credentials-once,cookie-flags'],
+      io,
+    );
+    assert.equal(code, 1, io.err());
+    assert.match(io.out(), /✓ credentials-once/);
+    assert.match(io.out(), /✗ cookie-flags: .*#\d+/);
+    const out = join(dir, 'from-har.json');
+    assert.equal(statSync(out).mode & 0o777, 0o600);
+    assert.equal(parseTrace(readFileSync(out, 'utf8')).source, 'har');
+  });
 });
 
 test('HAR input is validated strictly, with typed errors', () => {

@@ -12,7 +12,7 @@ import { createRequire } from 'node:module';
 import type { Browser } from 'playwright-core';
 import { renderMermaid } from './mermaid.js';
 import { buildTrace } from '../build-trace.js';
-import { launchChromium } from '../test-support/chromium.js';
+import { CHROMIUM_SKIP, launchChromium } from '../test-support/chromium.js';
 import { START, TOKEN, call, login } from '../test-support/raw-flows.js';
 
 const MERMAID_JS = readFileSync(
@@ -20,12 +20,13 @@ const MERMAID_JS = readFileSync(
 );
 const PAGE = `<!DOCTYPE html><html><head><meta charset="utf-8"><link rel="icon" href="data:,"><script src="/mermaid.min.js"></script></head><body><div id="out"></div></body></html>`;
 
-let http: Server;
+let http: Server | undefined;
 let origin: string;
 let browser: Browser;
 
 before(async () => {
-  http = createServer((req, res) => {
+  if (CHROMIUM_SKIP) return;
+  const server = createServer((req, res) => {
     if (req.url === '/mermaid.min.js') {
       res.writeHead(200, { 'content-type': 'text/javascript' });
       res.end(MERMAID_JS);
@@ -37,78 +38,88 @@ before(async () => {
       res.end();
     }
   });
-  await new Promise<void>((r) => http.listen(0, '127.0.0.1', r));
-  origin = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
+  http = server;
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   browser = await launchChromium();
 });
 after(async () => {
   await browser?.close();
+  const server = http;
+  if (server === undefined) return;
   await new Promise<void>((r) => {
-    http.close(() => r());
-    http.closeAllConnections();
+    server.close(() => r());
+    server.closeAllConnections();
   });
 });
 
-test('Mermaid text (credentials, failures, token region, escapes) renders in Chromium with no outside request', async () => {
-  const trace = buildTrace(
-    [
-      login(),
-      call('/me', 10, [['authorization', 'Basic YWxpY2U6aHVudGVyMg==']]),
-      call('/orders', 20),
-      call(`/search?q=a;b&access_token=${TOKEN}`, 30, []),
-    ],
-    {
-      source: 'run',
-      startedAt: START,
-      names: [{ origin: '127.0.0.1:3000', label: 'Orders <API> #1; "v2"' }],
-    },
-  );
-  const text = renderMermaid(trace);
-  assert.match(text, /^sequenceDiagram\n/);
-  assert.ok(
-    text.includes('rect rgb(219, 234, 254)') &&
-      text.includes('Note over client,svc1: credentials sent AGAIN'),
-  );
+test(
+  'Mermaid text (credentials, failures, token region, escapes) renders in Chromium with no outside request',
+  { skip: CHROMIUM_SKIP },
+  async () => {
+    const trace = buildTrace(
+      [
+        login(),
+        call('/me', 10, [['authorization', 'Basic YWxpY2U6aHVudGVyMg==']]),
+        call('/orders', 20),
+        call(`/search?q=a;b&access_token=${TOKEN}`, 30, []),
+      ],
+      {
+        source: 'run',
+        startedAt: START,
+        names: [{ origin: '127.0.0.1:3000', label: 'Orders <API> #1; "v2"' }],
+      },
+    );
+    const text = renderMermaid(trace);
+    assert.match(text, /^sequenceDiagram\n/);
+    assert.ok(
+      text.includes('rect rgb(219, 234, 254)') &&
+        text.includes('Note over client,svc1: credentials sent AGAIN'),
+    );
 
-  const context = await browser.newContext();
-  const requests: string[] = [];
-  context.on('request', (r) => requests.push(r.url()));
-  const page = await context.newPage();
-  page.setDefaultTimeout(15_000);
-  const errors: string[] = [];
-  page.on('pageerror', (e) => errors.push(e.message));
-  await page.goto(`${origin}/`);
-  const svg = await page.evaluate(async (source: string) => {
-    const m = (
-      globalThis as unknown as {
-        mermaid: {
-          initialize(c: object): void;
-          render(id: string, t: string): Promise<{ svg: string }>;
-        };
-      }
-    ).mermaid;
-    m.initialize({ startOnLoad: false, securityLevel: 'strict' });
-    const { svg } = await m.render('trace-diagram', source);
-    document.getElementById('out')!.innerHTML = svg;
-    return svg;
-  }, text);
-  assert.deepEqual(errors, []);
-  assert.match(svg, /^<svg/);
-  assert.ok(!/Syntax error|Parse error/i.test(svg), 'mermaid rendered no error diagram');
-  const shown = await page.locator('#out svg').textContent();
-  for (const want of [
-    'CLI',
-    'Orders <API> #1; "v2"',
-    '1 POST /login',
-    'request carrying credentials',
-    'credentials sent AGAIN',
-    'authenticated with token #1',
-    '✗ credentials-once',
-  ]) {
-    assert.ok(shown?.includes(want), `rendered diagram shows ${want}`);
-  }
-  await context.close();
-  assert.ok(requests.length >= 2);
-  for (const u of requests)
-    assert.ok(u.startsWith(`${origin}/`) || u.startsWith('data:'), `request left 127.0.0.1: ${u}`);
-});
+    const context = await browser.newContext();
+    const requests: string[] = [];
+    context.on('request', (r) => requests.push(r.url()));
+    const page = await context.newPage();
+    page.setDefaultTimeout(15_000);
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(`${origin}/`);
+    const svg = await page.evaluate(async (source: string) => {
+      const m = (
+        globalThis as unknown as {
+          mermaid: {
+            initialize(c: object): void;
+            render(id: string, t: string): Promise<{ svg: string }>;
+          };
+        }
+      ).mermaid;
+      m.initialize({ startOnLoad: false, securityLevel: 'strict' });
+      const { svg } = await m.render('trace-diagram', source);
+      document.getElementById('out')!.innerHTML = svg;
+      return svg;
+    }, text);
+    assert.deepEqual(errors, []);
+    assert.match(svg, /^<svg/);
+    assert.ok(!/Syntax error|Parse error/i.test(svg), 'mermaid rendered no error diagram');
+    const shown = await page.locator('#out svg').textContent();
+    for (const want of [
+      'CLI',
+      'Orders <API> #1; "v2"',
+      '1 POST /login',
+      'request carrying credentials',
+      'credentials sent AGAIN',
+      'authenticated with token #1',
+      '✗ credentials-once',
+    ]) {
+      assert.ok(shown?.includes(want), `rendered diagram shows ${want}`);
+    }
+    await context.close();
+    assert.ok(requests.length >= 2);
+    for (const u of requests)
+      assert.ok(
+        u.startsWith(`${origin}/`) || u.startsWith('data:'),
+        `request left 127.0.0.1: ${u}`,
+      );
+  },
+);

@@ -1,11 +1,20 @@
 /**
- * Headless Debian Chromium through playwright-core. A launch failure throws: the browser tests
- * must fail, not skip, when Chromium is missing (it is installed here and by .ci/run).
+ * Headless Debian Chromium through playwright-core. Without a browser at CHROMIUM_PATH the
+ * browser tests skip with `CHROMIUM_SKIP` as the visible reason; with one, a launch failure
+ * fails them. `.ci/run` installs Chromium, and runs the browser tests once more with
+ * `TESSERA_CHROMIUM=/nonexistent` to prove the skip path.
  */
+import { existsSync } from 'node:fs';
 import { chromium } from 'playwright-core';
 import type { Browser } from 'playwright-core';
 
-export const CHROMIUM_PATH = '/usr/bin/chromium';
+/** The Debian package's browser (never a downloaded one), or `TESSERA_CHROMIUM`. */
+export const CHROMIUM_PATH = process.env['TESSERA_CHROMIUM'] || '/usr/bin/chromium';
+
+/** False when the browser is there; otherwise the reason every browser test is skipped. */
+export const CHROMIUM_SKIP: string | false = existsSync(CHROMIUM_PATH)
+  ? false
+  : `no browser at ${CHROMIUM_PATH} (apt-get install chromium, or set TESSERA_CHROMIUM)`;
 
 // The flags from the project brief; Playwright creates a fresh temporary user data dir per launch.
 export const CHROMIUM_ARGS = [

@@ -1,10 +1,18 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext } from 'playwright-core';
 
-/** The Debian package's browser; never a downloaded one. */
-export const CHROMIUM_PATH = '/usr/bin/chromium';
+/** The Debian package's browser (never a downloaded one), or `TESSERA_CHROMIUM`. */
+export const CHROMIUM_PATH = process.env['TESSERA_CHROMIUM'] || '/usr/bin/chromium';
+
+/**
+ * False when the browser is there; otherwise the reason the page tests are skipped. `.ci/run`
+ * installs Chromium, and runs these tests once more with `TESSERA_CHROMIUM=/nonexistent`.
+ */
+export const CHROMIUM_SKIP: string | false = existsSync(CHROMIUM_PATH)
+  ? false
+  : `no browser at ${CHROMIUM_PATH} (apt-get install chromium, or set TESSERA_CHROMIUM)`;
 
 const ARGS = [
   '--no-sandbox',
