@@ -45,6 +45,33 @@ export const KEY_OPTIONS = {
 } as const satisfies Options;
 
 /**
+ * `--exp -1h` as `--exp=-1h`: parseArgs refuses a value that starts with a dash, but no flag of
+ * ours starts with a digit, so `-<digit>…` after an option that takes a value is that value.
+ */
+function joinDashValues(args: string[], options: Options): string[] {
+  const takesValue = new Set<string>();
+  for (const [name, o] of Object.entries(options)) {
+    if (o.type !== 'string') continue;
+    takesValue.add(`--${name}`);
+    if (o.short !== undefined) takesValue.add(`-${o.short}`);
+  }
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    const next = args[i + 1];
+    if (a === '--') {
+      out.push(...args.slice(i));
+      break;
+    }
+    if (takesValue.has(a) && next !== undefined && /^-\d/.test(next)) {
+      out.push(a.startsWith('--') ? `${a}=${next}` : `${a}${next}`);
+      i++;
+    } else out.push(a);
+  }
+  return out;
+}
+
+/**
  * `node:util` parseArgs in strict mode; any parse failure becomes a one-line usage error
  * (exit 2) naming the flag but never its value (it may be a secret).
  */
@@ -54,7 +81,12 @@ export function parse<O extends Options>(
   allowPositionals = true,
 ): Parsed<O> {
   try {
-    return parseArgs({ args, options, strict: true, allowPositionals }) as unknown as Parsed<O>;
+    return parseArgs({
+      args: joinDashValues(args, options),
+      options,
+      strict: true,
+      allowPositionals,
+    }) as unknown as Parsed<O>;
   } catch (e) {
     const code = (e as { code?: string }).code;
     const msg = e instanceof Error ? e.message : '';

@@ -8,7 +8,10 @@ import { CliError, inputError, keyError } from './exit-codes.js';
 /** A key loaded from a file: one key or a key set (read by @tessera/inspect), and its label. */
 export type LoadedKey = KeyText & { readonly label: string };
 
-/** Read a file relative to the working directory, capped; unreadable → exit 3. */
+/**
+ * Read a file relative to the working directory, capped; unreadable → exit 3 with the path and
+ * the reason (`cannot read the key file k.jwk: no such file`). Never the content.
+ */
 export async function readInputFile(
   path: string,
   io: CliIo,
@@ -18,11 +21,31 @@ export async function readInputFile(
   let buf: Buffer;
   try {
     buf = await readFile(resolve(io.cwd, path));
-  } catch {
-    throw inputError(`cannot read the ${what} file`);
+  } catch (e) {
+    throw inputError(`cannot read the ${what} file ${printable(path)}: ${readFailure(e)}`);
   }
-  if (buf.length > max) throw inputError(`the ${what} file is too large`);
+  if (buf.length > max) throw inputError(`the ${what} file ${printable(path)} is too large`);
   return buf;
+}
+
+/** Why a read failed, in words. */
+function readFailure(e: unknown): string {
+  switch ((e as NodeJS.ErrnoException).code) {
+    case 'ENOENT':
+      return 'no such file';
+    case 'EACCES':
+    case 'EPERM':
+      return 'permission denied';
+    case 'EISDIR':
+      return 'it is a directory';
+    default:
+      return (e as NodeJS.ErrnoException).code ?? 'unreadable';
+  }
+}
+
+/** A path as typed, with control characters made visible. */
+function printable(path: string): string {
+  return path.replace(/[^\x20-\x7e]/g, '?');
 }
 
 /** Turn a JoseError from key import into a key error (exit 4); anything else is rethrown. */

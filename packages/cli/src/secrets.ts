@@ -1,5 +1,3 @@
-import { readFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
 import { readStdin, type CliIo } from './io.js';
 import {
   decodeSecret as decodeSecretText,
@@ -7,6 +5,7 @@ import {
   type SecretEncoding,
 } from '@tessera/inspect';
 import { inputError, usageError } from './exit-codes.js';
+import { readInputFile } from './key-sources.js';
 
 /** `--secret-encoding` values: @tessera/inspect's secret encodings. */
 export { SECRET_ENCODINGS, type SecretEncoding };
@@ -101,13 +100,7 @@ export async function resolveSecret(
 }
 
 async function readSecretFile(path: string, io: CliIo): Promise<string> {
-  let buf: Buffer;
-  try {
-    buf = await readFile(resolve(io.cwd, path));
-  } catch {
-    throw inputError('cannot read the secret file');
-  }
-  if (buf.length > 64 * 1024) throw inputError('the secret file is too large');
+  const buf = await readInputFile(path, io, 'secret', 64 * 1024);
   return stripOneNewline(buf.toString('utf8'));
 }
 

@@ -44,7 +44,10 @@ export async function discoverIssuer(
   for (const url of [oauthMetadataUrl(base), openidMetadataUrl(base)]) {
     const res = await fetchBounded(url, options);
     if (res.status === 404) continue;
-    if (res.status !== 200) throw failed(`the issuer metadata endpoint answered ${res.status}`);
+    if (res.status !== 200)
+      throw failed(
+        `the issuer metadata endpoint ${url.origin}${url.pathname} answered ${res.status}`,
+      );
     let parsed: unknown;
     try {
       parsed = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(res.body));
@@ -57,10 +60,20 @@ export async function discoverIssuer(
     doc = parsed as Record<string, unknown>;
     break;
   }
-  if (doc === undefined) throw failed('the issuer publishes no metadata');
+  if (doc === undefined)
+    throw failed(
+      `the issuer ${base.origin} publishes no metadata (both well-known URLs answered 404)`,
+    );
   // RFC 8414 §3.3: the issuer value MUST be identical to the one the metadata was fetched for.
-  if (doc['issuer'] !== issuer)
-    throw new JoseError('ERR_JWKS_INVALID', 'the metadata "issuer" does not match');
+  if (doc['issuer'] !== issuer) {
+    const got = JSON.stringify(doc['issuer'] ?? null)
+      .replace(/[^\x20-\x7e]/g, '?')
+      .slice(0, 200);
+    throw new JoseError(
+      'ERR_JWKS_INVALID',
+      `the metadata "issuer" ${got} does not match the configured issuer "${issuer}"`,
+    );
+  }
   const jwksUri = doc['jwks_uri'];
   if (typeof jwksUri !== 'string')
     throw new JoseError('ERR_JWKS_INVALID', 'the metadata has no "jwks_uri"');

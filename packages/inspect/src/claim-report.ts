@@ -1,6 +1,10 @@
 import { collectClaimFailures, type ClaimFailureReason, type ClaimOptions } from '@tessera/jose';
 
-/** One line of a report: a check that passed or failed. Never holds a claim's value. */
+/**
+ * One line of a report: a check that passed or failed. Only an `iss`/`sub`/`aud` mismatch shows
+ * values — what was expected and what the token says, made printable and bounded — since those
+ * are what a user has to compare; no row holds a secret.
+ */
 export interface ReportRow {
   /** `token`, `alg`, `key`, `signature`, or a claim/header name (`exp`, `aud`, `typ`, …). */
   readonly check: string;
@@ -40,12 +44,20 @@ export function claimReport(
   const failures = collectClaimFailures(payload, core, header).filter(
     (e) => !(ignoreExp === true && e.claim === 'exp' && e.reason === 'expired'),
   );
+  const expectedOf: Record<string, string | readonly string[] | undefined> = {
+    iss: options.issuer,
+    sub: options.subject,
+    aud: options.audience,
+  };
   const rows: ReportRow[] = failures.map((e) => ({
     check: e.claim,
     ok: false,
     code: e.code,
     reason: e.reason,
-    message: e.message,
+    message:
+      e.reason === 'mismatch' && expectedOf[e.claim] !== undefined
+        ? `unexpected "${e.claim}": expected ${expected(expectedOf[e.claim]!)}, the token has ${shown(payload[e.claim])}`
+        : e.message,
     ...(e.claim === 'exp' && e.reason === 'expired'
       ? { expiredSecondsAgo: Math.floor(now - (payload['exp'] as number)) }
       : {}),
@@ -66,4 +78,17 @@ export function claimReport(
   add('aud', options.audience !== undefined, '"aud" matches');
   for (const name of options.requiredClaims ?? []) add(name, true, `"${name}" is present`);
   return rows;
+}
+
+/** A claim value for a message: JSON, printable ASCII only, at most 80 characters. */
+function shown(v: unknown): string {
+  const text = (JSON.stringify(v) ?? String(v)).replace(/[^\x20-\x7e]/g, '?');
+  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+}
+
+/** The accepted values: `"a"`, or `one of "a", "b"`. */
+function expected(values: string | readonly string[]): string {
+  const list = typeof values === 'string' ? [values] : values;
+  const text = list.map(shown).join(', ');
+  return list.length === 1 ? text : `one of ${text}`;
 }

@@ -184,6 +184,17 @@ test('a client that re-sends the password fails credentials-once; trace check ex
   assert.deepEqual(trace.exchanges[1]!.credentials, [{ kind: 'basic', location: 'authorization' }]);
   assert.equal(trace.exchanges[1]!.requestHeaders.authorization, 'Basic •••');
 
+  // The default assertions decide the exit code too (no --assert given): 1, as the help says.
+  const byDefault = memoryIo(dir, { stdin: DEMO_PASSWORD });
+  assert.equal(
+    await runTraceCommand(
+      ['run', 'resend.json', '--password-stdin', '--now', NOW, '-o', 'resend-default.json'],
+      byDefault,
+    ),
+    1,
+  );
+  assert.match(byDefault.out(), /✗ credentials-once/);
+
   const check = memoryIo(dir);
   assert.equal(await runTraceCommand(['check', 'resend-trace.json'], check), 1);
   assert.match(check.out(), /✗ credentials-once: credentials were sent 2 times; again in: #2/);
@@ -242,6 +253,11 @@ test('an existing trace file is narrowed to 0600 when overwritten', async () => 
 test('trace run: a wrong password gives a trace without a token and failing assertions', async () => {
   const io = memoryIo(dir, { stdin: 'wrong' });
   assert.equal(await runTraceCommand(runArgs('wrong.json', ['--assert', 'all']), io), 1);
+  assert.match(io.err(), /^login failed: 401 invalid_grant$/m);
+  // Without --assert too: a failed login is exit 1, never 0.
+  const plain = memoryIo(dir, { stdin: 'wrong' });
+  assert.equal(await runTraceCommand(runArgs('wrong-plain.json'), plain), 1);
+  assert.match(plain.err(), /login failed: 401 invalid_grant/);
   const trace = parseTrace(readFileSync(join(dir, 'wrong.json'), 'utf8'));
   assert.equal(trace.exchanges[0]!.status, 401);
   assert.equal(trace.exchanges[1]!.status, 401);
@@ -296,12 +312,25 @@ test('usage errors exit 2; unreadable or invalid input exits 3', async () => {
     [['render', 'resend.json'], 3],
     [['import', 'resend.json'], 3],
     [['run', 'missing-scenario.json'], 3],
+    [['import', 'missing.har'], 3],
   ];
   writeFileSync(join(dir, 'resend.json'), JSON.stringify({ not: 'a trace' }));
   for (const [args, want] of cases) {
     const io = memoryIo(dir);
     assert.equal(await runTraceCommand(args, io), want, `${args.join(' ')}: ${io.err()}`);
     if (want !== 0) assert.match(io.err() + io.out(), /error|Usage/);
+  }
+  for (const [args, file] of [
+    [['run', 'flow.json'], 'flow.json'],
+    [['import', 'missing.har'], 'missing.har'],
+    [['check', 'missing.json'], 'missing.json'],
+  ] as const) {
+    const io = memoryIo(dir);
+    await runTraceCommand([...args], io);
+    assert.match(
+      io.err(),
+      new RegExp(`^error: no such file: ${file} \\(ERR_FILE_UNREADABLE\\)$`, 'm'),
+    );
   }
   const help = memoryIo(dir);
   assert.equal(await runTraceCommand(['--help'], help), 0);

@@ -3,18 +3,29 @@
  * The CLI delegates `tessera trace …` here. Exit codes follow docs/cli.md#exit-codes: 0 ok, 1 assertion failed,
  * 2 usage, 3 input error, 5 network error (`trace run`).
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Trace } from './model.js';
 import { DEFAULT_ASSERTIONS, TraceInputError } from './model.js';
 import { checkAssertions } from './assertions.js';
 import { relabelParticipants } from './participants.js';
-import { parseScenario, runScenario, TraceNetworkError } from './capture/driver.js';
+import {
+  parseScenario,
+  runScenario,
+  TraceLoginError,
+  TraceNetworkError,
+} from './capture/driver.js';
 import type { RunScenarioOptions, Scenario } from './capture/driver.js';
 import { startProxy } from './capture/proxy.js';
 import { importHar } from './capture/har.js';
-import { readTraceFile, serializeTrace, writePrivateFile, writeTraceFile } from './trace-file.js';
+import {
+  readInputText,
+  readTraceFile,
+  serializeTrace,
+  writePrivateFile,
+  writeTraceFile,
+} from './trace-file.js';
 import { renderSvg } from './render/svg.js';
 import { renderMermaid } from './render/mermaid.js';
 import { renderAscii } from './render/ascii.js';
@@ -95,14 +106,7 @@ async function cmdRun(args: string[], io: TraceCommandIo): Promise<number> {
   if (positionals[0] !== undefined) {
     if (steps.login || steps.calls.length)
       throw new UsageError('give a scenario file or --login/--call flags, not both');
-    let text: string;
-    try {
-      text = readFileSync(resolve(io.cwd, positionals[0]), 'utf8');
-    } catch (cause) {
-      throw new TraceInputError('ERR_SCENARIO_INVALID', '', `cannot read ${positionals[0]}`, {
-        cause,
-      });
-    }
+    const text = readInputText(resolve(io.cwd, positionals[0]), positionals[0]);
     let json: unknown;
     try {
       json = JSON.parse(text);
@@ -156,18 +160,19 @@ async function cmdRun(args: string[], io: TraceCommandIo): Promise<number> {
   if (timeout !== undefined) opts.timeoutMs = timeout;
   const capture = captureOptions(values, io);
   Object.assign(opts, capture);
-  const assertions = capture.assertions;
   const format = parseFormat(values.format, 'ascii');
   const out = resolve(io.cwd, values.out ?? 'trace.json');
 
   let trace: Trace;
   let networkError: string | undefined;
+  let loginError: string | undefined;
   try {
     trace = await runScenario(scenario, opts);
   } catch (err) {
-    if (!(err instanceof TraceNetworkError)) throw err;
+    if (err instanceof TraceNetworkError) networkError = err.message;
+    else if (err instanceof TraceLoginError) loginError = err.message;
+    else throw err;
     trace = err.trace;
-    networkError = err.message;
   }
   writeTraceFile(out, trace);
   emit(trace, format, io);
@@ -176,7 +181,12 @@ async function cmdRun(args: string[], io: TraceCommandIo): Promise<number> {
     io.stderr.write(`${networkError}\n`);
     return TRACE_EXIT.network;
   }
-  return assertions && failed(trace) ? TRACE_EXIT.assertionFailed : TRACE_EXIT.ok;
+  if (loginError !== undefined) {
+    io.stderr.write(`${loginError}\n`);
+    return TRACE_EXIT.assertionFailed;
+  }
+  // The default assertions count as much as --assert ones: a failed one is exit 1.
+  return failed(trace) ? TRACE_EXIT.assertionFailed : TRACE_EXIT.ok;
 }
 
 function emit(trace: Trace, format: Format, io: TraceCommandIo): void {
@@ -205,7 +215,6 @@ async function cmdProxy(args: string[], io: TraceCommandIo): Promise<number> {
   if (!m) throw new UsageError('--listen expects [HOST:]PORT');
   const format = parseFormat(values.format, 'ascii');
   const capture = captureOptions(values, io);
-  const assertions = capture.assertions;
   const out = resolve(io.cwd, values.out ?? 'trace.json');
   const now = parseNow(values.now);
   const proxyOptions: Parameters<typeof startProxy>[0] = {
@@ -236,7 +245,7 @@ async function cmdProxy(args: string[], io: TraceCommandIo): Promise<number> {
   writeTraceFile(out, trace);
   emit(trace, format, io);
   io.stderr.write(`${trace.exchanges.length} exchanges; trace written to ${out} (mode 0600)\n`);
-  return assertions && failed(trace) ? TRACE_EXIT.assertionFailed : TRACE_EXIT.ok;
+  return failed(trace) ? TRACE_EXIT.assertionFailed : TRACE_EXIT.ok;
 }
 
 async function cmdImport(args: string[], io: TraceCommandIo): Promise<number> {
@@ -253,19 +262,13 @@ async function cmdImport(args: string[], io: TraceCommandIo): Promise<number> {
   if (positionals.length !== 1) throw new UsageError('trace import expects one HAR file');
   const format = parseFormat(values.format, 'ascii');
   const capture = captureOptions(values, io);
-  const assertions = capture.assertions;
-  let text: string;
-  try {
-    text = readFileSync(resolve(io.cwd, positionals[0]!), 'utf8');
-  } catch (cause) {
-    throw new TraceInputError('ERR_HAR_INVALID', '', `cannot read ${positionals[0]!}`, { cause });
-  }
+  const text = readInputText(resolve(io.cwd, positionals[0]!), positionals[0]!);
   const trace = importHar(text, capture);
   const out = resolve(io.cwd, values.out ?? 'trace.json');
   writeTraceFile(out, trace);
   emit(trace, format, io);
   io.stderr.write(`${trace.exchanges.length} exchanges; trace written to ${out} (mode 0600)\n`);
-  return assertions && failed(trace) ? TRACE_EXIT.assertionFailed : TRACE_EXIT.ok;
+  return failed(trace) ? TRACE_EXIT.assertionFailed : TRACE_EXIT.ok;
 }
 
 function cmdRender(args: string[], io: TraceCommandIo): number {
@@ -283,7 +286,7 @@ function cmdRender(args: string[], io: TraceCommandIo): number {
   if (values.reveal || values.now !== undefined)
     throw new UsageError('--reveal and --now apply to capture commands');
   const format = parseFormat(values.format, 'svg');
-  let trace = readTraceFile(resolve(io.cwd, positionals[0]!));
+  let trace = readTraceFile(resolve(io.cwd, positionals[0]!), positionals[0]!);
   const names = parseNames(values.name);
   if (names.length || values.client !== undefined)
     trace = relabelParticipants(trace, names, values.client);
@@ -310,7 +313,7 @@ function cmdCheck(args: string[], io: TraceCommandIo): number {
     return TRACE_EXIT.ok;
   }
   if (positionals.length !== 1) throw new UsageError('trace check expects one trace.json');
-  const trace = readTraceFile(resolve(io.cwd, positionals[0]!));
+  const trace = readTraceFile(resolve(io.cwd, positionals[0]!), positionals[0]!);
   const results = checkAssertions(trace, parseAssertions(values.assert) ?? DEFAULT_ASSERTIONS);
   if (values.json)
     io.stdout.write(

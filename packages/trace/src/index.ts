@@ -47,7 +47,12 @@ export type { TokenVerification } from './correlate.js';
 export { checkAssertions, loginExchange, isStaticAsset } from './assertions.js';
 export { parseNameRule, relabelParticipants } from './participants.js';
 export type { NameRule } from './participants.js';
-export { runScenario, parseScenario, TraceNetworkError } from './capture/driver.js';
+export {
+  runScenario,
+  parseScenario,
+  TraceLoginError,
+  TraceNetworkError,
+} from './capture/driver.js';
 export type { Scenario, ScenarioStep, RunScenarioOptions } from './capture/driver.js';
 export { startProxy } from './capture/proxy.js';
 export type { ProxyOptions, ProxyHandle } from './capture/proxy.js';

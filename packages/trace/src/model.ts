@@ -179,7 +179,8 @@ export type TraceErrorCode =
   | 'ERR_TRACE_INVALID'
   | 'ERR_TRACE_VERSION'
   | 'ERR_HAR_INVALID'
-  | 'ERR_SCENARIO_INVALID';
+  | 'ERR_SCENARIO_INVALID'
+  | 'ERR_FILE_UNREADABLE';
 
 /** A trace, HAR or scenario file that cannot be used. `path` points at the offending member. */
 export class TraceInputError extends Error {

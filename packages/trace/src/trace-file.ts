@@ -34,12 +34,28 @@ export function writeTraceFile(path: string, trace: Trace): void {
  * @example
  * const trace = readTraceFile('trace.json');
  */
-export function readTraceFile(path: string): Trace {
-  let text: string;
+export function readTraceFile(path: string, shown = path): Trace {
+  return parseTrace(readInputText(path, shown));
+}
+
+/**
+ * Read a trace, HAR or scenario file as text. A missing file is `no such file: PATH`
+ * (`ERR_FILE_UNREADABLE`, exit 3), with PATH as the user typed it (`shown`).
+ *
+ * @example
+ * const text = readInputText(resolve(cwd, 'flow.json'), 'flow.json');
+ */
+export function readInputText(path: string, shown = path): string {
   try {
-    text = readFileSync(path, 'utf8');
+    return readFileSync(path, 'utf8');
   } catch (cause) {
-    throw new TraceInputError('ERR_TRACE_INVALID', '', `cannot read ${path}`, { cause });
+    const reason = (cause as NodeJS.ErrnoException).code;
+    const message =
+      reason === 'ENOENT'
+        ? `no such file: ${shown}`
+        : reason === 'EISDIR'
+          ? `a directory, not a file: ${shown}`
+          : `cannot read ${shown}${typeof reason === 'string' ? ` (${reason})` : ''}`;
+    throw new TraceInputError('ERR_FILE_UNREADABLE', '', message, { cause });
   }
-  return parseTrace(text);
 }

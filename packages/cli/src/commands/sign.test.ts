@@ -145,3 +145,18 @@ test('sign: usage errors exit 2 (no key, alg none, conflicting flags, bad --exp)
   assert.equal(await run([...s, '-c', 'novalue'], memoryIo()), 2);
   assert.equal(await run([...s, '--header', 'alg=none'], memoryIo()), 2);
 });
+
+test('sign: --exp -1h takes the dash value (a past exp warns), and no --exp warns "never expires"', async () => {
+  const past = memoryIo({ now: NOW });
+  assert.equal(await run([...s, '--sub', 'alice', '--exp', '-1h'], past), 0, past.err());
+  assert.equal(decodeJwt(past.out().trim()).exp, NOW_S - 3600);
+  assert.match(past.err(), /exp is in the past/);
+  assert.doesNotMatch(past.err(), /never expires/);
+  const never = memoryIo({ now: NOW });
+  assert.equal(await run([...s, '--sub', 'alice'], never), 0);
+  assert.equal(decodeJwt(never.out().trim()).exp, undefined);
+  assert.match(never.err(), /warning: no exp: this token never expires/);
+  const quiet = memoryIo({ now: NOW });
+  assert.equal(await run([...s, '--sub', 'alice', '-q'], quiet), 0);
+  assert.equal(quiet.err(), '');
+});

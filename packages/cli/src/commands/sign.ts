@@ -45,7 +45,7 @@ Claims:
   --iss <iss> --sub <sub> --aud <aud> (repeatable)
   --jti <id|auto>        auto = a random UUID
   --iat <time>           default now;  --no-iat leaves it out
-  --nbf <time> --exp <time>   +15m, =-1h, now, unix seconds or ISO 8601 (write --exp=-1h)
+  --nbf <time> --exp <time>   +15m, -1h, now, unix seconds or ISO 8601
   --now <time>           the signing time
 
 Output:
@@ -53,7 +53,7 @@ Output:
   --json                 { token, header, payload, ... } (see README)
   -q, --quiet            no warnings
 
-Warns (but signs) on HMAC secrets shorter than the hash and on an exp in the past.
+Warns (but signs) on HMAC secrets shorter than the hash, on an exp in the past and on no exp.
 `;
 
 const OPTIONS = {
@@ -215,6 +215,13 @@ export async function run(args: string[], io: CliIo): Promise<number> {
       key = secret.bytes;
     }
     const exp = claims['exp'];
+    if (exp === undefined) {
+      // RFC 7519 §4.1.4: without exp nothing ever makes this token invalid.
+      warnings.push({
+        code: 'exp-missing',
+        message: 'no exp: this token never expires (add --exp +15m)',
+      });
+    }
     if (typeof exp === 'number' && exp <= now.getTime() / 1000) {
       warnings.push({
         code: 'exp-past',

@@ -92,7 +92,10 @@ test('verify reports every claim failure at once (exp, iss, aud, sub, required, 
   );
   assert.match(human.out(), /✓ signature verified/);
   assert.match(human.out(), /✗ "exp" claim timestamp check failed \(expired\) \(1m 30s ago\)/);
-  assert.match(human.out(), /✗ unexpected "iss" claim value/);
+  assert.match(
+    human.out(),
+    /✗ unexpected "iss": expected "https:\/\/other", the token has "https:\/\/issuer\.test"/,
+  );
   assert.match(human.out(), /INVALID: claim checks failed/);
 });
 
@@ -377,3 +380,40 @@ test('verify --jwks URL: connection refused → exit 5', async () => {
 });
 
 void ec;
+
+test('verify messages name the cause: a missing key file (path and reason), a kid that is not this key, expected vs actual aud', async () => {
+  const missing = memoryIo({ now: NOW });
+  assert.equal(await run([esToken(), '--key', join(dir, 'nope.jwk')], missing), 3);
+  assert.match(missing.err(), /cannot read the key file .*nope\.jwk: no such file/);
+  const folder = memoryIo({ now: NOW });
+  assert.equal(await run([esToken(), '--key', dir], folder), 3);
+  assert.match(folder.err(), /: it is a directory/);
+
+  // A token signed by another key whose kid names that key, checked with ours.
+  const other = generateKeyPair('ES256');
+  const foreign = signJwt({ sub: 'alice', exp: NOW_S + 600 }, other.privateKey, {
+    alg: 'ES256',
+    kid: 'other-key',
+    currentDate: NOW,
+  });
+  const io = memoryIo({ now: NOW });
+  assert.equal(await run([foreign, '--key', join(dir, 'ec.jwk')], io), 1);
+  assert.match(
+    io.out(),
+    new RegExp(
+      `the token's kid "other-key" does not match this key: kid "${ecKid}", thumbprint "${ecKid}"; probably the wrong key`,
+    ),
+  );
+  // The right key with a matching kid says nothing about kids.
+  const ok = memoryIo({ now: NOW });
+  assert.equal(await run([esToken(), '--key', join(dir, 'ec.jwk')], ok), 0);
+  assert.doesNotMatch(ok.out(), /probably the wrong key/);
+
+  const aud = memoryIo({ now: NOW });
+  const s = ['--secret-file', join(dir, 'secret.txt')];
+  assert.equal(await run([hsToken({ aud: ['web', 'admin'] }), ...s, '--aud', 'api,api2'], aud), 1);
+  assert.match(
+    aud.out(),
+    /unexpected "aud": expected one of "api", "api2", the token has \["web","admin"\]/,
+  );
+});

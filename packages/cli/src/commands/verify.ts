@@ -1,5 +1,6 @@
 import type { KeyObject } from 'node:crypto';
 import {
+  calculateJwkThumbprint,
   createLocalKeySet,
   isJoseError,
   JWS_ALGORITHM_NAMES,
@@ -14,6 +15,7 @@ import {
   selectKid,
   span,
   verifyReport,
+  type DecodedToken,
   type ReportRow,
   type VerifyReport,
 } from '@tessera/inspect';
@@ -92,6 +94,8 @@ interface KeyChoice {
   key: VerifyKey;
   algorithms: JwsAlg[];
   label: string;
+  /** For one key (not a set or a secret): its `kid` and RFC 7638 thumbprint, the ids a token may name it by. */
+  ids?: readonly string[];
 }
 
 /** `tessera verify`. */
@@ -143,7 +147,10 @@ export async function run(args: string[], io: CliIo): Promise<number> {
       }),
     );
     const signatureOk = report.signature;
-    const errors = report.errors.map(jsonError);
+    const errors = report.errors.map(jsonError).map((e) => ({
+      ...e,
+      message: `${e.message}${kidHint(e.code, decoded, choice)}`,
+    }));
     const verified = report.status === 'verified';
     const warnings = [
       ...report.warnings,
@@ -258,13 +265,17 @@ async function chooseKey(
   if (v.key !== undefined) {
     const loaded = await loadKeyFile(v.key, io, algs);
     if (loaded.kind === 'jwks') return fromKeySet(loaded.jwks, v.kid, algs, loaded.label);
-    return keyChoice(
+    const choice = keyChoice(
       loaded.key,
       loaded.algorithms,
       algs,
       loaded.label,
       loaded.jwk.kty === 'oct' ? 'secret' : 'key',
     );
+    const ids = [loaded.jwk.kid, calculateJwkThumbprint(loaded.jwk)].filter(
+      (id): id is string => typeof id === 'string',
+    );
+    return { ...choice, ids };
   }
   if (v.jwks !== undefined) {
     if (/^[a-z][a-z0-9+.-]*:\/\//i.test(v.jwks)) {
@@ -286,6 +297,23 @@ async function chooseKey(
     throw usageError('no key: give --secret, --secret-file, --key or --jwks');
   const hs = ['HS256', 'HS384', 'HS512'] as JwsAlg[];
   return keyChoice(secret.bytes, hs, algs, secret.label, 'secret');
+}
+
+/**
+ * When the signature failed and the token names a `kid` that is not the given key's (its `kid`
+ * or RFC 7638 thumbprint), say so: the usual cause is simply the wrong key.
+ */
+function kidHint(code: string, decoded: DecodedToken, choice: KeyChoice): string {
+  const kid = decoded.header?.json?.['kid'];
+  if (code !== 'ERR_SIGNATURE_INVALID' || typeof kid !== 'string' || choice.ids === undefined)
+    return '';
+  if (choice.ids.includes(kid)) return '';
+  const show = (s: string) => JSON.stringify(s.replace(/[^\x20-\x7e]/g, '?').slice(0, 64));
+  const own =
+    choice.ids.length > 1
+      ? `kid ${show(choice.ids[0]!)}, thumbprint ${show(choice.ids[1]!)}`
+      : `thumbprint ${show(choice.ids[0]!)}`;
+  return ` (the token's kid ${show(kid)} does not match this key: ${own}; probably the wrong key)`;
 }
 
 function durationFlagMs(v: string | undefined): number | undefined {

@@ -45,10 +45,12 @@ export function checkFetchUrl(url: string | URL, allowHttpLoopback: boolean, wha
   }
   if (u.protocol === 'https:') return u;
   if (u.protocol === 'http:' && allowHttpLoopback && LOOPBACK.test(u.hostname)) return u;
-  throw new JoseError(
-    'ERR_OPTIONS_INVALID',
-    `${what} must use https${allowHttpLoopback ? ' (http only for loopback hosts)' : ''}`,
-  );
+  const hint = allowHttpLoopback
+    ? ' (plain http only to a loopback host)'
+    : u.protocol === 'http:' && LOOPBACK.test(u.hostname)
+      ? ' (set allowHttpLoopback: true to allow plain http to a loopback host)'
+      : ' (plain http only to a loopback host, with allowHttpLoopback: true)';
+  throw new JoseError('ERR_OPTIONS_INVALID', `${what} ${u.origin} must use https${hint}`);
 }
 
 /** Validate a count/duration option (internal to the fetching modules). */
@@ -83,6 +85,8 @@ export async function fetchBounded(
     'maxResponseBytes',
   );
   checkFetchUrl(url, options.allowHttpLoopback === true);
+  // Every failure names the URL (never its query, which may carry an API key).
+  const where = `${url.origin}${url.pathname}`;
   const controller = new AbortController();
   let timedOut = false;
   const timer = setTimeout(() => {
@@ -101,20 +105,30 @@ export async function fetchBounded(
       });
     } catch (cause) {
       if (timedOut)
-        throw new JoseError('ERR_JWKS_TIMEOUT', `no answer within ${timeoutMs} ms`, { cause });
-      throw new JoseError('ERR_JWKS_FETCH_FAILED', 'the request failed', { cause });
+        throw new JoseError('ERR_JWKS_TIMEOUT', `no answer from ${where} within ${timeoutMs} ms`, {
+          cause,
+        });
+      const code = (cause as { cause?: { code?: unknown } }).cause?.code;
+      throw new JoseError(
+        'ERR_JWKS_FETCH_FAILED',
+        `the request to ${where} failed${typeof code === 'string' ? ` (${code})` : ''}`,
+        { cause },
+      );
     }
     if (res.status >= 300 && res.status < 400 && res.status !== 304) {
       await res.body?.cancel().catch(() => undefined);
       throw new JoseError(
         'ERR_JWKS_FETCH_FAILED',
-        `redirects are not followed (status ${res.status})`,
+        `${where} answered ${res.status}: redirects are not followed`,
       );
     }
     const declared = Number(res.headers.get('content-length') ?? NaN);
     if (Number.isFinite(declared) && declared > maxBytes) {
       await res.body?.cancel().catch(() => undefined);
-      throw new JoseError('ERR_JWKS_INVALID', `the response is larger than ${maxBytes} bytes`);
+      throw new JoseError(
+        'ERR_JWKS_INVALID',
+        `the response of ${where} is larger than ${maxBytes} bytes`,
+      );
     }
     const chunks: Uint8Array[] = [];
     let total = 0;
@@ -129,7 +143,7 @@ export async function fetchBounded(
             controller.abort();
             throw new JoseError(
               'ERR_JWKS_INVALID',
-              `the response is larger than ${maxBytes} bytes`,
+              `the response of ${where} is larger than ${maxBytes} bytes`,
             );
           }
           chunks.push(value);
@@ -137,8 +151,14 @@ export async function fetchBounded(
       } catch (cause) {
         if (cause instanceof JoseError) throw cause;
         if (timedOut)
-          throw new JoseError('ERR_JWKS_TIMEOUT', `no answer within ${timeoutMs} ms`, { cause });
-        throw new JoseError('ERR_JWKS_FETCH_FAILED', 'the response body could not be read', {
+          throw new JoseError(
+            'ERR_JWKS_TIMEOUT',
+            `no answer from ${where} within ${timeoutMs} ms`,
+            {
+              cause,
+            },
+          );
+        throw new JoseError('ERR_JWKS_FETCH_FAILED', `the response of ${where} could not be read`, {
           cause,
         });
       }

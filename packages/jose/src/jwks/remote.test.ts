@@ -391,3 +391,49 @@ test('H2: with the verified-token cache, a key removed from the set stops verify
   await assert.rejects(verify(token), code('ERR_KEY_NOT_FOUND'));
   assert.equal((await verify(tok(ed, 'd1', 'EdDSA'))).payload.sub, 'u1');
 });
+
+test('messages name the URL and the way out: https, allowHttpLoopback, a failed or refused fetch', async () => {
+  const message = (fn: () => unknown) => {
+    try {
+      fn();
+    } catch (e) {
+      return (e as Error).message;
+    }
+    return assert.fail('nothing thrown');
+  };
+  assert.match(
+    message(() => createRemoteKeySet('http://127.0.0.1:4000/jwks')),
+    /http:\/\/127\.0\.0\.1:4000 must use https \(set allowHttpLoopback: true/,
+  );
+  assert.match(
+    message(() => checkFetchUrl('http://keys.example/jwks', true, 'jwks_uri')),
+    /jwks_uri http:\/\/keys\.example must use https \(plain http only to a loopback host\)/,
+  );
+  const iss = await startIssuer([pub(es, 'e1', 'ES256')]);
+  iss.handler = (_req, res) => {
+    res.statusCode = 500;
+    res.end();
+  };
+  const slowOk = { ...fast, timeoutMs: 15_000 }; // the machine may be loaded; the test is not about time
+  const keys = createRemoteKeySet(`${iss.base}/jwks?api_key=hidden`, slowOk);
+  await assert.rejects(keys.reload(), (e: Error) => {
+    assert.match(e.message, new RegExp(`the JWKS endpoint ${iss.base}/jwks answered 500`));
+    assert.doesNotMatch(e.message, /hidden/, 'the query is never shown');
+    return true;
+  });
+  // Nothing listens on a port we just closed.
+  const closed = createServer();
+  await new Promise<void>((r) => closed.listen(0, '127.0.0.1', r));
+  const port = (closed.address() as AddressInfo).port;
+  await new Promise<void>((r) => closed.close(() => r()));
+  const down = createRemoteKeySet(`http://127.0.0.1:${port}/keys.json`, slowOk);
+  await assert.rejects(down.reload(), (e: Error) => {
+    assert.match(
+      e.message,
+      new RegExp(
+        `the request to http://127\\.0\\.0\\.1:${port}/keys\\.json failed \\(ECONNREFUSED\\)`,
+      ),
+    );
+    return true;
+  });
+});

@@ -183,8 +183,24 @@ export class TraceNetworkError extends Error {
 }
 
 /**
+ * The login step got no token: a non-2xx answer (`login failed: 400 invalid_grant`) or no token
+ * where `tokenFrom` says (exit code 1). The calls still ran, so the trace shows what followed.
+ */
+export class TraceLoginError extends Error {
+  readonly code = 'ERR_TRACE_LOGIN';
+  constructor(
+    message: string,
+    readonly trace: Trace,
+  ) {
+    super(message);
+    this.name = 'TraceLoginError';
+  }
+}
+
+/**
  * Run a scenario and return its trace. A transport failure stops the run; the trace is still
- * built (the failing exchange has `error`) and thrown inside a {@link TraceNetworkError}.
+ * built (the failing exchange has `error`) and thrown inside a {@link TraceNetworkError}. A
+ * login that gets no token is thrown, with the trace, as a {@link TraceLoginError}.
  *
  * @example
  * const trace = await runScenario(
@@ -319,9 +335,16 @@ export async function runScenario(
     return last;
   };
 
+  let loginFailure: string | undefined;
   if (scenario.login) {
+    const tokenFrom = scenario.login.tokenFrom ?? 'json:access_token';
     const raw = await send(scenario.login, 'login', false);
-    if (raw) token = extractToken(raw, scenario.login.tokenFrom ?? 'json:access_token', jar);
+    if (raw) {
+      token = extractToken(raw, tokenFrom, jar);
+      if (raw.status < 200 || raw.status > 299) loginFailure = loginError(raw);
+      else if (token === undefined)
+        loginFailure = `login failed: the ${raw.status} answer has no token at ${tokenFrom}`;
+    }
   }
   for (const call of scenario.calls ?? []) {
     if (failure !== undefined) break;
@@ -329,7 +352,23 @@ export async function runScenario(
   }
   const trace = buildTrace(raws, withCaptureOptions('run', new Date(start), options));
   if (failure !== undefined) throw new TraceNetworkError(`network error: ${failure}`, trace);
+  if (loginFailure !== undefined) throw new TraceLoginError(loginFailure, trace);
   return trace;
+}
+
+/**
+ * `login failed: 400 invalid_grant`: the status and the RFC 6749 §5.2 `error` code of a JSON
+ * answer (a registered code, never a description the server may fill with anything).
+ */
+function loginError(raw: RawExchange): string {
+  let code: unknown;
+  try {
+    code = (JSON.parse(raw.responseBody ?? '') as { error?: unknown }).error;
+  } catch {
+    code = undefined;
+  }
+  const shown = typeof code === 'string' && /^[\x20-\x21\x23-\x5b\x5d-\x7e]{1,64}$/.test(code);
+  return `login failed: ${raw.status}${shown ? ` ${code}` : ''}`;
 }
 
 function extractToken(raw: RawExchange, from: string, jar: CookieJar): string | undefined {

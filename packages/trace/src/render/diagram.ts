@@ -104,13 +104,20 @@ function credentialText(e: Exchange): string {
   if (e.credentials.some((c) => c.kind === 'basic')) bits.push('Basic •••');
   if (e.credentials.some((c) => c.kind === 'opaque-bearer')) bits.push('Bearer key •••');
   const fields = e.requestBody?.fields ?? [];
+  const grants = e.credentials
+    .filter((c) => c.kind === 'grant')
+    .map((c) => `grant_type=${c.name ?? ''}`);
   if (e.credentials.some((c) => c.kind === 'password-field' || c.kind === 'grant')) {
-    for (const f of fields)
-      bits.push(PASSWORD_FIELD.test(f.slice(f.lastIndexOf('.') + 1)) ? `${f}=•••` : f);
+    for (const f of fields) {
+      const leaf = f.slice(f.lastIndexOf('.') + 1);
+      // The grant_type field is shown once, with its (non-secret) value.
+      if (leaf === 'grant_type' && grants.length > 0) bits.push(...grants);
+      else bits.push(PASSWORD_FIELD.test(leaf) ? `${f}=•••` : f);
+    }
     for (const c of e.credentials)
       if (c.location === 'query' && c.kind === 'password-field') bits.push(`?${c.name ?? ''}=•••`);
   }
-  for (const c of e.credentials) if (c.kind === 'grant') bits.push(`grant_type=${c.name ?? ''}`);
+  bits.push(...grants);
   return `[credentials: ${[...new Set(bits)].join(', ')}]`;
 }
 

@@ -130,3 +130,23 @@ test('Mermaid: participants, activations, the token rect, escaped # ; < >', () =
   assert.ok(m.includes('Note over client,svc1: ✗ credentials-once'));
   assert.ok(!m.includes('#1'), 'every # is escaped');
 });
+
+test('an OAuth password grant lists grant_type once, with its value, in the credential summary', () => {
+  const oauth = buildTrace(
+    [
+      login({
+        url: 'http://127.0.0.1:3000/token',
+        requestBody: 'grant_type=password&username=alice&password=hunter2-secret&client_id=demo',
+      }),
+    ],
+    { source: 'run', startedAt: START },
+  );
+  const text = describeTrace(oauth)
+    .steps[0]!.request.map((x) => x.text)
+    .join('');
+  assert.equal(
+    text,
+    '1 POST /token [credentials: grant_type=password, username, password=•••, client_id]',
+  );
+  assert.equal(text.match(/grant_type/g)?.length, 1);
+});
