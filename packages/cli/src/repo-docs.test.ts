@@ -70,7 +70,13 @@ test('docs: every docs/FILE.md#anchor cited in code and READMEs exists', () => {
 });
 
 test('docs: the product never points at documents outside the repository', () => {
-  const outside = /SECURITY-CASES|UX\.md|DESIGN\.md|SERVER\.md|\.\.\/shared/;
+  // Spelled in pieces so that this file does not match itself in a `git grep`.
+  const outside = new RegExp(
+    [['SECURITY', 'CASES'].join('-'), 'UX', 'DESIGN', 'SERVER']
+      .map((n, i) => (i === 0 ? n : `${n}\\.md`))
+      .concat(['\\.\\./' + 'shared'])
+      .join('|'),
+  );
   const hits = files
     .filter((f) => !f.endsWith('repo-docs.test.ts'))
     .filter((f) => outside.test(readFileSync(f, 'utf8')))

@@ -33,7 +33,7 @@ export { RevocationList, REVOCATION_FEED_TYP } from './revocation.js';
 export type { RevocationFeedClaims, RevocationEntry } from './revocation.js';
 export { withGuard, sendGuardError, bearerInputOf } from './adapters/node-http.js';
 export type { AuthenticatedRequest } from './adapters/node-http.js';
-export { expressGuard } from './adapters/express.js';
+export { expressGuard, expressAuth } from './adapters/express.js';
 export { fastifyGuard, fastifyAuth } from './adapters/fastify.js';
 export type { FastifyAuthHook } from './adapters/fastify.js';
 export type {

@@ -3,13 +3,24 @@ import { isGuardError } from '../bearer.js';
 import type { AuthContext, Guard, Requirement } from '../guard.js';
 import { bearerInputOf, sendGuardError } from './node-http.js';
 
+declare global {
+  // Express's own merge point (as in @types/express-serve-static-core): every Express `Request`
+  // gets `auth`, set by `expressGuard`. Harmless when Express is not installed.
+  namespace Express {
+    interface Request {
+      /** The verified access token's context; set by `expressGuard` on the routes it guards. */
+      auth?: AuthContext;
+    }
+  }
+}
+
 /**
  * Express middleware (typed structurally: Express requests and responses are node:http ones, so
  * `@tessera/guard` has no dependency on Express). Sets `req.auth`; failures are answered per
  * RFC 6750; any other error goes to `next(err)`.
  *
  * @example
- * app.get('/orders', expressGuard(guard, { scopes: ['orders:read'] }), (req, res) => res.json({ sub: req.auth.subject }));
+ * app.get('/orders', expressGuard(guard, { scopes: ['orders:read'] }), (req, res) => res.json({ sub: expressAuth(req).subject }));
  */
 export function expressGuard(
   guard: Guard,
@@ -44,4 +55,17 @@ export function expressGuard(
     req.auth = auth;
     next();
   };
+}
+
+/**
+ * The auth context of a request that `expressGuard` let through, typed non-optional. Throws when
+ * the guard did not run for this route (a wiring mistake, never a client error).
+ *
+ * @example
+ * app.get('/me', expressGuard(guard), (req, res) => res.json({ sub: expressAuth(req).subject }));
+ */
+export function expressAuth(req: { auth?: AuthContext | undefined }): AuthContext {
+  if (req.auth === undefined)
+    throw new Error('expressAuth: no auth context; put expressGuard(guard) before this handler');
+  return req.auth;
 }
