@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import semver from 'semver';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
-const PACKAGES = ['jose', 'guard', 'server', 'trace', 'web', 'cli'] as const;
+const PACKAGES = ['jose', 'inspect', 'guard', 'server', 'trace', 'web', 'cli'] as const;
 /** Node 20 is the oldest Node CI runs the whole suite on. */
 const OLDEST_TESTED = '20.0.0';
 
