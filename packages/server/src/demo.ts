@@ -105,8 +105,9 @@ export function demoWalkthrough(
   const basic = `-u '${d.clientId}:${d.clientSecret}'`;
   const pick = (name: string) => `$(printf '%s' "$R" | sed -E 's/.*"${name}":"([^"]+)".*/\\1/')`;
   return [
-    `Tessera issuer (demo)   ${issuer}`,
-    `Demo resource server    ${d.resourceUrl}   (verifies tokens with ${issuer}/jwks alone)`,
+    // The issuer URL is on the "listening on" line just above; here what a newcomer needs next.
+    `Debugger page           ${issuer}/   (decode and verify tokens; the Trace pane shows this demo's flow)`,
+    `Demo resource server    ${d.resourceUrl}   (guard audience: ${DEMO_AUDIENCE}; verifies tokens with the issuer's /jwks alone)`,
     '',
     `Demo user: ${d.username} / ${d.password}    client: ${d.clientId} / ${d.clientSecret}`,
     '(fresh credentials on every start)',
