@@ -227,7 +227,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   registerRevoke(app, ctx);
   registerIntrospect(app, ctx);
   registerLogout(app, ctx);
-  registerRevocations(app, ctx);
+  const stream = registerRevocations(app, ctx);
+  metrics?.bindFeedSubscribers(() => stream.size);
   registerHealthz(app, ctx);
   let draining = false;
   const readiness = createReadiness(ctx, () => draining);

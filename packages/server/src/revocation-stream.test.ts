@@ -8,6 +8,7 @@ import type { FastifyInstance } from 'fastify';
 import { buildApp } from './app.js';
 import { createClient } from './clients.js';
 import { createKek } from './keys/kek.js';
+import { createIssuerMetrics, type IssuerMetrics } from './metrics/issuer-metrics.js';
 import { createPasswordHasher } from './passwords.js';
 import { dropPostgresSchema, openPostgresStore } from './stores/postgres.js';
 import type { Store } from './stores/store.js';
@@ -23,13 +24,14 @@ async function freePort(): Promise<number> {
 }
 
 /** Issuer nodes over the given stores, all with the same issuer URL (the first node's). */
-async function nodes(stores: Store[]) {
+async function nodes(stores: Store[], metrics?: IssuerMetrics) {
   const port = await freePort();
   const issuer = `http://127.0.0.1:${port}`;
   const kek = createKek(randomBytes(32));
   const config = { issuer, argon2: TEST_ARGON2 };
   const apps: FastifyInstance[] = [];
-  for (const store of stores) apps.push(await buildApp({ config, store, kek }));
+  for (const store of stores)
+    apps.push(await buildApp({ config, store, kek, ...(metrics ? { metrics } : {}) }));
   await apps[0]!.listen({ port, host: '127.0.0.1' });
   const deps = { store: stores[0]!, defaultAudience: 'api' };
   const { clientSecret } = await createClient(deps, {
@@ -267,16 +269,22 @@ test(
   },
 );
 
-test('push: closing the issuer ends open streams (close never waits on a subscriber)', async () => {
+test('push: closing the issuer ends open streams (close never waits on a subscriber); the subscriber gauge counts them', async () => {
   const ts = await openTestStore('sqlite');
-  const n = await nodes([ts.store]);
+  const metrics = createIssuerMetrics({ processMetrics: false });
+  const n = await nodes([ts.store], metrics);
+  const subscribers = async () =>
+    /^tessera_feed_subscribers (\d+)$/m.exec(await metrics.registry.metrics())?.[1];
+  assert.equal(await subscribers(), '0');
   const guard = subscribe(`${n.issuer}/revocations/stream`);
   try {
     await n.login();
     await new Promise((r) => setTimeout(r, 300));
+    assert.equal(await subscribers(), '1', 'one open stream');
     const t0 = performance.now();
     await n.apps[0]!.close();
     assert.ok(performance.now() - t0 < 2000, 'closed promptly with a subscriber connected');
+    assert.equal(await subscribers(), '0', 'the stream ended with the issuer');
   } finally {
     guard.close();
     await ts.dispose();

@@ -14,6 +14,8 @@ export interface IssuerMetrics {
   readonly feedSubscribers: Gauge;
   /** Where the active key's activation time is read at scrape (seconds since the epoch). */
   bindActiveKey(read: () => { activatedAt: number | undefined; now: number }): void;
+  /** Where the open revocation push streams are counted (read at each scrape). */
+  bindFeedSubscribers(read: () => number): void;
 }
 
 export interface IssuerMetricsOptions {
@@ -110,10 +112,14 @@ export function createIssuerMetrics(options: IssuerMetricsOptions = {}): IssuerM
     buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
     registers,
   });
+  let readSubscribers: () => number = () => 0;
   const feedSubscribers = new Gauge({
     name: 'tessera_feed_subscribers',
     help: 'Open revocation push streams.',
     registers,
+    collect() {
+      this.set(readSubscribers());
+    },
   });
 
   return {
@@ -121,6 +127,9 @@ export function createIssuerMetrics(options: IssuerMetricsOptions = {}): IssuerM
     feedSubscribers,
     bindActiveKey(read) {
       readKey = read;
+    },
+    bindFeedSubscribers(read) {
+      readSubscribers = read;
     },
     observeRequest(route, method, status, seconds) {
       requests.inc({ route, method, status: String(status) });

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { IssuerContext } from '../context.js';
 import { RevocationFeed } from '../revocation-feed.js';
-import { registerRevocationStream } from '../revocation-stream.js';
+import { registerRevocationStream, type RevocationStream } from '../revocation-stream.js';
 
 export { FEED_LIFETIME_SECONDS } from '../revocation-feed.js';
 
@@ -11,9 +11,9 @@ export { FEED_LIFETIME_SECONDS } from '../revocation-feed.js';
  * revokes would have expired anyway. See the README for the format. A strong `ETag`; a request
  * whose `If-None-Match` names it gets 304 (RFC 9110 §13.1.2).
  */
-export function registerRevocations(app: FastifyInstance, ctx: IssuerContext): void {
+export function registerRevocations(app: FastifyInstance, ctx: IssuerContext): RevocationStream {
   const feed = new RevocationFeed(ctx);
-  registerRevocationStream(app, ctx, feed);
+  const stream = registerRevocationStream(app, ctx, feed);
   app.get('/revocations', async (request, reply) => {
     const f = await feed.get();
     reply
@@ -25,4 +25,5 @@ export function registerRevocations(app: FastifyInstance, ctx: IssuerContext): v
       return reply.code(304).send();
     return reply.send(f.body);
   });
+  return stream;
 }
