@@ -20,7 +20,7 @@ export {
 } from './keys/keys.js';
 export type { KeyInput, KeyPolicy, GenerateKeyPairOptions } from './keys/keys.js';
 export { algorithmsForKey } from './keys/key-algorithms.js';
-export { createLocalKeySet, isKeySet } from './jwks/local.js';
+export { createLocalKeySet, isKeySet, type LocalKeySetOptions } from './jwks/local.js';
 export type { KeySet, KeyResolver, KeyLookup } from './jwks/local.js';
 export type { JoseHeader } from './base/header.js';
 export { normalizeTyp } from './base/header.js';

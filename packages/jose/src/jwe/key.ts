@@ -15,6 +15,7 @@ import {
 } from '../keys/key-input.js';
 import type { KeyInput, KeyPolicy } from '../keys/keys.js';
 import { ecdhCurveOf } from './ecdh.js';
+import { checkRsaKey } from '../keys/rsa-checks.js';
 
 export type JweKeyUse = 'encrypt' | 'decrypt';
 
@@ -136,6 +137,7 @@ export function checkJweKey(
         `${row.alg} requires an RSA key of at least ${row.minRsaBits} bits`,
       );
     }
+    checkRsaKey(key);
   } else {
     const crv = ecdhCurveOf(key);
     if (crv === undefined || !row.curves.includes(crv)) {

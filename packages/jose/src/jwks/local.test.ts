@@ -1,7 +1,9 @@
 import { test } from 'node:test';
+import { randomBytes } from 'node:crypto';
 import assert from 'node:assert/strict';
 import {
   createLocalKeySet,
+  encodeBase64url,
   exportJwk,
   isKeySet,
   signJwt,
@@ -49,4 +51,46 @@ test('a key set built from private JWKs only ever hands out the public halves', 
   const set = createLocalKeySet({ keys: [{ ...exportJwk(ec.privateKey), kid: 'p' }] });
   const [k] = set.select(JWS_ALGORITHMS.ES256, 'p');
   assert.equal(k!.type, 'public');
+});
+
+test('createLocalKeySet never yields an oct key unless the caller opts in with { secrets: true }', () => {
+  const k1 = randomBytes(32);
+  const k2 = randomBytes(32);
+  const jwks = {
+    keys: [
+      { kty: 'oct', kid: 'hs-2026-11', k: encodeBase64url(k1) },
+      { kty: 'oct', kid: 'hs-2026-12', k: encodeBase64url(k2), alg: 'HS256' },
+      pub(rsa, { kid: 'rsa-1' }),
+    ] as Jwk[],
+  };
+  const old = signJwt({ sub: 'a' }, k1, { alg: 'HS256', kid: 'hs-2026-11' });
+  const current = signJwt({ sub: 'b' }, k2, { alg: 'HS256', kid: 'hs-2026-12' });
+  // Default (and every fetched set): the secrets are invisible.
+  assertJoseError(
+    () => verifyJwt(current, createLocalKeySet(jwks), { algorithms: ['HS256'] }),
+    'ERR_KEY_NOT_FOUND',
+  );
+  // Opted in: HMAC secret rotation by kid works.
+  const secrets = createLocalKeySet(jwks, { secrets: true });
+  assert.equal(verifyJwt(old, secrets, { algorithms: ['HS256'] }).payload.sub, 'a');
+  assert.equal(verifyJwt(current, secrets, { algorithms: ['HS256'] }).payload.sub, 'b');
+  assertJoseError(
+    () =>
+      verifyJwt(signJwt({}, k2, { alg: 'HS256', kid: 'hs-2026-11' }), secrets, {
+        algorithms: ['HS256'],
+      }),
+    'ERR_SIGNATURE_INVALID',
+  );
+  // Still never an oct key for an asymmetric alg, nor an RSA key as an HMAC secret.
+  const asym = signJwt({}, rsa.privateKey, { alg: 'RS256', kid: 'hs-2026-12' });
+  assertJoseError(() => verifyJwt(asym, secrets, { algorithms: ['RS256'] }), 'ERR_KEY_NOT_FOUND');
+  const confused = signJwt({}, Buffer.from(rsa.publicKey.export({ format: 'der', type: 'spki' })), {
+    alg: 'HS256',
+    kid: 'rsa-1',
+  });
+  assertJoseError(
+    () => verifyJwt(confused, secrets, { algorithms: ['HS256'] }),
+    'ERR_KEY_NOT_FOUND',
+  );
+  assertJoseError(() => createLocalKeySet(jwks, null as never), 'ERR_OPTIONS_INVALID');
 });

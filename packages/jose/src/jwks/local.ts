@@ -1,4 +1,5 @@
 import type { KeyObject } from 'node:crypto';
+import { JoseError } from '../base/errors.js';
 import type { JwsAlgorithm } from '../base/algorithms.js';
 import type { Jwk, JwkSet } from '../keys/jwk.js';
 import { prepareKey, type KeyInput, type KeyPolicy } from '../keys/keys.js';
@@ -31,8 +32,8 @@ export function isKeySet(v: unknown): v is KeySet {
 
 /**
  * Select from a list of JWKs by `kid`, `kty`, `crv`, `alg`, `use` and `key_ops` (RFC 7517 §4).
- * Secret (`oct`) keys are never returned: a public key set never yields an HMAC secret
- * (docs/security.md#key-confusion). Unusable keys (malformed, too weak, wrong curve) are skipped; when every
+ * Secret (`oct`) keys are returned only with `secrets`, for HS* algorithms (see `jwkMatches`).
+ * Unusable keys (malformed, too weak, wrong curve) are skipped; when every
  * match was unusable the first reason is thrown, so the failure says why.
  */
 export function selectFromJwks(
@@ -40,11 +41,12 @@ export function selectFromJwks(
   alg: JwsAlgorithm,
   kid: string | undefined,
   policy?: KeyPolicy,
+  secrets = false,
 ): KeyObject[] {
   const out: KeyObject[] = [];
   let firstError: unknown;
   for (const jwk of keys) {
-    if (!jwkMatches(jwk, alg, kid)) continue;
+    if (!jwkMatches(jwk, alg, kid, secrets)) continue;
     try {
       out.push(prepareKey(jwk, alg, 'verify', policy));
     } catch (e) {
@@ -54,19 +56,36 @@ export function selectFromJwks(
   return checkCandidates(out, kid, firstError);
 }
 
+export interface LocalKeySetOptions {
+  /**
+   * Also yield secret (`oct`) keys, for HS* algorithms only: for a set you built yourself, so
+   * HMAC secrets can be rotated by `kid`. Never for a key set that came from elsewhere. Default
+   * false.
+   */
+  secrets?: boolean;
+}
+
 /**
  * A key set from a JWKS document held in memory.
  *
  * @example
  * const keys = createLocalKeySet(await (await fetch(jwksUri)).json());
  * verifyJwt(token, keys, { algorithms: ['EdDSA'], issuer });
+ *
+ * @example
+ * // Your own HMAC secrets, rotated by kid:
+ * const secrets = createLocalKeySet({ keys: [{ kty: 'oct', kid: '2026-12', k }] }, { secrets: true });
+ * verifyJwt(token, secrets, { algorithms: ['HS256'] });
  */
-export function createLocalKeySet(jwks: JwkSet): KeySet {
+export function createLocalKeySet(jwks: JwkSet, options: LocalKeySetOptions = {}): KeySet {
+  if (typeof options !== 'object' || options === null)
+    throw new JoseError('ERR_OPTIONS_INVALID', 'createLocalKeySet options must be an object');
+  const secrets = options.secrets === true;
   const keys = Object.freeze(jwksKeys(jwks).map((k) => Object.freeze({ ...k })));
   return Object.freeze({
     [KEY_SET]: true as const,
     version: 0,
     select: (alg: JwsAlgorithm, kid: string | undefined, policy?: KeyPolicy) =>
-      selectFromJwks(keys, alg, kid, policy),
+      selectFromJwks(keys, alg, kid, policy, secrets),
   });
 }

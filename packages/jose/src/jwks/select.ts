@@ -18,11 +18,18 @@ export const MAX_CANDIDATES = 8;
 
 /**
  * Whether a JWK may verify `alg` for `kid`, by `kty`, `kid`, `alg`, `use`, `key_ops` and `crv`.
- * Secret (`oct`) keys never match: a public key set never yields an HMAC secret
- * (docs/security.md#key-confusion).
+ * Secret (`oct`) keys match only with `secrets` (a set the caller built itself) and only an HS*
+ * `alg`: a fetched key set never yields an HMAC secret, and an `oct` key never an asymmetric
+ * algorithm (docs/security.md#key-confusion).
  */
-export function jwkMatches(jwk: Jwk, alg: JwsAlgorithm, kid: string | undefined): boolean {
-  if (jwk.kty !== alg.kty || jwk.kty === 'oct') return false;
+export function jwkMatches(
+  jwk: Jwk,
+  alg: JwsAlgorithm,
+  kid: string | undefined,
+  secrets = false,
+): boolean {
+  if (jwk.kty !== alg.kty) return false;
+  if (jwk.kty === 'oct' && (!secrets || alg.family !== 'hmac')) return false;
   if (kid !== undefined && jwk.kid !== kid) return false;
   if (jwk.alg !== undefined && jwk.alg !== alg.alg) return false;
   if (jwk.use !== undefined && jwk.use !== 'sig') return false;

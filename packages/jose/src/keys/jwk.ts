@@ -16,6 +16,7 @@ import { b64Member, checkCommonMembers } from './jwk-members.js';
 export { THUMBPRINT_URI_HASH } from './thumbprint.js';
 export type { ThumbprintHash } from './thumbprint.js';
 import { isWeakEd25519Point, isWeakEd448Point } from './edwards.js';
+import { checkRsaPublicNumbers, markRsaChecked } from './rsa-checks.js';
 
 /** A JSON Web Key (RFC 7517). Only the members Tessera reads are typed. */
 export interface Jwk {
@@ -71,9 +72,12 @@ export function jwkToKeyObject(input: unknown): KeyObject {
         if (jwk['oth'] !== undefined) {
           throw new JoseError('ERR_JWK_INVALID', 'multi-prime RSA keys ("oth") are not supported');
         }
+        checkRsaPublicNumbers(bigIntOf(jwk, 'n'), bigIntOf(jwk, 'e'));
         const present = RSA_PRIVATE.filter((m) => jwk[m] !== undefined);
         if (present.length === 0)
-          return createPublicKey({ key: pick(jwk, ['kty', 'n', 'e']), format: 'jwk' });
+          return markRsaChecked(
+            createPublicKey({ key: pick(jwk, ['kty', 'n', 'e']), format: 'jwk' }),
+          );
         if (present.length !== RSA_PRIVATE.length) {
           throw new JoseError('ERR_JWK_INVALID', 'an RSA private JWK needs d, p, q, dp, dq and qi');
         }
@@ -89,7 +93,7 @@ export function jwkToKeyObject(input: unknown): KeyObject {
             'the private JWK does not match its public members',
           );
         }
-        return key;
+        return markRsaChecked(key);
       }
       case 'EC': {
         const crv = jwk['crv'];

@@ -29,6 +29,7 @@ import {
   type ThumbprintHash,
 } from './jwk.js';
 import { isWeakEd25519Point, isWeakEd448Point } from './edwards.js';
+import { checkRsaKey } from './rsa-checks.js';
 import { decodeBase64url } from '../base/base64url.js';
 import {
   isCryptoKey,
@@ -146,6 +147,7 @@ export function checkKeyForAlg(
           `${alg.alg} requires an RSA key of at least 2048 bits`,
         );
       }
+      checkRsaKey(key);
       break;
     }
     case 'ecdsa': {
