@@ -12,6 +12,7 @@ import {
   checkFetchUrl,
   DEFAULT_FETCH_TIMEOUT_MS,
   DEFAULT_MAX_RESPONSE_BYTES,
+  describeUrl,
   fetchBounded,
   positiveInt,
   type BoundedFetchOptions,
@@ -197,7 +198,10 @@ export function createJwksCache<R>(
         return;
       }
       if (res.status !== 200) {
-        throw new JoseError('ERR_JWKS_FETCH_FAILED', `the JWKS endpoint answered ${res.status}`);
+        throw new JoseError(
+          'ERR_JWKS_FETCH_FAILED',
+          `the JWKS endpoint ${describeUrl(target)} answered ${res.status}`,
+        );
       }
       const keys = jwksKeys(parseJsonObject(res.body, 'JWKS')).filter(
         (k) => k.kty !== 'oct' && PRIVATE_MEMBERS.every((m) => k[m] === undefined),
