@@ -26,6 +26,19 @@ import type {
   UserRow,
 } from './store.js';
 
+/**
+ * Whether a failed migration met a schema or table that another session dropped meanwhile: Kysely's
+ * PostgreSQL introspection reads the tables of every schema of the database, so a schema dropped
+ * at that moment (a parallel test run, another tenant) fails it although nothing of ours changed.
+ */
+export function isConcurrentSchemaDrop(e: unknown): boolean {
+  return (
+    e instanceof Error &&
+    /^(schema|relation) ".*" does not exist$|^cache lookup failed for relation/.test(e.message) &&
+    (e as { code?: unknown }).code !== undefined
+  );
+}
+
 /** Thrown when the database cannot be reached or a query fails for a reason not ours. */
 export class StoreError extends Error {
   override readonly name = 'StoreError';
@@ -108,7 +121,12 @@ export class KyselyStore implements Store {
     // Nothing pending (every start but the first of a release): skip Kysely's Migrator, whose
     // cross-schema table lookup fails while another schema of the database is being dropped.
     if ((await this.migrationStatus()).pending.length === 0) return;
-    const { error, results } = await this.migrator().migrateToLatest();
+    const migrator = this.migrator();
+    let { error, results } = await migrator.migrateToLatest();
+    // Nothing was migrated when the introspection met a concurrently dropped schema: try again.
+    for (let i = 0; i < 5 && error !== undefined && isConcurrentSchemaDrop(error); i++) {
+      ({ error, results } = await migrator.migrateToLatest());
+    }
     if (error !== undefined) {
       const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
       throw new StoreError(`migration ${failed} failed`, { cause: error });
