@@ -52,6 +52,12 @@ export const LAYERS: readonly Layer[] = [
     ],
     internalImports: 'acyclic',
   },
+  // The JWE rules both backends share: option checks, header rules, PBES2/ECDH input checks.
+  {
+    name: 'jwe rules',
+    files: ['jwe/failure', 'jwe/rules', 'jwe/header'],
+    internalImports: 'acyclic',
+  },
   // The Web Crypto entry sits on the shared layers only: an import of a Node.js core module
   // (keys/keys, jws/compact, jwt/jwt…) is an upward arrow and fails here.
   {

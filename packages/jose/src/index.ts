@@ -90,8 +90,7 @@ export type {
 export type { EncryptOptions, RecipientOptions } from './jwe/encrypt.js';
 export type { DecryptOptions } from './jwe/header.js';
 export type { DecryptKey, JweKeyResolver, JweKeyLookup } from './jwe/key.js';
-export { DEFAULT_MAX_PBES2_COUNT } from './jwe/pbes2.js';
-export { DEFAULT_MAX_DECOMPRESSED_LENGTH } from './jwe/zip.js';
+export { DEFAULT_MAX_PBES2_COUNT, DEFAULT_MAX_DECOMPRESSED_LENGTH } from './jwe/rules.js';
 export { encryptJwt, encryptNestedJwt, decryptJwt, createDecrypter } from './jwt/encrypted.js';
 export type {
   EncryptJwtOptions,

@@ -17,6 +17,9 @@ import {
 } from './encrypt.js';
 import { prepareDecrypt, type DecryptOptions, type PreparedDecrypt } from './header.js';
 import type { DecryptKey } from './key.js';
+import { splitCompactJwe } from './rules.js';
+
+export { splitCompactJwe } from './rules.js';
 
 /** The result of a compact decryption. */
 export interface CompactDecryptResult {
@@ -64,30 +67,6 @@ export function encryptCompactWith(
   const protectedB64 = encodeBase64url(JSON.stringify(header));
   const c = encryptContentPart(rows.enc, wrapped.cek, bytes, protectedB64, zip, internals);
   return `${protectedB64}.${encodeBase64url(wrapped.encryptedKey)}.${c.iv}.${c.ciphertext}.${c.tag}`;
-}
-
-/**
- * Split a compact JWE after the length cap: exactly five segments. A JWS (three segments) is
- * named as such (docs/security.md#nested).
- */
-export function splitCompactJwe(
-  jwe: unknown,
-  max: number,
-): [string, string, string, string, string] {
-  if (typeof jwe !== 'string')
-    throw new JoseError('ERR_JWE_MALFORMED', 'a compact JWE must be a string');
-  if (jwe.length > max)
-    throw new JoseError('ERR_TOKEN_TOO_LARGE', `the token is longer than ${max} characters`);
-  const parts = jwe.split('.', 6);
-  if (parts.length !== 5) {
-    throw new JoseError(
-      'ERR_JWE_MALFORMED',
-      parts.length === 3
-        ? 'a JWS (3 segments) cannot be decrypted; verify it instead'
-        : 'a compact JWE has exactly five segments',
-    );
-  }
-  return parts as [string, string, string, string, string];
 }
 
 /** Decrypt a compact JWE with prepared options. */

@@ -1,44 +1,20 @@
 import type { KeyObject } from 'node:crypto';
 import { JoseError } from '../base/errors.js';
-import type { JsonObject } from '../base/json.js';
 import { decryptContent } from './content.js';
 import { decryptionFailed } from './failure.js';
 import { checkJweHeaders, type CheckedJweHeader, type PreparedDecrypt } from './header.js';
 import { decryptionKeys, type DecryptKey } from './key.js';
 import { unwrapKey } from './key-management.js';
 import { inflate } from './zip.js';
+import { jweAad, MAX_KEY_ATTEMPTS, type AttemptBudget, type JweParts } from './rules.js';
 
-/** One recipient's view of a JWE, already split and base64url-decoded. */
-export interface JweParts {
-  /** The protected header exactly as on the wire ('' when absent). */
-  readonly protectedB64: string;
-  readonly protectedHeader: JsonObject | undefined;
-  readonly sharedHeader: JsonObject | undefined;
-  readonly recipientHeader: JsonObject | undefined;
-  readonly encryptedKey: Uint8Array;
-  readonly iv: Uint8Array;
-  readonly ciphertext: Uint8Array;
-  readonly tag: Uint8Array;
-  /** The JSON `aad` member as on the wire (JSON serializations only). */
-  readonly aadB64: string | undefined;
-}
+export { MAX_KEY_ATTEMPTS } from './rules.js';
+export type { AttemptBudget, JweParts } from './rules.js';
 
 export interface RecipientResult {
   plaintext: Uint8Array;
   header: CheckedJweHeader;
   key: KeyObject;
-}
-
-/**
- * How many (recipient, key) decryption attempts one JWE may cost in all (docs/security.md#cost-limits): a
- * general JWE of 16 recipients against a key set of 8 candidates would otherwise cost 128
- * RSA or PBES2 operations.
- */
-export const MAX_KEY_ATTEMPTS = 16;
-
-/** The attempts left for one JWE, shared by its recipients. */
-export interface AttemptBudget {
-  left: number;
 }
 
 /**
@@ -66,10 +42,7 @@ export function decryptRecipient(
     );
   }
   const keys = decryptionKeys(source, header.alg, header.enc, header.kid, p.policy);
-  // RFC 7516 §5.2 step 14: AAD = ASCII(protected) or ASCII(protected '.' aad).
-  const aadText =
-    parts.aadB64 === undefined ? parts.protectedB64 : `${parts.protectedB64}.${parts.aadB64}`;
-  const aad = Buffer.from(aadText, 'ascii');
+  const aad = jweAad(parts);
   for (const key of keys) {
     if (budget.left <= 0) break;
     budget.left--;

@@ -13,10 +13,13 @@ import { decodeBase64url, isStrictBase64url } from '../base/base64url.js';
 import { JoseError } from '../base/errors.js';
 import { checkCrit, checkDisjoint, checkHeaderTypes } from '../base/header.js';
 import { isJsonObject, type JsonObject } from '../base/json.js';
-import { DEFAULT_MAX_TOKEN_LENGTH } from '../jws/compact.js';
-import type { KeyPolicy } from '../keys/keys.js';
-import { checkPbes2Parameters, DEFAULT_MAX_PBES2_COUNT } from './pbes2.js';
-import { DEFAULT_MAX_DECOMPRESSED_LENGTH } from './zip.js';
+import { DEFAULT_MAX_TOKEN_LENGTH } from '../jws/rules.js';
+import type { KeyPolicy } from '../keys/policy.js';
+import {
+  checkPbes2Parameters,
+  DEFAULT_MAX_DECOMPRESSED_LENGTH,
+  DEFAULT_MAX_PBES2_COUNT,
+} from './rules.js';
 
 /** Options of every JWE decryption (compact, flattened, general, JWT). */
 export interface DecryptOptions extends KeyPolicy {

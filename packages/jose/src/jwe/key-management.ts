@@ -11,7 +11,7 @@ import type {
   JweContentEncryptionAlgorithm,
   JweKeyManagementAlgorithm,
 } from '../base/algorithms.js';
-import { decodeBase64url, encodeBase64url, isStrictBase64url } from '../base/base64url.js';
+import { encodeBase64url } from '../base/base64url.js';
 import { JoseError } from '../base/errors.js';
 import type { JsonObject } from '../base/json.js';
 import { aesKeyUnwrap, aesKeyWrap } from './aes-kw.js';
@@ -23,8 +23,8 @@ import {
   importEpk,
   sharedSecret,
 } from './ecdh.js';
-import { decryptionFailed } from './failure.js';
-import { DEFAULT_PBES2_COUNT, derivePbes2Key } from './pbes2.js';
+import { derivePbes2Key } from './pbes2.js';
+import { DEFAULT_PBES2_COUNT, headerBytes, optionalHeaderBytes } from './rules.js';
 
 /**
  * Inputs a recipient's key management may use. Everything defaults to fresh randomness; the
@@ -120,18 +120,6 @@ export function wrapKey(
       };
     }
   }
-}
-
-function headerBytes(header: JsonObject, name: string, length?: number): Uint8Array {
-  const v = header[name];
-  if (typeof v !== 'string' || !isStrictBase64url(v)) throw decryptionFailed();
-  const bytes = decodeBase64url(v);
-  if (length !== undefined && bytes.length !== length) throw decryptionFailed();
-  return bytes;
-}
-
-function optionalHeaderBytes(header: JsonObject, name: string): Uint8Array {
-  return header[name] === undefined ? new Uint8Array(0) : headerBytes(header, name);
 }
 
 /**

@@ -16,6 +16,7 @@ import {
 import type { KeyInput, KeyPolicy } from '../keys/keys.js';
 import { ecdhCurveOf } from './ecdh.js';
 import { checkRsaKey } from '../keys/rsa-checks.js';
+import { MAX_DECRYPTION_CANDIDATES } from './rules.js';
 
 export type JweKeyUse = 'encrypt' | 'decrypt';
 
@@ -36,8 +37,7 @@ export type JweKeyResolver = (lookup: JweKeyLookup) => KeyInput | undefined | nu
  */
 export type DecryptKey = KeyInput | JwkSet | JweKeyResolver;
 
-/** At most this many keys are tried for a JWE that names no `kid`. */
-export const MAX_DECRYPTION_CANDIDATES = 8;
+export { MAX_DECRYPTION_CANDIDATES } from './rules.js';
 
 const prepared = new PreparedKeyCache();
 

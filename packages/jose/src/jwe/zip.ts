@@ -2,8 +2,7 @@ import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { JoseError } from '../base/errors.js';
 import { decryptionFailed } from './failure.js';
 
-/** Default cap on the inflated plaintext of a `zip: "DEF"` JWE (docs/security.md#zip; jose 6.2). */
-export const DEFAULT_MAX_DECOMPRESSED_LENGTH = 250_000;
+export { DEFAULT_MAX_DECOMPRESSED_LENGTH } from './rules.js';
 
 /** DEFLATE (RFC 1951, raw) the plaintext before encryption (RFC 7516 §4.1.3). */
 export function deflate(plaintext: Uint8Array): Uint8Array {
