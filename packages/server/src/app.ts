@@ -171,6 +171,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     hasher: createPasswordHasher(config.argon2),
     audit,
     replayKek: options.kek.derive('refresh-replay'),
+    deviceKek: options.kek.derive('device-cookie'),
     log: app.log,
     tracer,
     nowSeconds: () => Math.floor(config.now() / 1000),

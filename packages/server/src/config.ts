@@ -47,7 +47,11 @@ export interface ServerOptions {
   clockSkew?: Duration;
   /** Argon2id parameters (default: OWASP baseline). Lower only in tests. */
   argon2?: Argon2Params;
-  /** Login back-off (defaults: account 5 failures, IP 30 failures, base 1 s doubling to 15 min, window 1 h). */
+  /**
+   * Login back-off (defaults: 5 attempts per account and address, 30 per address, then 1 s
+   * doubling to 15 min, counters reset after 1 h quiet; 100 attempts per account per hour from
+   * browsers without the account's device cookie; device cookie kept 1 year).
+   */
   loginProtection?: Partial<LoginProtectionConfig>;
   /** Largest accepted request body in bytes (default 8 KiB). */
   bodyLimit?: number;
@@ -69,11 +73,19 @@ export interface Branding {
 }
 
 export interface LoginProtectionConfig {
-  accountThreshold: number;
+  /** Attempts per (account, address) pair before its back-off starts. */
+  pairThreshold: number;
+  /** Attempts per address (any account) before its back-off starts. */
   ipThreshold: number;
   baseDelaySeconds: number;
   maxDelaySeconds: number;
+  /** A pair or address quiet this long starts counting from zero. */
   windowSeconds: number;
+  /** The account-wide ceiling: attempts per account per `accountWindowSeconds` without a device cookie. */
+  accountThreshold: number;
+  accountWindowSeconds: number;
+  /** Lifetime of the device cookie set on a successful login. */
+  deviceCookieMaxAgeSeconds: number;
 }
 
 export interface ServerConfig {
@@ -185,13 +197,20 @@ export function resolveConfig(o: ServerOptions): ServerConfig {
   if (argon2.memoryCost < 1024 || argon2.timeCost < 1 || argon2.parallelism < 1)
     throw new ConfigError('argon2 parameters are too low');
   const lp: LoginProtectionConfig = {
-    accountThreshold: 5,
+    pairThreshold: 5,
     ipThreshold: 30,
     baseDelaySeconds: 1,
     maxDelaySeconds: 900,
     windowSeconds: 3600,
+    accountThreshold: 100,
+    accountWindowSeconds: 3600,
+    deviceCookieMaxAgeSeconds: 365 * 86400,
     ...o.loginProtection,
   };
+  for (const [k, v] of Object.entries(lp)) {
+    if (!Number.isSafeInteger(v) || v < 1)
+      throw new ConfigError(`loginProtection.${k} must be a positive integer`);
+  }
   const bodyLimit = o.bodyLimit ?? 8192;
   const browserSessionIdleTtl = duration(o.browserSessionIdleTtl, 86400, 'browserSessionIdleTtl');
   const browserSessionMaxAge = duration(o.browserSessionMaxAge, 7 * 86400, 'browserSessionMaxAge');

@@ -21,6 +21,8 @@ export interface IssuerContext {
   readonly audit: Audit;
   /** Seals the stored replay responses (a KEK subkey). */
   readonly replayKek: Kek;
+  /** Seals device cookies (a KEK subkey). */
+  readonly deviceKek: Kek;
   readonly log: FastifyBaseLogger;
   /** Spans for grants (request and store spans are added around the routes); none when off. */
   readonly tracer?: Tracer | undefined;

@@ -2,9 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { makeIssuer, post } from './test-support/harness.js';
 
-test('per-account back-off: after the threshold even the right password waits (429 + Retry-After), then succeeds', async () => {
+test('per-(account, address) back-off: after the threshold even the right password waits (429 + Retry-After), then succeeds', async () => {
   const t = await makeIssuer('sqlite', {
-    loginProtection: { accountThreshold: 3, ipThreshold: 100, baseDelaySeconds: 2 },
+    loginProtection: { pairThreshold: 3, ipThreshold: 100, baseDelaySeconds: 2 },
   });
   try {
     const tryLogin = (username: string, password: string) =>
@@ -35,7 +35,7 @@ test('per-account back-off: after the threshold even the right password waits (4
 
 test('per-IP back-off: spraying many usernames from one address is slowed down', async () => {
   const t = await makeIssuer('sqlite', {
-    loginProtection: { accountThreshold: 100, ipThreshold: 4, baseDelaySeconds: 1 },
+    loginProtection: { pairThreshold: 100, ipThreshold: 4, baseDelaySeconds: 1 },
   });
   try {
     for (let i = 0; i < 4; i++) {

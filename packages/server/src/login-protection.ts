@@ -1,56 +1,131 @@
 import { createHash } from 'node:crypto';
 import type { LoginProtectionConfig } from './config.js';
-import type { Store } from './stores/store.js';
+import type { BackoffRule, Store } from './stores/store.js';
 
 /**
- * Per-account and per-IP exponential back-off, kept in the store so every issuer node sees the
- * same counters. Back-off rather than lockout: a permanent lockout lets anyone lock a user out
- * (Keycloak documents that DoS). Unknown usernames are counted like known ones, so the answer
- * reveals nothing about which accounts exist.
+ * Login back-off, kept in the store so every issuer node sees the same counters. Three keys:
+ *
+ * - the (account, address) pair: the tight back-off — one address guessing one account;
+ * - the address: one address spraying many accounts;
+ * - the account, counted per fixed window: a much higher ceiling against guesses spread over
+ *   many addresses. A login that presents this account's device cookie (an earlier successful
+ *   login on that browser) is not counted against it, so an attacker cannot lock the owner out.
+ *
+ * Each attempt is reserved in the store *before* its password is checked (RFC 6819 §4.4.3.6,
+ * online guessing): however many guesses arrive at once, on however many nodes, only the allowed
+ * number are evaluated. Back-off rather than lockout: a permanent lockout lets anyone lock a user
+ * out. Unknown usernames are counted like known ones, so the answer reveals nothing about which
+ * accounts exist.
  */
 export interface LoginKeys {
-  readonly account: string;
+  /** The account's hash: what a device cookie is bound to. */
+  readonly accountHash: string;
+  readonly pair: string;
   readonly ip: string;
+  readonly account: string;
 }
 
-export function loginKeys(username: string, ip: string): LoginKeys {
+function sha256(s: string): string {
+  return createHash('sha256').update(s).digest('base64url');
+}
+
+/** The store keys of one login attempt for `username` from `ip` at `now` (seconds). */
+export function loginKeys(
+  username: string,
+  ip: string,
+  now: number,
+  c: LoginProtectionConfig,
+): LoginKeys {
   // Hashing bounds the key length (very long usernames) and keeps usernames out of this table.
+  const accountHash = sha256(username);
+  const windowIndex = Math.floor(now / c.accountWindowSeconds);
   return {
-    account: `acct:${createHash('sha256').update(username).digest('base64url')}`,
+    accountHash,
+    pair: `pair:${sha256(`${username}\u0000${ip}`)}`,
     ip: `ip:${ip}`,
+    account: `acct:${accountHash}:${windowIndex}`,
   };
 }
 
-/** Seconds until a login may be tried again, or 0. */
-export async function loginRetryAfter(store: Store, keys: LoginKeys, now: number): Promise<number> {
-  const [a, i] = await Promise.all([
-    store.getLoginFailure(keys.account),
-    store.getLoginFailure(keys.ip),
-  ]);
-  return Math.max(0, (a?.blocked_until ?? 0) - now, (i?.blocked_until ?? 0) - now);
+interface Step {
+  readonly key: string;
+  readonly rule: BackoffRule;
 }
 
-function delay(failures: number, threshold: number, c: LoginProtectionConfig): number {
-  if (failures < threshold) return 0;
-  return Math.min(c.maxDelaySeconds, c.baseDelaySeconds * 2 ** Math.min(30, failures - threshold));
+function steps(
+  keys: LoginKeys,
+  now: number,
+  c: LoginProtectionConfig,
+  trustedDevice: boolean,
+): Step[] {
+  const backoff = {
+    baseDelaySeconds: c.baseDelaySeconds,
+    maxDelaySeconds: c.maxDelaySeconds,
+    windowSeconds: c.windowSeconds,
+  };
+  const out: Step[] = [
+    { key: keys.ip, rule: { ...backoff, threshold: c.ipThreshold } },
+    { key: keys.pair, rule: { ...backoff, threshold: c.pairThreshold } },
+  ];
+  if (!trustedDevice) {
+    // The ceiling is a budget per fixed window (the key names the window): once spent, untrusted
+    // logins for this account wait for the next window.
+    const w = c.accountWindowSeconds;
+    const untilNextWindow = (Math.floor(now / w) + 1) * w - now;
+    out.push({
+      key: keys.account,
+      rule: {
+        threshold: c.accountThreshold,
+        baseDelaySeconds: untilNextWindow,
+        maxDelaySeconds: untilNextWindow,
+        windowSeconds: w,
+      },
+    });
+  }
+  return out;
 }
 
-/** Count a failed login against both keys and set their back-off. */
-export async function recordLoginFailure(
+/** A reserved attempt: settle it once the password has been checked. */
+export interface LoginAttempt {
+  /** The password was right: give the counted attempt back. */
+  succeeded(): Promise<void>;
+}
+
+/** The outcome of {@link reserveLogin}: an attempt to evaluate, or seconds to wait. */
+export type LoginReservation =
+  | { readonly ok: true; readonly attempt: LoginAttempt }
+  | { readonly ok: false; readonly retryAfter: number };
+
+/**
+ * Reserve one login attempt against every key that applies, before the password is checked. A
+ * refused attempt gives back what it had reserved on the other keys.
+ */
+export async function reserveLogin(
   store: Store,
   keys: LoginKeys,
   now: number,
   c: LoginProtectionConfig,
-): Promise<void> {
-  const acct = await store.recordLoginFailure(keys.account, now, c.windowSeconds);
-  const ip = await store.recordLoginFailure(keys.ip, now, c.windowSeconds);
-  const da = delay(acct, c.accountThreshold, c);
-  const di = delay(ip, c.ipThreshold, c);
-  if (da > 0) await store.setLoginBlock(keys.account, now + da);
-  if (di > 0) await store.setLoginBlock(keys.ip, now + di);
-}
-
-/** A successful login clears the account's counter (the IP's stays: one good password from an IP spraying others proves little). */
-export async function recordLoginSuccess(store: Store, keys: LoginKeys): Promise<void> {
-  await store.clearLoginFailures(keys.account);
+  trustedDevice: boolean,
+): Promise<LoginReservation> {
+  const plan = steps(keys, now, c, trustedDevice);
+  const taken: Step[] = [];
+  for (const step of plan) {
+    const r = await store.reserveLoginAttempt(step.key, now, step.rule);
+    if (!r.reserved) {
+      await Promise.all(taken.map((s) => store.releaseLoginAttempt(s.key)));
+      return { ok: false, retryAfter: r.retryAfter };
+    }
+    taken.push(step);
+  }
+  return {
+    ok: true,
+    attempt: {
+      async succeeded() {
+        // Each key gets this attempt back, nothing more: a success does not wipe earlier
+        // failures (a burst holding the right password stays bounded), and the owner's login
+        // does not reset an attacker's budget on the address or the account.
+        await Promise.all(taken.map((s) => store.releaseLoginAttempt(s.key)));
+      },
+    },
+  };
 }

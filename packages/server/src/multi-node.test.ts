@@ -25,7 +25,7 @@ test(
       issuer: 'http://issuer.test',
       argon2: TEST_ARGON2,
       // A back-off long enough that the whole-second clock cannot end it before the next request.
-      loginProtection: { accountThreshold: 3, ipThreshold: 100, baseDelaySeconds: 60 },
+      loginProtection: { pairThreshold: 3, ipThreshold: 100, baseDelaySeconds: 60 },
     };
     const stores = [
       await openPostgresStore(PG_URL!, { schema }),

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { issueAccessToken } from '../access-tokens.js';
 import type { AuthenticatedClient } from '../client-auth.js';
 import type { IssuerContext } from '../context.js';
@@ -21,6 +21,7 @@ export async function passwordGrant(
   request: FastifyRequest,
   params: Record<string, string>,
   client: AuthenticatedClient,
+  reply: FastifyReply,
 ): Promise<TokenResponse> {
   const c = client.row;
   if (c.first_party !== 1 || !(JSON.parse(c.grant_types) as string[]).includes('password')) {
@@ -37,6 +38,8 @@ export async function passwordGrant(
     password,
     ip: request.ip,
     clientId: c.id,
+    request,
+    reply,
   });
   if (!login.ok && login.retryAfter > 0) {
     throw new OAuthError(429, 'invalid_grant', 'too many failed attempts; try again later', {

@@ -97,7 +97,7 @@ test('--trust-proxy: X-Request-Id and X-Forwarded-For are believed from listed p
   const log = sink();
   const t = await makeIssuer(
     'sqlite',
-    { loginProtection: { ipThreshold: 2, accountThreshold: 100 } },
+    { loginProtection: { ipThreshold: 2, pairThreshold: 100 } },
     undefined,
     {
       logger: { level: 'info', stream: log.stream },

@@ -20,7 +20,7 @@ test('metrics: requests, grants by client, login failures and back-offs, reuse, 
   const metrics = createIssuerMetrics({ processMetrics: false });
   const t = await makeIssuer(
     'sqlite',
-    { loginProtection: { accountThreshold: 2 }, replayWindow: 1 },
+    { loginProtection: { pairThreshold: 2 }, replayWindow: 1 },
     undefined,
     { metrics, metricsToken: TOKEN },
   );

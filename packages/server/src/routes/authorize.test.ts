@@ -1,7 +1,9 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createLocalKeySet, verifyJwt, type JwkSet } from '@tessera/jose';
+import type { LoginProtectionConfig } from '../config.js';
 import { accessTokenHash } from '../id-tokens.js';
+import { loginKeys } from '../login-protection.js';
 import { makeIssuer, post, ISSUER, type TestIssuer } from '../test-support/harness.js';
 import {
   authorize,
@@ -18,9 +20,12 @@ import { createPasswordHasher } from '../passwords.js';
 import { TEST_ARGON2 } from '../test-support/harness.js';
 
 let t: TestIssuer;
+/** The (account, address) back-off key of a login from this test's address. */
+const pairKey = (username: string) =>
+  loginKeys(username, '127.0.0.1', 0, { accountWindowSeconds: 3600 } as LoginProtectionConfig).pair;
 let webSecret: string;
 before(async () => {
-  t = await makeIssuer('sqlite', { loginProtection: { accountThreshold: 3, ipThreshold: 1000 } });
+  t = await makeIssuer('sqlite', { loginProtection: { pairThreshold: 3, ipThreshold: 1000 } });
   webSecret = (await codeClient(t, { clientId: 'rp-web', firstParty: true })).clientSecret!;
   await codeClient(t, { clientId: 'rp-spa', firstParty: true, public: true });
   await codeClient(t, { clientId: 'rp-other', firstParty: true });
@@ -335,15 +340,11 @@ test('unknown user and wrong password get the same answer', async () => {
     answers.push(r.body.replace(/value="[^"]*"/g, 'value=""').replace(/\(.*?\)/g, ''));
   }
   assert.equal(answers[0], answers[1]);
-  await t.store.clearLoginFailures(
-    (await import('../login-protection.js')).loginKeys(t.username, '127.0.0.1').account,
-  );
+  await t.store.clearLoginFailures(pairKey(t.username));
 });
 
 test('refusal: login form brute force hits the same counters as the password grant', async () => {
-  const { loginKeys } = await import('../login-protection.js');
-  const keys = loginKeys(t.username, '127.0.0.1');
-  await t.store.clearLoginFailures(keys.account);
+  await t.store.clearLoginFailures(pairKey(t.username));
   let last;
   for (let i = 0; i < 4; i++) {
     const jar = new Jar();
@@ -369,7 +370,7 @@ test('refusal: login form brute force hits the same counters as the password gra
     { authorization: t.basic() },
   );
   assert.equal(grant.status, 429);
-  await t.store.clearLoginFailures(keys.account);
+  await t.store.clearLoginFailures(pairKey(t.username));
 });
 
 test('response_mode=form_post: an auto-submitting form (external script, button without JS)', async () => {

@@ -237,6 +237,8 @@ export function registerAuthorize(app: FastifyInstance, ctx: IssuerContext): voi
       password: form['password'] ?? '',
       ip: request.ip,
       clientId: client.id,
+      request,
+      reply,
     });
     if (!result.ok) {
       const next = await continueInteraction(ctx, request, reply, idHash, req);

@@ -8,7 +8,7 @@ import { setUserDisabled } from '../users.js';
 let t: TestIssuer;
 before(async () => {
   t = await makeIssuer('sqlite', {
-    loginProtection: { accountThreshold: 1000, ipThreshold: 1000 },
+    loginProtection: { accountThreshold: 1000, pairThreshold: 1000, ipThreshold: 1000 },
   });
 });
 after(() => t.close());

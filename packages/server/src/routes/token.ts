@@ -32,13 +32,13 @@ export function registerToken(app: FastifyInstance, ctx: IssuerContext): void {
     });
     const body =
       ctx.tracer === undefined
-        ? await grant(ctx, request, params, client)
+        ? await grant(ctx, request, params, client, reply)
         : await ctx.tracer.startActiveSpan(
             `grant ${grantType}`,
             { attributes: { 'oauth.grant_type': grantType, 'oauth.client_id': client.row.id } },
             async (span) => {
               try {
-                return await grant(ctx, request, params, client);
+                return await grant(ctx, request, params, client, reply);
               } catch (e) {
                 // RFC 6749 §5.2 error code only: descriptions may name the user's input.
                 span.setStatus({

@@ -143,9 +143,15 @@ export const SETTINGS: readonly SettingSpec[] = [
     description: 'Bearer credential required for /metrics on the issuer port.',
   },
   {
-    path: 'loginProtection.accountThreshold',
+    path: 'loginProtection.pairThreshold',
     kind: count(1000),
-    description: 'Failures per account before back-off (default 5).',
+    description: 'Attempts per (account, client address) pair before back-off (default 5).',
+  },
+  {
+    path: 'loginProtection.accountThreshold',
+    kind: count(1000000),
+    description:
+      'Attempts per account per accountWindowSeconds from browsers without its device cookie (default 100).',
   },
   {
     path: 'loginProtection.ipThreshold',

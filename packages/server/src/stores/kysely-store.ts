@@ -5,6 +5,7 @@ import type { PgChangeChannel } from './pg-notify.js';
 import { rotateInOneStatement } from './pg-rotation.js';
 import { findRefreshGrant, type RefreshGrantRows } from './refresh-lookup.js';
 import type { Database } from './schema.js';
+import { blockAfter, blockSql, type BackoffRule, type Reservation } from './login-backoff.js';
 import type {
   AuditEventRow,
   AuthorizationCodeRow,
@@ -455,24 +456,41 @@ export class KyselyStore implements Store {
       .where('key', '=', key)
       .executeTakeFirst();
   }
-  async recordLoginFailure(key: string, now: number, windowSeconds: number): Promise<number> {
+  async reserveLoginAttempt(key: string, now: number, rule: BackoffRule): Promise<Reservation> {
+    // One statement, so the check and the count cannot be split by a concurrent attempt: the
+    // row is updated only while it is not blocked (PostgreSQL re-checks the WHERE on the locked
+    // row; SQLite serialises writers), and the attempt that reaches the threshold sets the block
+    // before its password is looked at.
+    const fresh = sql<boolean>`login_failures.last_failure_at <= ${now - rule.windowSeconds}`;
+    const next = sql<number>`(case when ${fresh} then 1 else login_failures.failures + 1 end)`;
     const row = await this.db
       .insertInto('login_failures')
-      .values({ key, failures: 1, last_failure_at: now, blocked_until: 0 })
+      .values({ key, failures: 1, last_failure_at: now, blocked_until: blockAfter(1, now, rule) })
       .onConflict((oc) =>
-        oc.column('key').doUpdateSet({
-          failures: sql<number>`case when login_failures.last_failure_at <= ${now - windowSeconds} then 1 else login_failures.failures + 1 end`,
-          last_failure_at: now,
-        }),
+        oc
+          .column('key')
+          .doUpdateSet({
+            failures: next,
+            last_failure_at: now,
+            blocked_until: blockSql(next, now, rule),
+          })
+          .where('login_failures.blocked_until', '<=', now),
       )
       .returning('failures')
-      .executeTakeFirstOrThrow();
-    return Number(row.failures);
+      .executeTakeFirst();
+    if (row !== undefined) return { reserved: true, count: Number(row.failures) };
+    const current = await this.getLoginFailure(key);
+    return {
+      reserved: false,
+      retryAfter: Math.max(1, Number(current?.blocked_until ?? now) - now),
+    };
   }
-  async setLoginBlock(key: string, blockedUntil: number): Promise<void> {
+  async releaseLoginAttempt(key: string): Promise<void> {
+    // Only the count: a block in force stays until it expires, so a burst stays bounded even
+    // when one of its guesses succeeds or is given back.
     await this.db
       .updateTable('login_failures')
-      .set({ blocked_until: blockedUntil })
+      .set({ failures: sql<number>`case when failures > 0 then failures - 1 else 0 end` })
       .where('key', '=', key)
       .execute();
   }

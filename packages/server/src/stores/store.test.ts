@@ -218,20 +218,39 @@ for (const kind of ['sqlite', 'postgres'] as const) {
       assert.equal(both.filter(Boolean).length, 1);
     }));
 
-  test(`${kind}: login failures count atomically and start over after the window`, (t) =>
+  test(`${kind}: concurrent login reservations stop at the threshold, back off and start over after the window`, (t) =>
     withStore(t, kind, async (s) => {
-      const counts = await Promise.all(
-        Array.from({ length: 10 }, () => s.recordLoginFailure('acct:x', 100, 60)),
+      const rule = { threshold: 3, baseDelaySeconds: 2, maxDelaySeconds: 5, windowSeconds: 60 };
+      const rs = await Promise.all(
+        Array.from({ length: 20 }, () => s.reserveLoginAttempt('pair:x', 100, rule)),
       );
+      assert.equal(rs.filter((r) => r.reserved).length, 3);
       assert.deepEqual(
-        [...counts].sort((a, b) => a - b),
-        [1, 2, 3, 4, 5, 6, 7, 8, 9, 10],
+        rs.flatMap((r) => (r.reserved ? [r.count] : [])).sort((a, b) => a - b),
+        [1, 2, 3],
       );
-      await s.setLoginBlock('acct:x', 500);
-      assert.equal((await s.getLoginFailure('acct:x'))?.blocked_until, 500);
-      assert.equal(await s.recordLoginFailure('acct:x', 200, 60), 1);
-      await s.clearLoginFailures('acct:x');
-      assert.equal(await s.getLoginFailure('acct:x'), undefined);
+      assert.ok(rs.every((r) => r.reserved || r.retryAfter === 2));
+      assert.equal(Number((await s.getLoginFailure('pair:x'))?.blocked_until), 102);
+      // After the block one more attempt is reserved, and the next block doubles (capped at 5).
+      const again = await s.reserveLoginAttempt('pair:x', 102, rule);
+      assert.deepEqual(again, { reserved: true, count: 4 });
+      assert.equal(Number((await s.getLoginFailure('pair:x'))?.blocked_until), 106);
+      assert.deepEqual(await s.reserveLoginAttempt('pair:x', 103, rule), {
+        reserved: false,
+        retryAfter: 3,
+      });
+      await s.reserveLoginAttempt('pair:x', 106, rule);
+      assert.equal(Number((await s.getLoginFailure('pair:x'))?.blocked_until), 111);
+      // A release gives back the count only; the block in force stays. A quiet window starts over.
+      await s.releaseLoginAttempt('pair:x');
+      const released = await s.getLoginFailure('pair:x');
+      assert.deepEqual([Number(released?.failures), Number(released?.blocked_until)], [4, 111]);
+      assert.deepEqual(await s.reserveLoginAttempt('pair:x', 500, rule), {
+        reserved: true,
+        count: 1,
+      });
+      await s.clearLoginFailures('pair:x');
+      assert.equal(await s.getLoginFailure('pair:x'), undefined);
     }));
 
   test(`${kind}: audit events are appended and listed newest first`, (t) =>

@@ -14,6 +14,9 @@ import type {
   UserTable,
 } from './schema.js';
 import type { RefreshGrantRows } from './refresh-lookup.js';
+import type { BackoffRule, Reservation } from './login-backoff.js';
+
+export type { BackoffRule, Reservation } from './login-backoff.js';
 
 export type UserRow = Selectable<UserTable>;
 export type ClientRow = Selectable<ClientTable>;
@@ -145,9 +148,17 @@ export interface Store {
   releaseLease(name: string, holder: string): Promise<void>;
 
   getLoginFailure(key: string): Promise<LoginFailureRow | undefined>;
-  /** Atomically count one failure (starting over after `windowSeconds` quiet) and return the count. */
-  recordLoginFailure(key: string, now: number, windowSeconds: number): Promise<number>;
-  setLoginBlock(key: string, blockedUntil: number): Promise<void>;
+  /**
+   * Atomically count one attempt against `key` before its password is checked — unless the key
+   * is blocked — and set the back-off when the count reaches `rule.threshold`. However many
+   * attempts arrive at once, on however many nodes, at most the allowed number are reserved.
+   */
+  reserveLoginAttempt(key: string, now: number, rule: BackoffRule): Promise<Reservation>;
+  /**
+   * Give back one reserved attempt (the login succeeded, or another key refused it). A block in
+   * force is kept until it expires.
+   */
+  releaseLoginAttempt(key: string): Promise<void>;
   clearLoginFailures(key: string): Promise<void>;
 
   /** Browser sessions (single sign-on), looked up by the hash of the cookie's secret. */
