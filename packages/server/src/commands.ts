@@ -14,7 +14,13 @@ import {
 } from './clients.js';
 import { listConsents, revokeConsent } from './consents.js';
 import { ConfigError, OWASP_ARGON2 } from './config.js';
-import { demoWalkthrough, setUpDemo, type DemoResourceServerStarter } from './demo.js';
+import {
+  demoWalkthrough,
+  registerDemoWebClient,
+  setUpDemo,
+  type DemoResourceServerStarter,
+  type DemoWebAppStarter,
+} from './demo.js';
 import { createPasswordHasher } from './passwords.js';
 import {
   DEFAULT_PORT,
@@ -132,6 +138,8 @@ const SERVE_USAGE = `usage: tessera serve [--config FILE] [--port 4000] [--host 
 export interface DemoInfo {
   issuerUrl: string;
   resourceUrl: string;
+  /** The demo web app (sign in through the code flow), when the host started one. */
+  webAppUrl?: string;
   clientId: string;
   clientSecret: string;
   username: string;
@@ -149,6 +157,8 @@ export interface ServeHooks {
   onDemo?: (demo: DemoInfo) => void;
   /** Demo mode: starts the demo resource server (the CLI's, on @tessera/guard). Required with --demo. */
   startDemoResourceServer?: DemoResourceServerStarter;
+  /** Demo mode: starts the demo web app (the CLI's, on openid-client); its URL heads the banner. */
+  startDemoWebApp?: DemoWebAppStarter;
   /** Demo resource server's revocation-feed poll period (default 5 s). */
   demoRevocationPollMs?: number;
 }
@@ -227,10 +237,22 @@ export async function runServeCommand(
           ? { revocationPollMs: hooks.demoRevocationPollMs }
           : {},
       );
-      closeDemo = () => demo.resourceServer.close();
+      const tessera = server.app.tessera;
+      const webApp = await hooks.startDemoWebApp?.({
+        issuer: server.url,
+        resourceUrl: demo.resourceServer.url,
+        register: (appUrl) => registerDemoWebClient(tessera, appUrl),
+      });
+      closeDemo = async () => {
+        await webApp?.close();
+        await demo.resourceServer.close();
+      };
+      if (webApp !== undefined)
+        io.stdout.write(`\nDemo web app            ${webApp.url}/   (open it and press Sign in)\n`);
       hooks.onDemo?.({
         issuerUrl: server.url,
         resourceUrl: demo.resourceServer.url,
+        ...(webApp !== undefined ? { webAppUrl: webApp.url } : {}),
         clientId: demo.clientId,
         clientSecret: demo.clientSecret,
         username: demo.username,

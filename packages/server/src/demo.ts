@@ -97,6 +97,67 @@ export async function setUpDemo(
   };
 }
 
+export const DEMO_WEB_CLIENT_ID = 'demo-web';
+
+/** A running demo web app (the CLI's, a relying party on openid-client). */
+export interface DemoWebApp {
+  readonly url: string;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the demo web app; given by the host. It listens first, then calls `register` with its
+ * own URL so the issuer can register its exact redirect and post-logout URIs.
+ */
+export type DemoWebAppStarter = (o: {
+  issuer: string;
+  resourceUrl: string;
+  register: (appUrl: string) => Promise<{ clientId: string; clientSecret: string }>;
+}) => Promise<DemoWebApp>;
+
+/**
+ * Registers (or re-registers, with a fresh secret) the demo web app as a first-party confidential
+ * client of the code flow: redirect `APP/callback`, post-logout `APP/`, the OIDC scopes and the
+ * demo audience.
+ */
+export async function registerDemoWebClient(
+  ctx: IssuerContext,
+  appUrl: string,
+): Promise<{ clientId: string; clientSecret: string }> {
+  const deps = {
+    store: ctx.store,
+    audit: ctx.audit,
+    now: ctx.config.now,
+    defaultAudience: DEMO_AUDIENCE,
+  };
+  const redirectUris = [`${appUrl}/callback`];
+  const postLogoutRedirectUris = [`${appUrl}/`];
+  if ((await ctx.store.findClient(DEMO_WEB_CLIENT_ID)) !== undefined) {
+    // A leftover data folder: the app's port may have changed, and the secret is new each start.
+    await ctx.store.updateClient(DEMO_WEB_CLIENT_ID, {
+      disabled: 0,
+      redirect_uris: JSON.stringify(redirectUris),
+      post_logout_redirect_uris: JSON.stringify(postLogoutRedirectUris),
+    });
+    return {
+      clientId: DEMO_WEB_CLIENT_ID,
+      clientSecret: await rotateClientSecret(deps, DEMO_WEB_CLIENT_ID),
+    };
+  }
+  const created = await createClient(deps, {
+    clientId: DEMO_WEB_CLIENT_ID,
+    name: 'Tessera demo web app',
+    firstParty: true,
+    grantTypes: ['authorization_code', 'refresh_token'],
+    scopes: ['openid', 'profile', 'email', 'read'],
+    audience: DEMO_AUDIENCE,
+    redirectUris,
+    postLogoutRedirectUris,
+    tokenEndpointAuthMethod: 'client_secret_post',
+  });
+  return { clientId: DEMO_WEB_CLIENT_ID, clientSecret: created.clientSecret! };
+}
+
 /** The printed walk-through: login → call → refresh → revoke, as copy-paste curl commands (POSIX shell). */
 export function demoWalkthrough(
   issuer: string,

@@ -84,6 +84,11 @@ export type { Kek } from './keys/kek.js';
 export { openSqliteStore } from './stores/sqlite.js';
 export { openPostgresStore, dropPostgresSchema } from './stores/postgres.js';
 export type { Store, MigrationStatus } from './stores/store.js';
-export { setUpDemo, demoWalkthrough } from './demo.js';
-export type { DemoResourceServer, DemoResourceServerStarter } from './demo.js';
+export { setUpDemo, demoWalkthrough, registerDemoWebClient } from './demo.js';
+export type {
+  DemoResourceServer,
+  DemoResourceServerStarter,
+  DemoWebApp,
+  DemoWebAppStarter,
+} from './demo.js';
 export { FEED_LIFETIME_SECONDS } from './routes/revocations.js';

@@ -43,11 +43,13 @@ export async function runDelegated(
 async function runServe(args: string[], io: CliIo): Promise<number> {
   const server = await import('@tessera/server');
   if (!args.includes('--demo')) return server.runServeCommand(args, io);
-  const [{ createUiHandler }, trace, { startDemoResourceServer }] = await Promise.all([
-    import('@tessera/web'),
-    import('@tessera/trace'),
-    import('../demo/resource-server.js'),
-  ]);
+  const [{ createUiHandler }, trace, { startDemoResourceServer }, { startDemoWebApp }] =
+    await Promise.all([
+      import('@tessera/web'),
+      import('@tessera/trace'),
+      import('../demo/resource-server.js'),
+      import('../demo/web-app.js'),
+    ]);
   let live: unknown;
   let recordedAt = 0;
   let record: (() => void) | undefined;
@@ -61,6 +63,7 @@ async function runServe(args: string[], io: CliIo): Promise<number> {
   });
   return server.runServeCommand(args, io, {
     startDemoResourceServer,
+    startDemoWebApp,
     mount: (app) => {
       app.addHook('onRequest', (req, reply, done) => {
         if (ui.handle(req.raw, reply.raw)) reply.hijack();
