@@ -3,8 +3,12 @@
  * (status, `WWW-Authenticate: Bearer …`, a small JSON body with no detail that helps an attacker).
  */
 
-/** RFC 6750 §3.1 error codes. */
-export type BearerErrorCode = 'invalid_request' | 'invalid_token' | 'insufficient_scope';
+/**
+ * RFC 6750 §3.1 error codes, and `temporarily_unavailable` (the RFC 6749 §4.1.2.1 code) for a
+ * guard that cannot check revocation: the token may be fine, the answer is "retry later".
+ */
+export type BearerErrorCode =
+  'invalid_request' | 'invalid_token' | 'insufficient_scope' | 'temporarily_unavailable';
 
 /** The request parts a guard reads: never a body, never anything else. */
 export interface BearerInput {
@@ -18,7 +22,7 @@ export interface BearerInput {
 
 /**
  * A refused request. `status` is 400, 401, 403 or 503; `error` is absent when the request
- * carried no credentials (RFC 6750 §3.1) and for 503. `reason` is for logs only (a JoseError code
+ * carried no credentials (RFC 6750 §3.1) and for a 503 other than a stale revocation feed. `reason` is for logs only (a JoseError code
  * or a short internal word): it is never sent to the client.
  */
 export class GuardError extends Error {
@@ -222,8 +226,9 @@ export function guardErrorResponse(error: GuardError, realm?: string): GuardResp
     'content-type': 'application/json; charset=utf-8',
     'cache-control': 'no-store',
   };
-  if (error.status !== 503) headers['www-authenticate'] = wwwAuthenticate(error, realm);
-  else headers['retry-after'] = '5';
+  if (error.status !== 503 || error.error !== undefined)
+    headers['www-authenticate'] = wwwAuthenticate(error, realm);
+  if (error.status === 503) headers['retry-after'] = '5';
   const body = JSON.stringify({
     error: error.error ?? (error.status === 503 ? 'temporarily_unavailable' : 'unauthorized'),
     error_description: error.description,

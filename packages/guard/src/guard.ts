@@ -8,6 +8,7 @@ import {
   type BearerInput,
 } from './bearer.js';
 import { createIssuerConnection, type IssuerConnection } from './connection.js';
+import { checkRevocation } from './revocation.js';
 import {
   checkRequirement,
   contextOf,
@@ -69,15 +70,21 @@ interface GuardCore {
   readonly contexts: WeakMap<object, AuthContext> | undefined;
 }
 
-function finish(g: GuardCore, payload: JwtPayload): AuthContext {
+function finish(g: GuardCore, payload: JwtPayload): AuthContext | Promise<AuthContext> {
   let auth = g.contexts?.get(payload);
   if (auth === undefined) {
     auth = contextOf(payload);
     g.contexts?.set(payload, auth);
   }
   const revocations = g.conn.revocations;
-  if (revocations !== undefined && revocations.isRevoked(auth.claims))
-    throw invalidToken('revoked');
+  if (revocations !== undefined) {
+    // Revoked, or the feed too stale to tell (503), or the first poll still in flight (wait).
+    const a = auth;
+    const pending = checkRevocation(g.conn.link?.poller, revocations, a.claims, () =>
+      invalidToken('revoked'),
+    );
+    if (pending !== undefined) return pending.then(() => a);
+  }
   return auth;
 }
 

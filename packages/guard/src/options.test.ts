@@ -19,6 +19,7 @@ test('prepareGuardOptions: defaults, deeply frozen, accepted by createGuard as i
     intervalMs: 30_000,
     maxResponseBytes: 1048576,
     push: true,
+    staleness: { onFeedUnavailable: 'refuse' },
   });
   assert.equal(c.verify.typ, 'at+jwt');
   assert.equal(c.verify.clockTolerance, 5);

@@ -7,8 +7,13 @@ import {
   type VerifierOptions,
 } from '@tessera/jose';
 import { checkFetchUrl } from '@tessera/jose/internal';
+import {
+  resolveFeedStaleness,
+  type FeedStalenessOptions,
+  type PreparedFeedStaleness,
+} from './revocation.js';
 
-export interface RevocationOptions {
+export interface RevocationOptions extends FeedStalenessOptions {
   /** Feed URL; default: the metadata's `revocation_feed_uri`, else `<issuer>/revocations`. */
   url?: string;
   /** Poll interval in ms. Default 30 000. */
@@ -67,6 +72,8 @@ export interface PreparedRevocation {
   readonly intervalMs: number;
   readonly maxResponseBytes: number;
   readonly push: boolean;
+  /** What to do once the last good feed is too old. */
+  readonly staleness: PreparedFeedStaleness;
 }
 
 /** The core verifier options a guard uses, without the key (known after discovery). */
@@ -153,11 +160,13 @@ function revocationOf(
   if (typeof r !== 'object' || r === null)
     throw invalid('revocation must be a boolean or an object');
   if (r.url !== undefined) checkFetchUrl(r.url, loopback, 'revocation.url');
+  const intervalMs = positiveInt(r.intervalMs, 30_000, 'revocation.intervalMs');
   return Object.freeze({
     url: r.url,
-    intervalMs: positiveInt(r.intervalMs, 30_000, 'revocation.intervalMs'),
+    intervalMs,
     maxResponseBytes: positiveInt(r.maxResponseBytes, 1024 * 1024, 'revocation.maxResponseBytes'),
     push: boolOption(r.push, true, 'revocation.push'),
+    staleness: Object.freeze(resolveFeedStaleness(r, intervalMs)),
   });
 }
 

@@ -112,6 +112,7 @@ async function connect(
       verify: feedVerify,
       list: revocations,
       onError,
+      ...rev.staleness,
     });
   }
   // Usable at once: a request arriving meanwhile waits on the same de-duplicated key load.

@@ -30,6 +30,10 @@ export interface TestIssuer {
   revoked: { jti?: string; sid?: string; exp: number }[];
   /** Whether the feed is signed with a published key (false: a stranger's key). */
   feedSignedByStranger: boolean;
+  /** The feed's `exp - iat` in seconds (default 60). */
+  feedLifetimeSeconds: number;
+  /** Delay before the feed answers, in ms (default 0). */
+  feedDelayMs: number;
   newKey(alg: 'ES256' | 'EdDSA', kid?: string): SigningKey;
   /** Mint an RFC 9068 access token; `claims` override the defaults (undefined deletes). */
   mint(
@@ -55,6 +59,8 @@ export async function startIssuer(): Promise<TestIssuer> {
     metadata: {},
     revoked: [],
     feedSignedByStranger: false,
+    feedLifetimeSeconds: 60,
+    feedDelayMs: 0,
     newKey(alg, kid) {
       const id = kid ?? `${alg.toLowerCase()}-${randomUUID().slice(0, 8)}`;
       const cached = keyCache.get(`${alg}:${id}`);
@@ -172,32 +178,43 @@ export async function startIssuer(): Promise<TestIssuer> {
       res.end(body);
     } else if (path === '/revocations') {
       if (misbehave(iss.mode.revocations, res)) return;
-      const now = Math.floor(Date.now() / 1000);
-      const key = iss.published[0]!;
-      const feed = signJwt(
-        { iss: iss.url, iat: now, exp: now + 60, revoked: iss.revoked },
-        iss.feedSignedByStranger ? stranger.privateKey : key.privateKey,
-        {
-          alg: iss.feedSignedByStranger ? 'EdDSA' : key.alg,
-          kid: key.kid,
-          typ: 'revocation+jwt',
-          issuedAt: false,
-        },
-      );
-      // Like the issuer: a strong ETag over the signed bytes, 304 to a matching If-None-Match.
-      const etag = `"${createHash('sha256').update(feed).digest('base64url').slice(0, 20)}"`;
-      res.setHeader('etag', etag);
-      if (req.headers['if-none-match'] === etag) {
-        iss.hits.set('/revocations#304', (iss.hits.get('/revocations#304') ?? 0) + 1);
-        res.writeHead(304).end();
+      if (iss.feedDelayMs > 0) {
+        const t = setTimeout(() => {
+          timers.delete(t);
+          serveFeed(req, res);
+        }, iss.feedDelayMs);
+        timers.add(t);
         return;
       }
-      res.setHeader('content-type', 'application/jwt');
-      res.setHeader('cache-control', 'no-store');
-      res.end(feed);
+      serveFeed(req, res);
     } else {
       res.writeHead(404).end();
     }
+  };
+  const serveFeed = (req: IncomingMessage, res: ServerResponse) => {
+    const now = Math.floor(Date.now() / 1000);
+    const key = iss.published[0]!;
+    const feed = signJwt(
+      { iss: iss.url, iat: now, exp: now + iss.feedLifetimeSeconds, revoked: iss.revoked },
+      iss.feedSignedByStranger ? stranger.privateKey : key.privateKey,
+      {
+        alg: iss.feedSignedByStranger ? 'EdDSA' : key.alg,
+        kid: key.kid,
+        typ: 'revocation+jwt',
+        issuedAt: false,
+      },
+    );
+    // Like the issuer: a strong ETag over the signed bytes, 304 to a matching If-None-Match.
+    const etag = `"${createHash('sha256').update(feed).digest('base64url').slice(0, 20)}"`;
+    res.setHeader('etag', etag);
+    if (req.headers['if-none-match'] === etag) {
+      iss.hits.set('/revocations#304', (iss.hits.get('/revocations#304') ?? 0) + 1);
+      res.writeHead(304).end();
+      return;
+    }
+    res.setHeader('content-type', 'application/jwt');
+    res.setHeader('cache-control', 'no-store');
+    res.end(feed);
   };
   const server: Server = createServer(handle);
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
