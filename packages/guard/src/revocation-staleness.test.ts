@@ -25,8 +25,9 @@ async function setup(revocation: RevocationOptions, extra: Partial<GuardOptions>
     issuer: issuer.url,
     audience: AUDIENCE,
     allowHttpLoopback: true,
-    keys: { cooldownMs: 200, timeoutMs: 400 },
-    discoveryTimeoutMs: 500,
+    // Generous: the machine is shared and loaded; only the hung-feed case relies on a timeout.
+    keys: { cooldownMs: 200, timeoutMs: 3000 },
+    discoveryTimeoutMs: 5000,
     revocation: { intervalMs: 60_000, now: () => clock.ms, ...revocation },
     onError: () => {},
     ...extra,
@@ -51,7 +52,7 @@ test('feed down at start: the guard answers 503 temporarily_unavailable instead 
     () => assert.fail('accepted with no feed'),
     (e: unknown) => e,
   );
-  assert.ok(stale(err));
+  assert.ok(stale(err), `${(err as GuardError).status} ${(err as GuardError).reason}`);
   const res = guardErrorResponse(err as GuardError);
   assert.equal(res.status, 503);
   assert.match(res.headers['www-authenticate']!, /^Bearer error="temporarily_unavailable"/);
@@ -127,11 +128,11 @@ test('the first requests wait for the first poll, bounded by its timeout', async
   assert.ok(all.every((r) => r.status === 'rejected' && revoked(r.reason)));
 
   // A feed that never answers: the wait ends at the fetch timeout with a 503.
-  const hung = await setup({}, { keys: { cooldownMs: 200, timeoutMs: 300 } });
+  const hung = await setup({}, { keys: { cooldownMs: 200, timeoutMs: 1000 } });
   hung.issuer.mode = { revocations: 'slow' };
   const t0 = Date.now();
   await assert.rejects(hung.guard.verify(hung.issuer.mint()), stale);
-  assert.ok(Date.now() - t0 < 2000, `waited ${Date.now() - t0} ms`);
+  assert.ok(Date.now() - t0 < 4000, `waited ${Date.now() - t0} ms`);
 });
 
 test("onFeedUnavailable: 'accept' accepts a stale guard's tokens and warns once per interval", async () => {
