@@ -165,3 +165,22 @@ test('staleness options are checked at configuration time', () => {
   assert.throws(bad({ maxStaleness: 'soon' }), invalid);
   assert.throws(bad({ onFeedUnavailable: 'ignore' as 'accept' }), invalid);
 });
+
+test('an unchanged feed answered 304 keeps the guard fresh (ETag polls do not go stale)', async () => {
+  const { issuer, guard, clock } = await setup({ intervalMs: 10_000, maxStaleness: '30s' });
+  // The same signed bytes on every poll, valid for the whole test: the issuer answers 304.
+  issuer.feedIssuedAt = Math.floor(Date.now() / 1000);
+  issuer.feedLifetimeSeconds = 3600;
+  const token = issuer.mint();
+  assert.equal((await guard.verify(token)).subject, 'user-1');
+  for (let i = 0; i < 3; i++) {
+    clock.ms += 20_000;
+    await guard.pollRevocations();
+    assert.equal((await guard.verify(token)).subject, 'user-1', `after ${(i + 1) * 20} s`);
+  }
+  assert.ok((issuer.hits.get('/revocations#304') ?? 0) >= 3, 'the polls were answered 304');
+  // 304s stop (the feed is down): the limit counts from the last confirmation.
+  issuer.mode = { revocations: 'down' };
+  clock.ms += 30_001;
+  await assert.rejects(guard.verify(token), stale);
+});

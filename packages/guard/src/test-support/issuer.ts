@@ -34,6 +34,8 @@ export interface TestIssuer {
   feedLifetimeSeconds: number;
   /** Delay before the feed answers, in ms (default 0). */
   feedDelayMs: number;
+  /** When set, the feed's `iat` (seconds): the same bytes on every poll, so the ETag matches. */
+  feedIssuedAt: number | undefined;
   newKey(alg: 'ES256' | 'EdDSA', kid?: string): SigningKey;
   /** Mint an RFC 9068 access token; `claims` override the defaults (undefined deletes). */
   mint(
@@ -61,6 +63,7 @@ export async function startIssuer(): Promise<TestIssuer> {
     feedSignedByStranger: false,
     feedLifetimeSeconds: 60,
     feedDelayMs: 0,
+    feedIssuedAt: undefined,
     newKey(alg, kid) {
       const id = kid ?? `${alg.toLowerCase()}-${randomUUID().slice(0, 8)}`;
       const cached = keyCache.get(`${alg}:${id}`);
@@ -192,7 +195,7 @@ export async function startIssuer(): Promise<TestIssuer> {
     }
   };
   const serveFeed = (req: IncomingMessage, res: ServerResponse) => {
-    const now = Math.floor(Date.now() / 1000);
+    const now = iss.feedIssuedAt ?? Math.floor(Date.now() / 1000);
     const key = iss.published[0]!;
     const feed = signJwt(
       { iss: iss.url, iat: now, exp: now + iss.feedLifetimeSeconds, revoked: iss.revoked },
