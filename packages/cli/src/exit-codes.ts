@@ -5,6 +5,8 @@
 export const EXIT = {
   OK: 0,
   VERIFY_FAILED: 1,
+  /** serve/user/client: the operation itself failed (same number as VERIFY_FAILED). */
+  FAILED: 1,
   USAGE: 2,
   INPUT: 3,
   KEY: 4,
@@ -18,7 +20,7 @@ export const EXIT_CODE_TABLE: readonly (readonly [ExitCode, string])[] = [
   [EXIT.OK, 'success: decoded, signed, or verified and every requested claim check passed'],
   [
     EXIT.VERIFY_FAILED,
-    'verification failed (signature or a claim check); audit findings at or above --fail-on',
+    'verification failed (signature or a claim check); audit findings at or above --fail-on; serve/user/client/trace: the operation failed',
   ],
   [EXIT.USAGE, 'usage error: unknown flag or command, conflicting flags, missing key for verify'],
   [EXIT.INPUT, 'input error: not a JWT/JWE even partially, bad JSON, unreadable file'],

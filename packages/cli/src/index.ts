@@ -8,4 +8,5 @@ export type { CliIo, CliOutput } from './io.js';
 export { EXIT, EXIT_CODE_TABLE, CliError } from './exit-codes.js';
 export type { ExitCode } from './exit-codes.js';
 export type { JsonResult } from './json-result.js';
-export { DELEGATED_COMMANDS } from './commands/delegated.js';
+/** The issuer/trace/ui commands (their packages load only when they run). */
+export const PACKAGE_COMMANDS = ['serve', 'user', 'client', 'trace', 'ui'] as const;

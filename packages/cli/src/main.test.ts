@@ -4,7 +4,7 @@ import { main, usage } from './main.js';
 import { memoryIo, NOW } from './test-support/memory-io.js';
 import { hsToken, SECRET } from './test-support/fixtures.js';
 import { EXIT, EXIT_CODE_TABLE } from './exit-codes.js';
-import { DELEGATED_COMMANDS } from './commands/delegated.js';
+import { PACKAGE_COMMANDS } from './index.js';
 
 test('--help lists every command and the exit codes 0-5', async () => {
   const io = memoryIo();
@@ -69,7 +69,7 @@ test('aliases: inspect → decode, encode → sign', async () => {
 });
 
 test('delegated commands (serve, user, client, trace, ui) reach their packages: --help exits 0, an unknown flag exits 2', async () => {
-  for (const name of DELEGATED_COMMANDS) {
+  for (const name of PACKAGE_COMMANDS) {
     const help = memoryIo();
     assert.equal(await main([name, '--help'], help), 0, name);
     assert.match(help.out() + help.err(), new RegExp(`tessera ${name}`), name);

@@ -2,7 +2,6 @@ import { readFileSync } from 'node:fs';
 import type { CliIo } from './io.js';
 import { EXIT, EXIT_CODE_TABLE } from './exit-codes.js';
 import { ALIASES, COMMAND_NAMES, type CommandName } from './command-names.js';
-import { runDelegated, type DelegatedCommand } from './commands/delegated.js';
 
 interface CommandModule {
   run(args: string[], io: CliIo): Promise<number>;
@@ -41,9 +40,18 @@ const COMMANDS: Readonly<
     summary: 'offline lint of a token (alg none, weak secrets, key injection, sensitive data…)',
     load: () => import('./commands/audit.js'),
   },
-  serve: delegated('serve', 'run the token issuer'),
-  user: delegated('user', 'manage issuer users'),
-  client: delegated('client', 'manage issuer clients'),
+  serve: {
+    summary: 'run the token issuer',
+    load: () => import('./commands/serve.js'),
+  },
+  user: {
+    summary: 'manage issuer users',
+    load: () => import('./commands/user.js'),
+  },
+  client: {
+    summary: 'manage issuer clients',
+    load: () => import('./commands/client.js'),
+  },
   config: {
     summary: 'config check: the resolved issuer configuration (secrets redacted); config schema',
     load: () => import('./commands/config.js'),
@@ -64,23 +72,19 @@ const COMMANDS: Readonly<
     summary: 'backup FILE: online copy of the SQLite store',
     load: () => import('./commands/backup.js'),
   },
-  trace: delegated('trace', 'record and draw a login + token flow'),
-  ui: delegated('ui', 'start the local, offline web debugger'),
+  trace: {
+    summary: 'record and draw a login + token flow',
+    load: () => import('./commands/trace.js'),
+  },
+  ui: {
+    summary: 'start the local, offline web debugger',
+    load: () => import('./commands/ui.js'),
+  },
   completion: {
     summary: 'shell completion: bash, zsh, fish, powershell',
     load: () => import('./commands/completion.js'),
   },
 };
-
-function delegated(name: DelegatedCommand, summary: string) {
-  return {
-    summary,
-    load: async (): Promise<CommandModule> => ({
-      run: (args: string[], io: CliIo) => runDelegated(name, args, io),
-      help: `Usage: tessera ${name} ...\n\n${summary}\n`,
-    }),
-  };
-}
 
 /** The package version, read from package.json next to dist/. */
 export function version(): string {

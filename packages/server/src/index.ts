@@ -37,8 +37,6 @@ export type { IssuerMetrics, IssuerMetricsOptions } from './metrics/issuer-metri
 export { startMetricsServer } from './metrics/metrics-routes.js';
 export type { MetricsServer } from './metrics/metrics-routes.js';
 export { instrumentStore } from './stores/instrumented-store.js';
-export { runServeCommand, runUserCommand, runClientCommand, EXIT } from './commands.js';
-export type { CommandIo, ServeHooks, DemoInfo } from './commands.js';
 export {
   createUser,
   listUsers,

@@ -9,14 +9,15 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
 import { runTraceCommand } from './command.js';
 import { parseTrace } from './validate.js';
 import { memoryIo } from './test-support/memory-io.js';
 
 interface IssuerModule {
-  runUserCommand(args: string[], io: object): Promise<number>;
-  runClientCommand(args: string[], io: object): Promise<number>;
+  openStore(o: object): Promise<{ close(): Promise<void> }>;
+  createPasswordHasher(o: object): unknown;
+  createUser(d: object, input: object): Promise<unknown>;
+  createClient(d: object, input: object): Promise<{ clientSecret: string | undefined }>;
   startServer(o: object): Promise<{ url: string; close(): Promise<void> }>;
 }
 
@@ -58,7 +59,7 @@ async function loadIssuer(): Promise<IssuerModule | string> {
   const name = '@tessera/server';
   try {
     const m = (await import(name)) as Partial<IssuerModule>;
-    const fns = ['runUserCommand', 'runClientCommand', 'startServer'] as const;
+    const fns = ['openStore', 'createPasswordHasher', 'createUser', 'createClient', 'startServer'] as const;
     return fns.every((f) => typeof m[f] === 'function')
       ? (m as IssuerModule)
       : `${name} lacks ${fns.join('/')}`;
@@ -76,45 +77,27 @@ test(
   async () => {
     const m = issuer as IssuerModule;
     const dir = mkdtempSync(join(tmpdir(), 'tessera-trace-issuer-'));
-    let out = '';
-    let err = '';
-    const io = (stdin?: string) => ({
-      stdout: { write: (s: string) => (out += s) },
-      stderr: { write: (s: string) => (err += s) },
-      env: {},
-      ...(stdin !== undefined ? { stdin: Readable.from([stdin]) } : {}),
-    });
-    assert.equal(
-      await m.runUserCommand(
-        ['create', 'alice', '--password-stdin', '--data-dir', dir],
-        io(`${PASSWORD}\n`),
-      ),
-      0,
-      err,
-    );
-    out = '';
-    assert.equal(
-      await m.runClientCommand(
-        [
-          'create',
-          'app',
-          '--id',
-          'app',
-          '--first-party',
-          '--grant',
-          'password',
-          '--audience',
-          'demo-api',
-          '--json',
-          '--data-dir',
-          dir,
-        ],
-        io(),
-      ),
-      0,
-      err,
-    );
-    const { clientSecret } = JSON.parse(out) as { clientSecret: string };
+    // The issuer's library functions (the `tessera user`/`client` commands live in the CLI).
+    const store = await m.openStore({ dataDir: dir });
+    let clientSecret: string;
+    try {
+      const hasher = m.createPasswordHasher({ memoryCost: 1024, timeCost: 1, parallelism: 1 });
+      await m.createUser({ store, hasher }, { username: 'alice', password: PASSWORD, roles: [] });
+      const created = await m.createClient(
+        { store, defaultAudience: 'demo-api' },
+        {
+          name: 'app',
+          clientId: 'app',
+          firstParty: true,
+          public: false,
+          grantTypes: ['password'],
+          audience: 'demo-api',
+        },
+      );
+      clientSecret = created.clientSecret!;
+    } finally {
+      await store.close();
+    }
     const server = await m.startServer({
       port: 0,
       dataDir: dir,

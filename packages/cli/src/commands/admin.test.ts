@@ -106,7 +106,7 @@ async function adminFlow(e: Env): Promise<void> {
     }[];
     assert.deepEqual(keys.map((k) => k.state).sort(), ['active', 'next']);
     const early = await cli(e, ['keys', 'rotate']);
-    assert.equal(early.code, 3);
+    assert.equal(early.code, 3, early.err);
     assert.match(early.err, /less than the JWKS cache period .*rotate with --now/);
     const rotated = await cli(e, ['keys', 'rotate', '--now']);
     assert.equal(rotated.code, 0, rotated.err);

@@ -3,18 +3,22 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import { exportJwk, generateKeyPair } from '@tessera/jose';
-import { runClientCommand, runUserCommand, type CommandIo } from './commands.js';
+import { runClientCommand, runUserCommand } from './issuer-commands.js';
+import type { CliIo } from '../io.js';
 
 function io(
   env: Record<string, string | undefined> = {},
-): CommandIo & { out: () => string; err: () => string } {
+): CliIo & { out: () => string; err: () => string } {
   let out = '';
   let err = '';
   return {
     stdout: { write: (s: string) => (out += s) },
     stderr: { write: (s: string) => (err += s) },
     env,
+    stdin: Readable.from([]),
+    cwd: process.cwd(),
     out: () => out,
     err: () => err,
   };

@@ -4,19 +4,21 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { runClientCommand, runServeCommand, runUserCommand, type CommandIo } from './commands.js';
+import { runClientCommand, runServeCommand, runUserCommand } from './issuer-commands.js';
+import type { CliIo } from '../io.js';
 
 function io(
   env: Record<string, string | undefined> = {},
   stdin?: string,
-): CommandIo & { out: () => string; err: () => string } {
+): CliIo & { out: () => string; err: () => string } {
   let out = '';
   let err = '';
   return {
     stdout: { write: (s: string) => (out += s) },
     stderr: { write: (s: string) => (err += s) },
     env,
-    ...(stdin !== undefined ? { stdin: Readable.from([stdin]) } : {}),
+    stdin: Readable.from(stdin !== undefined ? [stdin] : []),
+    cwd: process.cwd(),
     out: () => out,
     err: () => err,
   };

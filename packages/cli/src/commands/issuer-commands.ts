@@ -1,64 +1,60 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { parseArgs, type ParseArgsConfig } from 'node:util';
+import type { ParseArgsConfig } from 'node:util';
 import { encodeBase64url } from '@tessera/jose';
 import {
+  ConfigError,
   createClient,
+  createPasswordHasher,
+  createUser,
+  DEFAULT_PORT,
+  demoWalkthrough,
   GRANT_TYPES,
+  InputError,
   listClients,
+  listConsents,
+  listUsers,
+  loadSettings,
+  openStore,
+  OWASP_ARGON2,
+  revokeConsent,
   rotateClientSecret,
   setClientDisabled,
-  type GrantType,
-  type IdTokenAlg,
-  type TokenEndpointAuthMethod,
-} from './clients.js';
-import { listConsents, revokeConsent } from './consents.js';
-import { ConfigError, OWASP_ARGON2 } from './config.js';
-import {
-  demoWalkthrough,
-  registerDemoWebClient,
+  settingsFlagOptions,
   setUpDemo,
-  type DemoResourceServerStarter,
+  registerDemoWebClient,
   type DemoWebAppStarter,
-} from './demo.js';
-import { createPasswordHasher } from './passwords.js';
-import {
-  DEFAULT_PORT,
-  openStore,
-  startServer,
-  type RunningServer,
-  type StartOptions,
-} from './server.js';
-import { loadSettings, settingsFlagOptions } from './settings/load-settings.js';
-import { toServeSettings } from './settings/serve-settings.js';
-import type { Store } from './stores/store.js';
-import {
-  createUser,
-  InputError,
-  listUsers,
   setUserDisabled,
   setUserPassword,
   setUserRoles,
-} from './users.js';
+  startServer,
+  toServeSettings,
+  type DemoResourceServerStarter,
+  type GrantType,
+  type IdTokenAlg,
+  type RunningServer,
+  type StartOptions,
+  type Store,
+  type TokenEndpointAuthMethod,
+} from '@tessera/server';
+import { parse } from '../args.js';
+import { CliError, EXIT } from '../exit-codes.js';
+import { readStdin, type CliIo } from '../io.js';
 
-/** What a command may touch: output streams and the environment (stdin for passwords). */
-export interface CommandIo {
-  stdout: { write(s: string): unknown };
-  stderr: { write(s: string): unknown };
-  env: Record<string, string | undefined>;
-  stdin?: AsyncIterable<string | Uint8Array>;
-}
-
-export const EXIT = { ok: 0, usage: 2, input: 3, failure: 1 } as const;
-
-class UsageError extends Error {}
+/**
+ * `tessera serve`, `tessera user`, `tessera client`: the issuer's commands. This module is loaded
+ * only when one of them runs, so `tessera decode` never loads Fastify or SQLite. Each command's
+ * option table is the object literal passed to `parse` below (completion reads
+ * {@link SERVE_OPTIONS}, {@link USER_OPTIONS}, {@link CLIENT_OPTIONS}). New flags go into those tables.
+ */
 
 function readJwksFile(path: string): unknown {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
-  } catch {
-    throw new InputError(`cannot read the JWKS file ${path}`);
+  } catch (e) {
+    const reason = (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : 'cannot read';
+    throw new InputError(`${reason}: ${path}`);
   }
   try {
     return JSON.parse(text) as unknown;
@@ -67,40 +63,34 @@ function readJwksFile(path: string): unknown {
   }
 }
 
-const STORE_OPTIONS = {
+export const STORE_OPTIONS = {
   database: { type: 'string' },
   'data-dir': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const satisfies ParseArgsConfig['options'];
 
-function parse<O extends NonNullable<ParseArgsConfig['options']>>(args: string[], options: O) {
-  try {
-    return parseArgs({ args, options, allowPositionals: true, strict: true });
-  } catch (e) {
-    throw new UsageError((e as Error).message);
-  }
-}
-
-async function run(io: CommandIo, usage: string, body: () => Promise<number>): Promise<number> {
+async function run(io: CliIo, usage: string, body: () => Promise<number>): Promise<number> {
   try {
     return await body();
   } catch (e) {
-    if (e instanceof UsageError) {
+    if (e instanceof CliError) {
       io.stderr.write(`${e.message}\n\n${usage}`);
-      return EXIT.usage;
+      return e.exitCode;
     }
     if (e instanceof InputError || e instanceof ConfigError) {
       io.stderr.write(`error: ${e.message}\n`);
-      return EXIT.input;
+      return EXIT.INPUT;
     }
     io.stderr.write(`error: ${(e as Error).message}\n`);
-    return EXIT.failure;
+    return EXIT.FAILED;
   }
 }
 
+const usageError = (message: string): CliError => new CliError(EXIT.USAGE, message);
+
 async function withStore<T>(
   values: { database?: string | undefined; 'data-dir'?: string | undefined },
-  io: CommandIo,
+  io: CliIo,
   fn: (s: Store) => Promise<T>,
 ): Promise<T> {
   const store = await openStore({
@@ -115,17 +105,17 @@ async function withStore<T>(
   }
 }
 
-async function readStdinLine(io: CommandIo): Promise<string> {
-  const input = io.stdin ?? process.stdin;
-  let text = '';
-  for await (const chunk of input) {
-    text += typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8');
-    if (text.includes('\n') || text.length > 4096) break;
-  }
-  return text.split(/\r?\n/)[0] ?? '';
+/** Largest password accepted on stdin (`--password-stdin`). */
+const MAX_PASSWORD_BYTES = 4096;
+
+async function readStdinLine(io: CliIo): Promise<string> {
+  const bytes = await readStdin(io, MAX_PASSWORD_BYTES);
+  if (bytes === undefined)
+    throw new InputError(`the password on stdin is longer than ${MAX_PASSWORD_BYTES} bytes`);
+  return bytes.toString('utf8').split(/\r?\n/)[0] ?? '';
 }
 
-const SERVE_USAGE = `usage: tessera serve [--config FILE] [--port 4000] [--host 127.0.0.1] [--issuer URL]
+export const SERVE_USAGE = `usage: tessera serve [--config FILE] [--port 4000] [--host 127.0.0.1] [--issuer URL]
                      [--database postgres://…|FILE] [--data-dir ./.tessera] [--alg EdDSA|ES256|RS256]
                      [--demo] [--verbose] [any setting as a flag: tessera config schema lists them]
   Settings come from the config file (--config, TESSERA_CONFIG, else ./tessera.config.json),
@@ -133,6 +123,15 @@ const SERVE_USAGE = `usage: tessera serve [--config FILE] [--port 4000] [--host 
   The key-encryption key comes from TESSERA_KEK or TESSERA_KEK_FILE (generated into the data
   folder for SQLite). \`tessera config check\` shows the resolved settings.
 `;
+
+/** `tessera serve`'s flags (the parser and shell completion both read it). */
+export const SERVE_OPTIONS = {
+  ...settingsFlagOptions(),
+  config: { type: 'string' },
+  demo: { type: 'boolean' },
+  verbose: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
 
 /** What `serve --demo` set up: where things are and the demo's fresh credentials. */
 export interface DemoInfo {
@@ -172,20 +171,14 @@ export interface ServeHooks {
  */
 export async function runServeCommand(
   args: string[],
-  io: CommandIo,
+  io: CliIo,
   hooks: ServeHooks = {},
 ): Promise<number> {
   return run(io, SERVE_USAGE, async () => {
-    const { values } = parse(args, {
-      ...settingsFlagOptions(),
-      config: { type: 'string' },
-      demo: { type: 'boolean' },
-      verbose: { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
-    });
+    const { values } = parse(args, SERVE_OPTIONS);
     if (values.help === true) {
       io.stdout.write(SERVE_USAGE);
-      return EXIT.ok;
+      return EXIT.OK;
     }
     const { config: configFile, demo: _demo, verbose: _verbose, help: _help, ...flags } = values;
     const loaded = loadSettings({
@@ -285,11 +278,11 @@ export async function runServeCommand(
     io.stderr.write('shutting down: finishing in-flight requests\n');
     await closeDemo();
     await server.shutdown({ drainMs, timeoutMs: settings.shutdownTimeoutMs });
-    return EXIT.ok;
+    return EXIT.OK;
   });
 }
 
-const USER_USAGE = `usage: tessera user create <username> [--role R]… [--email E [--email-verified]] [--name N] [--password-stdin]
+export const USER_USAGE = `usage: tessera user create <username> [--role R]… [--email E [--email-verified]] [--name N] [--password-stdin]
        tessera user list [--json]
        tessera user disable|enable <username>
        tessera user set-password <username> [--password-stdin]
@@ -300,34 +293,37 @@ const USER_USAGE = `usage: tessera user create <username> [--role R]… [--email
   given, create generates one and prints it once.
 `;
 
+/** `tessera user`'s flags (the parser and shell completion both read it). */
+export const USER_OPTIONS = {
+  ...STORE_OPTIONS,
+  role: { type: 'string', multiple: true },
+  'password-stdin': { type: 'boolean' },
+  json: { type: 'boolean' },
+  email: { type: 'string' },
+  'email-verified': { type: 'boolean' },
+  name: { type: 'string' },
+  revoke: { type: 'string' },
+} as const;
+
 /** `tessera user …`: manage users (Argon2id password hashes at the OWASP baseline). */
-export async function runUserCommand(args: string[], io: CommandIo): Promise<number> {
+export async function runUserCommand(args: string[], io: CliIo): Promise<number> {
   return run(io, USER_USAGE, async () => {
-    const { values, positionals } = parse(args, {
-      ...STORE_OPTIONS,
-      role: { type: 'string', multiple: true },
-      'password-stdin': { type: 'boolean' },
-      json: { type: 'boolean' },
-      email: { type: 'string' },
-      'email-verified': { type: 'boolean' },
-      name: { type: 'string' },
-      revoke: { type: 'string' },
-    });
+    const { values, positionals } = parse(args, USER_OPTIONS);
     const [sub, username, ...extra] = positionals;
     if (values.help === true) {
       io.stdout.write(USER_USAGE);
-      return EXIT.ok;
+      return EXIT.OK;
     }
-    if (sub === undefined) throw new UsageError('a subcommand is required');
-    if (extra.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(extra[0])}`);
+    if (sub === undefined) throw usageError('a subcommand is required');
+    if (extra.length > 0) throw usageError(`unexpected argument ${JSON.stringify(extra[0])}`);
     const needsName = sub !== 'list';
-    if (needsName && username === undefined) throw new UsageError(`user ${sub} needs a username`);
+    if (needsName && username === undefined) throw usageError(`user ${sub} needs a username`);
     if (
       !['create', 'list', 'disable', 'enable', 'set-password', 'set-roles', 'consents'].includes(
         sub,
       )
     )
-      throw new UsageError(`unknown subcommand ${JSON.stringify(sub)}`);
+      throw usageError(`unknown subcommand ${JSON.stringify(sub)}`);
     const password = async (generate: boolean): Promise<{ value: string; generated: boolean }> => {
       if (values['password-stdin'] === true)
         return { value: await readStdinLine(io), generated: false };
@@ -351,7 +347,7 @@ export async function runUserCommand(args: string[], io: CommandIo): Promise<num
           });
           io.stdout.write(`created user ${user.username} (${user.id})\n`);
           if (pw.generated) io.stdout.write(`password (shown once): ${pw.value}\n`);
-          return EXIT.ok;
+          return EXIT.OK;
         }
         case 'list': {
           const users = await listUsers(deps);
@@ -361,17 +357,17 @@ export async function runUserCommand(args: string[], io: CommandIo): Promise<num
               io.stdout.write(
                 `${u.username}\t${u.id}\t${u.disabled ? 'disabled' : 'enabled'}\t${u.roles.join(',')}\n`,
               );
-          return EXIT.ok;
+          return EXIT.OK;
         }
         case 'disable':
         case 'enable':
           await setUserDisabled(deps, username!, sub === 'disable');
           io.stdout.write(`${sub}d user ${username}\n`);
-          return EXIT.ok;
+          return EXIT.OK;
         case 'set-password':
           await setUserPassword(deps, username!, (await password(false)).value);
           io.stdout.write(`password set for ${username}\n`);
-          return EXIT.ok;
+          return EXIT.OK;
         case 'consents': {
           if (values.revoke !== undefined) {
             const had = await revokeConsent(deps, username!, values.revoke);
@@ -380,7 +376,7 @@ export async function runUserCommand(args: string[], io: CommandIo): Promise<num
                 ? `consent of ${username} for ${values.revoke} withdrawn\n`
                 : `${username} had no consent for ${values.revoke}\n`,
             );
-            return EXIT.ok;
+            return EXIT.OK;
           }
           const consents = await listConsents(deps, username!);
           if (values.json === true) io.stdout.write(`${JSON.stringify(consents, null, 2)}\n`);
@@ -389,18 +385,18 @@ export async function runUserCommand(args: string[], io: CommandIo): Promise<num
               io.stdout.write(
                 `${c.clientId}\t${c.scopes.join(' ')}\t${new Date(c.grantedAt * 1000).toISOString()}\n`,
               );
-          return EXIT.ok;
+          return EXIT.OK;
         }
         default:
           await setUserRoles(deps, username!, values.role ?? []);
           io.stdout.write(`roles set for ${username}\n`);
-          return EXIT.ok;
+          return EXIT.OK;
       }
     });
   });
 }
 
-const CLIENT_USAGE = `usage: tessera client create <name> [--id ID] [--first-party] [--public] [--grant G]… [--scope S]… [--audience A] [--json]
+export const CLIENT_USAGE = `usage: tessera client create <name> [--id ID] [--first-party] [--public] [--grant G]… [--scope S]… [--audience A] [--json]
          [--redirect-uri URI]… [--post-logout-redirect-uri URI]… [--require-par]
          [--token-endpoint-auth-method client_secret_basic|client_secret_post|private_key_jwt|none]
          [--jwks-uri URL | --jwks FILE] [--backchannel-logout-uri URL] [--id-token-alg RS256|ES256|EdDSA]
@@ -411,38 +407,40 @@ const CLIENT_USAGE = `usage: tessera client create <name> [--id ID] [--first-par
   grants: ${GRANT_TYPES.join(', ')} (password only for --first-party). The secret is shown once.
 `;
 
+/** `tessera client`'s flags (the parser and shell completion both read it). */
+export const CLIENT_OPTIONS = {
+  ...STORE_OPTIONS,
+  id: { type: 'string' },
+  'first-party': { type: 'boolean' },
+  public: { type: 'boolean' },
+  grant: { type: 'string', multiple: true },
+  scope: { type: 'string', multiple: true },
+  audience: { type: 'string' },
+  json: { type: 'boolean' },
+  'redirect-uri': { type: 'string', multiple: true },
+  'post-logout-redirect-uri': { type: 'string', multiple: true },
+  'require-par': { type: 'boolean' },
+  'token-endpoint-auth-method': { type: 'string' },
+  'jwks-uri': { type: 'string' },
+  jwks: { type: 'string' },
+  'backchannel-logout-uri': { type: 'string' },
+  'id-token-alg': { type: 'string' },
+} as const;
+
 /** `tessera client …`: manage OAuth clients. */
-export async function runClientCommand(args: string[], io: CommandIo): Promise<number> {
+export async function runClientCommand(args: string[], io: CliIo): Promise<number> {
   return run(io, CLIENT_USAGE, async () => {
-    const { values, positionals } = parse(args, {
-      ...STORE_OPTIONS,
-      id: { type: 'string' },
-      'first-party': { type: 'boolean' },
-      public: { type: 'boolean' },
-      grant: { type: 'string', multiple: true },
-      scope: { type: 'string', multiple: true },
-      audience: { type: 'string' },
-      json: { type: 'boolean' },
-      'redirect-uri': { type: 'string', multiple: true },
-      'post-logout-redirect-uri': { type: 'string', multiple: true },
-      'require-par': { type: 'boolean' },
-      'token-endpoint-auth-method': { type: 'string' },
-      'jwks-uri': { type: 'string' },
-      jwks: { type: 'string' },
-      'backchannel-logout-uri': { type: 'string' },
-      'id-token-alg': { type: 'string' },
-    });
+    const { values, positionals } = parse(args, CLIENT_OPTIONS);
     const [sub, arg, ...extra] = positionals;
     if (values.help === true) {
       io.stdout.write(CLIENT_USAGE);
-      return EXIT.ok;
+      return EXIT.OK;
     }
-    if (sub === undefined) throw new UsageError('a subcommand is required');
-    if (extra.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(extra[0])}`);
+    if (sub === undefined) throw usageError('a subcommand is required');
+    if (extra.length > 0) throw usageError(`unexpected argument ${JSON.stringify(extra[0])}`);
     if (!['create', 'list', 'disable', 'enable', 'rotate-secret', 'set-secret'].includes(sub))
-      throw new UsageError(`unknown subcommand ${JSON.stringify(sub)}`);
-    if (sub !== 'list' && arg === undefined)
-      throw new UsageError(`client ${sub} needs an argument`);
+      throw usageError(`unknown subcommand ${JSON.stringify(sub)}`);
+    if (sub !== 'list' && arg === undefined) throw usageError(`client ${sub} needs an argument`);
     return withStore(values, io, async (store) => {
       const deps = { store, defaultAudience: io.env['TESSERA_AUDIENCE'] ?? 'api' };
       switch (sub) {
@@ -489,7 +487,7 @@ export async function runClientCommand(args: string[], io: CommandIo): Promise<n
             if (clientSecret !== undefined)
               io.stdout.write(`client_secret (shown once): ${clientSecret}\n`);
           }
-          return EXIT.ok;
+          return EXIT.OK;
         }
         case 'list': {
           const clients = await listClients(deps);
@@ -501,17 +499,17 @@ export async function runClientCommand(args: string[], io: CommandIo): Promise<n
               );
             }
           }
-          return EXIT.ok;
+          return EXIT.OK;
         }
         case 'disable':
         case 'enable':
           await setClientDisabled(deps, arg!, sub === 'disable');
           io.stdout.write(`${sub}d client ${arg}\n`);
-          return EXIT.ok;
+          return EXIT.OK;
         default: {
           const secret = await rotateClientSecret(deps, arg!);
           io.stdout.write(`client_secret (shown once): ${secret}\n`);
-          return EXIT.ok;
+          return EXIT.OK;
         }
       }
     });

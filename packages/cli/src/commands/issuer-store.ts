@@ -1,6 +1,6 @@
 import type { CliIo } from '../io.js';
 import { CliError, inputError, usageError } from '../exit-codes.js';
-import { loadServer } from './delegated.js';
+import { loadServer } from './serve.js';
 
 type Server = Awaited<ReturnType<typeof loadServer>>;
 

@@ -3,7 +3,10 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runServeCommand, type CommandIo, type RunningServer } from '@tessera/server';
+import { Readable } from 'node:stream';
+import type { RunningServer } from '@tessera/server';
+import { runServeCommand } from '../commands/issuer-commands.js';
+import type { CliIo } from '../io.js';
 import { startDemoResourceServer } from './resource-server.js';
 
 const form = (p: Record<string, string>) => ({
@@ -17,10 +20,12 @@ test('serve --demo listens, prints the walk-through, and its resource server ver
   const dir = mkdtempSync(join(tmpdir(), 'tessera-serve-'));
   const abort = new AbortController();
   let out = '';
-  const io: CommandIo = {
+  const io: CliIo = {
     stdout: { write: (s: string) => (out += s) },
     stderr: { write: (s: string) => (out += s) },
     env: {},
+    stdin: Readable.from([]),
+    cwd: process.cwd(),
   };
   let server: RunningServer | undefined;
   const ready = new Promise<void>((resolve) => {

@@ -3,7 +3,9 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runServeCommand, type CommandIo, type DemoInfo } from '@tessera/server';
+import { Readable } from 'node:stream';
+import { runServeCommand, type DemoInfo } from '../commands/issuer-commands.js';
+import type { CliIo } from '../io.js';
 import { CHROMIUM_SKIP, launchTestBrowser } from '../test-support/browser.js';
 import { startDemoResourceServer } from './resource-server.js';
 import { startDemoWebApp } from './web-app.js';
@@ -17,10 +19,12 @@ test(
     const dir = mkdtempSync(join(tmpdir(), 'tessera-demo-app-'));
     const abort = new AbortController();
     let out = '';
-    const io: CommandIo = {
+    const io: CliIo = {
       stdout: { write: (s: string) => (out += s) },
       stderr: { write: (s: string) => (out += s) },
       env: {},
+      stdin: Readable.from([]),
+      cwd: process.cwd(),
     };
     let demo: DemoInfo | undefined;
     const ready = new Promise<void>((resolve) => {

@@ -1,48 +1,18 @@
 import type { CliIo } from '../io.js';
+import { runServeCommand } from './issuer-commands.js';
 
-/**
- * Commands implemented by other packages: `serve`, `user`, `client` → @tessera/server,
- * `trace` → @tessera/trace, `ui` → @tessera/web. Each package is loaded only when its command
- * runs, so `tessera decode` never pays for Fastify or SQLite.
- */
-export const DELEGATED_COMMANDS = ['serve', 'user', 'client', 'trace', 'ui'] as const;
-export type DelegatedCommand = (typeof DELEGATED_COMMANDS)[number];
+export { SERVE_USAGE as help } from './issuer-commands.js';
 
 /** The issuer package, loaded on first use: `config` and the admin commands work through it. */
 export const loadServer = () => import('@tessera/server');
-
-/** Run a delegated command. */
-export async function runDelegated(
-  name: DelegatedCommand,
-  args: string[],
-  io: CliIo,
-): Promise<number> {
-  switch (name) {
-    case 'serve':
-      return runServe(args, io);
-    case 'user':
-      return (await import('@tessera/server')).runUserCommand(args, io);
-    case 'client':
-      return (await import('@tessera/server')).runClientCommand(args, io);
-    case 'trace':
-      return (await import('@tessera/trace')).runTraceCommand(args, io);
-    case 'ui': {
-      const { renderSvg } = await import('@tessera/trace');
-      return (await import('@tessera/web')).runUiCommand(args, io, {
-        renderTraceSvg: (trace: unknown) => renderSvg(trace as Parameters<typeof renderSvg>[0]),
-      });
-    }
-  }
-}
 
 /**
  * `tessera serve`: the issuer. In `--demo` mode the debugger page is mounted at `/`, and its
  * Trace pane shows the demo's own flow, recorded from real requests: one login carrying the
  * demo credentials, then calls to the demo resource server carrying only the token.
  */
-async function runServe(args: string[], io: CliIo): Promise<number> {
-  const server = await import('@tessera/server');
-  if (!args.includes('--demo')) return server.runServeCommand(args, io);
+export async function run(args: string[], io: CliIo): Promise<number> {
+  if (!args.includes('--demo')) return runServeCommand(args, io);
   const [{ createUiHandler }, trace, { startDemoResourceServer }, { startDemoWebApp }] =
     await Promise.all([
       import('@tessera/web'),
@@ -61,7 +31,7 @@ async function runServe(args: string[], io: CliIo): Promise<number> {
       return live;
     },
   });
-  return server.runServeCommand(args, io, {
+  return runServeCommand(args, io, {
     startDemoResourceServer,
     startDemoWebApp,
     mount: (app) => {
