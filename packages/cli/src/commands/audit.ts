@@ -23,7 +23,7 @@ members, and sensitive data in the claims (passwords, secrets, card numbers, nat
   --json                 { format, findings: [{ id, severity, part, name?, message }], counts, failOn, failed, error }
 `;
 
-const OPTIONS = {
+export const OPTIONS = {
   ...COMMON_OPTIONS,
   'fail-on': { type: 'string' },
   wordlist: { type: 'string' },

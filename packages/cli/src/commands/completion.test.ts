@@ -24,3 +24,42 @@ test('completion with no or an unknown shell → exit 2', async () => {
   assert.equal(await run([], memoryIo()), 2);
   assert.equal(await run(['tcsh'], memoryIo()), 2);
 });
+
+test('completion offers every flag of every parser option table (serve, user, client, verify, …)', async () => {
+  const issuer = await import('./issuer-commands.js');
+  const verify = await import('./verify.js');
+  const sign = await import('./sign.js');
+  const tables: [string, Record<string, unknown>][] = [
+    ['serve', issuer.SERVE_OPTIONS],
+    ['user', issuer.USER_OPTIONS],
+    ['client', issuer.CLIENT_OPTIONS],
+    ['verify', verify.OPTIONS],
+    ['sign', sign.OPTIONS],
+  ];
+  for (const shell of ['bash', 'zsh', 'fish', 'powershell'] as const) {
+    const io = memoryIo();
+    assert.equal(await run([shell], io), 0);
+    const out = io.out();
+    for (const [cmd, table] of tables) {
+      assert.ok(Object.keys(table).length > 2, cmd);
+      for (const flag of Object.keys(table))
+        assert.ok(
+          out.includes(`--${flag}`) || out.includes(`'${flag}'`) || out.includes(` ${flag}`),
+          `${shell} ${cmd}: --${flag}`,
+        );
+    }
+  }
+  // serve's settings flags come from the settings table too (e.g. --issuer, --data-dir).
+  const bash = memoryIo();
+  await run(['bash'], bash);
+  const serveLine = bash
+    .out()
+    .split('\n')
+    .find((l) => l.trim().startsWith('serve)'));
+  assert.ok(serveLine?.includes('--issuer') && serveLine.includes('--demo'), serveLine);
+  const clientLine = bash
+    .out()
+    .split('\n')
+    .find((l) => l.trim().startsWith('client)'));
+  assert.ok(clientLine?.includes('--token-endpoint-auth-method'), clientLine);
+});

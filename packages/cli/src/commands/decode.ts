@@ -8,6 +8,9 @@ import { palette, useColor } from '../colors.js';
 import { renderToken } from '../render-token.js';
 import { EXIT, usageError } from '../exit-codes.js';
 
+/** `tessera decode`'s flags (the parser and shell completion both read it). */
+export const OPTIONS = { ...COMMON_OPTIONS, now: { type: 'string' } } as const;
+
 export const help = `Usage: tessera decode [token|-] [options]     (alias: inspect)
 
 Decode a JWT, JWE or partial token WITHOUT verifying it. Accepts "Bearer ...",
@@ -28,7 +31,7 @@ export const NOT_VERIFIED = 'signature: NOT VERIFIED (use tessera verify)';
 /** `tessera decode`: decode without verifying. */
 export async function run(args: string[], io: CliIo): Promise<number> {
   return runGuarded('decode', args, io, async () => {
-    const { values, positionals } = parse(args, { ...COMMON_OPTIONS, now: { type: 'string' } });
+    const { values, positionals } = parse(args, OPTIONS);
     if (values.help === true) {
       io.stdout.write(help);
       return EXIT.OK;

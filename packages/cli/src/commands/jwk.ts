@@ -20,7 +20,7 @@ Print the RFC 7638 JWK thumbprint (base64url). For a JWKS, one line per key: "ki
   --json                 { thumbprints: [{ kid, thumbprint }] }
 `;
 
-const OPTIONS = {
+export const OPTIONS = {
   hash: { type: 'string' },
   uri: { type: 'boolean' },
   json: { type: 'boolean' },

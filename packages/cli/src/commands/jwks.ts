@@ -16,7 +16,7 @@ https only, no redirects, a timeout and a size cap.
 Exit: 0 fetched, 2 bad URL, 5 network error (connection, status, redirect, not a JWKS)
 `;
 
-const OPTIONS = {
+export const OPTIONS = {
   'allow-http-loopback': { type: 'boolean' },
   timeout: { type: 'string' },
   json: { type: 'boolean' },

@@ -36,7 +36,7 @@ Generate a signing key. Default: OKP Ed25519 (alg EdDSA).
   --json                 { privateJwk?, publicJwk?, kid, alg, files } on stdout
 `;
 
-const OPTIONS = {
+export const OPTIONS = {
   kty: { type: 'string' },
   crv: { type: 'string' },
   size: { type: 'string' },

@@ -56,7 +56,7 @@ Output:
 Warns (but signs) on HMAC secrets shorter than the hash, on an exp in the past and on no exp.
 `;
 
-const OPTIONS = {
+export const OPTIONS = {
   ...COMMON_OPTIONS,
   ...KEY_OPTIONS,
   alg: { type: 'string' },

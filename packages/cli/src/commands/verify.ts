@@ -70,7 +70,7 @@ Output: --json, --date <mode>, --color <when>, -q/--quiet (status lines only)
 Exit: 0 verified and all checks passed, 1 verification failed, 2 usage, 3 input, 4 key, 5 network
 `;
 
-const OPTIONS = {
+export const OPTIONS = {
   ...COMMON_OPTIONS,
   ...KEY_OPTIONS,
   jwks: { type: 'string' },
