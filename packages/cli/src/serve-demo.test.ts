@@ -44,6 +44,29 @@ test(
         await fetch(`${url}/.well-known/oauth-authorization-server`)
       ).json()) as { issuer: string };
       assert.equal(meta.issuer, url);
+      // The banner (#13 item 14): the debugger URL, the audience the guard needs, the issuer URL
+      // announced once (other lines use it inside commands, never as a second heading).
+      while (!out.includes('Discovery:') && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 100));
+      const banner = out.split('\n');
+      assert.equal(
+        banner.filter((l) => l.includes('listening on')).length,
+        1,
+        `the issuer URL is announced once:\n${out}`,
+      );
+      assert.equal(
+        banner.filter((l) => /^\s*(Tessera )?issuer\b/i.test(l) && l.includes(url)).length,
+        1,
+        `no second issuer heading:\n${out}`,
+      );
+      assert.ok(
+        banner.some((l) => l.startsWith('Debugger page') && l.includes(`${url}/`)),
+        `the debugger URL is printed:\n${out}`,
+      );
+      assert.ok(
+        banner.some((l) => /audience: demo-api\b/.test(l)),
+        `the guard's audience demo-api is printed:\n${out}`,
+      );
 
       const page = await fetch(`${url}/`);
       assert.equal(page.status, 200);
