@@ -25,7 +25,8 @@ interface Layer {
  */
 export const LAYERS: readonly Layer[] = [
   { name: 'errors', files: ['base/errors'] },
-  { name: 'primitives', files: ['base/bytes', 'base/base64url', 'base/duration'] },
+  // dpop/htu (RFC 9449 §4.3 URI normalisation) needs only errors; the Web Crypto entry uses it too.
+  { name: 'primitives', files: ['base/bytes', 'base/base64url', 'base/duration', 'dpop/htu'] },
   // Strict JSON decodes strict UTF-8 from bytes.ts.
   { name: 'json', files: ['base/json'] },
   { name: 'registry', files: ['base/algorithms', 'keys/edwards', 'keys/policy', 'keys/rsa-checks'] },
@@ -73,7 +74,7 @@ export const LAYERS: readonly Layer[] = [
   // DPoP proofs (RFC 9449) are compact JWS with a key in the header; they sit on the JWS layer.
   {
     name: 'dpop',
-    files: ['dpop/htu', 'dpop/nonce', 'dpop/proof'],
+    files: ['dpop/nonce', 'dpop/proof'],
     internalImports: 'acyclic',
   },
   // JWE and its support files sit above JWS and below JWT (jws/ never imports jwe/, checked below).

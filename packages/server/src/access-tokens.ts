@@ -14,6 +14,8 @@ export interface AccessTokenInput {
   roles?: readonly string[];
   /** A `jti` chosen beforehand (the code grant records it before signing). */
   jti?: string;
+  /** Bind the token to this DPoP key thumbprint: `cnf.jkt` (RFC 9449 §6.1). */
+  dpopJkt?: string;
 }
 
 export interface IssuedAccessToken {
@@ -51,6 +53,7 @@ export function issueAccessToken(ctx: IssuerContext, input: AccessTokenInput): I
     ...(input.scope.length > 0 ? { scope: input.scope } : {}),
     ...(input.sid !== undefined ? { sid: input.sid } : {}),
     ...(input.authTime !== undefined ? { auth_time: input.authTime } : {}),
+    ...(input.dpopJkt !== undefined ? { cnf: { jkt: input.dpopJkt } } : {}),
     ...extra,
   };
   return {

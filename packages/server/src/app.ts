@@ -4,6 +4,7 @@ import type { Tracer } from '@opentelemetry/api';
 import { createAudit } from './audit.js';
 import { resolveConfig, type ServerConfig, type ServerOptions } from './config.js';
 import type { IssuerContext } from './context.js';
+import { createIssuerDpop } from './dpop.js';
 import type { Kek } from './keys/kek.js';
 import { KeyManager } from './keys/rotation.js';
 import {
@@ -174,6 +175,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     deviceKek: options.kek.derive('device-cookie'),
     log: app.log,
     tracer,
+    dpop: await createIssuerDpop(config, store, options.kek),
     nowSeconds: () => Math.floor(config.now() / 1000),
   };
   await keys.start(options.keyCheckIntervalMs);

@@ -46,6 +46,8 @@ export interface Client {
   jwks?: { keys: Record<string, unknown>[] };
   backchannelLogoutUri?: string;
   idTokenSignedResponseAlg: IdTokenAlg;
+  /** The token endpoint refuses this client's requests without a DPoP proof (RFC 9449 §5.2). */
+  requireDpop: boolean;
 }
 
 /** The method a stored client authenticates with (rows from before registration fields: derived). */
@@ -77,6 +79,7 @@ export function toClient(r: ClientRow): Client {
       ? { backchannelLogoutUri: r.backchannel_logout_uri }
       : {}),
     idTokenSignedResponseAlg: (r.id_token_signed_response_alg ?? 'RS256') as IdTokenAlg,
+    requireDpop: r.require_dpop === 1,
   };
 }
 
@@ -184,6 +187,8 @@ export interface CreateClientInput {
   backchannelLogoutUri?: string;
   /** Default RS256. */
   idTokenSignedResponseAlg?: IdTokenAlg;
+  /** Refuse token requests without a DPoP proof (RFC 9449 §5.2 `dpop_bound_access_tokens`). */
+  requireDpop?: boolean;
 }
 
 export interface ClientDeps {
@@ -278,6 +283,7 @@ export async function createClient(
     jwks_uri: jwksUri,
     backchannel_logout_uri: backchannel,
     id_token_signed_response_alg: idAlg,
+    require_dpop: input.requireDpop === true ? 1 : 0,
   };
   await d.store.insertClient(row);
   await d.audit?.record({
@@ -313,6 +319,17 @@ export async function setClientDisabled(
   const c = await mustFind(d, clientId);
   await d.store.updateClient(c.id, { disabled: disabled ? 1 : 0 });
   await d.audit?.record({ type: 'client.updated', clientId: c.id, detail: { disabled } });
+}
+
+/** Require DPoP proofs for a client's token requests, or stop requiring them. */
+export async function setClientRequireDpop(
+  d: ClientDeps,
+  clientId: string,
+  requireDpop: boolean,
+): Promise<void> {
+  const c = await mustFind(d, clientId);
+  await d.store.updateClient(c.id, { require_dpop: requireDpop ? 1 : 0 });
+  await d.audit?.record({ type: 'client.updated', clientId: c.id, detail: { requireDpop } });
 }
 
 /** Replace a confidential client's secret; the new one is returned once. */

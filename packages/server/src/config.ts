@@ -1,4 +1,4 @@
-import { parseDuration, type Duration, type JwsAlg } from '@tessera/jose';
+import { JWS_ALGORITHM_NAMES, parseDuration, type Duration, type JwsAlg } from '@tessera/jose';
 
 /** Thrown at configuration time: the server refuses to start with a wrong setting. */
 export class ConfigError extends Error {
@@ -63,6 +63,8 @@ export interface ServerOptions {
   idTokenTtl?: Duration;
   /** What the hosted pages show: the issuer's name and an optional logo URL (https or a path). */
   branding?: { name?: string; logoUrl?: string };
+  /** DPoP (RFC 9449) at the token endpoint. */
+  dpop?: DpopServerOptions;
   /** Clock in milliseconds (tests). */
   now?: () => number;
 }
@@ -71,6 +73,36 @@ export interface Branding {
   readonly name: string;
   readonly logoUrl: string | undefined;
 }
+
+export interface DpopServerOptions {
+  /** Proof algorithms accepted and advertised (default EdDSA, Ed25519, ES256, ES384, PS256, RS256). */
+  algorithms?: readonly JwsAlg[];
+  /** Require server-provided nonces (RFC 9449 §8): `use_dpop_nonce` until a proof carries one. */
+  nonce?: boolean;
+  /** Length of a nonce time slot (default 5 min; a nonce is good for one to two slots). */
+  noncePeriod?: Duration;
+  /** Oldest accepted proof, from its `iat` (default 60 s); jtis are remembered this long. */
+  proofMaxAge?: Duration;
+  /** Clock skew allowed for a proof's `iat` (default 5 s). */
+  clockTolerance?: Duration;
+}
+
+export interface DpopServerConfig {
+  readonly algorithms: readonly JwsAlg[];
+  readonly nonce: boolean;
+  readonly noncePeriod: number;
+  readonly proofMaxAge: number;
+  readonly clockTolerance: number;
+}
+
+export const DEFAULT_DPOP_ALGS: readonly JwsAlg[] = [
+  'EdDSA',
+  'Ed25519',
+  'ES256',
+  'ES384',
+  'PS256',
+  'RS256',
+];
 
 export interface LoginProtectionConfig {
   /** Attempts per (account, address) pair before its back-off starts. */
@@ -110,6 +142,7 @@ export interface ServerConfig {
   readonly browserSessionMaxAge: number;
   readonly idTokenTtl: number;
   readonly branding: Branding;
+  readonly dpop: DpopServerConfig;
   readonly now: () => number;
 }
 
@@ -227,6 +260,27 @@ export function resolveConfig(o: ServerOptions): ServerConfig {
   const logoUrl = o.branding?.logoUrl;
   if (logoUrl !== undefined && !/^(https:\/\/|\/(?!\/))[^\s"'<>]+$/.test(logoUrl))
     throw new ConfigError('branding.logoUrl must be an https URL or a path on the issuer');
+  const d = o.dpop ?? {};
+  const dpopAlgs = d.algorithms ?? DEFAULT_DPOP_ALGS;
+  if (
+    !Array.isArray(dpopAlgs) ||
+    dpopAlgs.length === 0 ||
+    dpopAlgs.some(
+      (a) => !(JWS_ALGORITHM_NAMES as readonly string[]).includes(a) || a.startsWith('HS'),
+    )
+  ) {
+    throw new ConfigError('dpop.algorithms must list asymmetric JWS algorithms');
+  }
+  const dpop: DpopServerConfig = Object.freeze({
+    algorithms: Object.freeze([...dpopAlgs]),
+    nonce: d.nonce === true,
+    noncePeriod: duration(d.noncePeriod, 300, 'dpop.noncePeriod'),
+    proofMaxAge: duration(d.proofMaxAge, 60, 'dpop.proofMaxAge'),
+    clockTolerance: duration(d.clockTolerance, 5, 'dpop.clockTolerance'),
+  });
+  if (dpop.noncePeriod < 10) throw new ConfigError('dpop.noncePeriod must be at least 10 s');
+  if (dpop.proofMaxAge < 1 || dpop.proofMaxAge > 600)
+    throw new ConfigError('dpop.proofMaxAge must be between 1 s and 10 min');
   return Object.freeze({
     issuer: o.issuer,
     alg: alg as SigningAlg,
@@ -250,6 +304,7 @@ export function resolveConfig(o: ServerOptions): ServerConfig {
     browserSessionMaxAge,
     idTokenTtl,
     branding: Object.freeze({ name: brandName, logoUrl }),
+    dpop,
     now: o.now ?? Date.now,
   });
 }

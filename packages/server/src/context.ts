@@ -1,6 +1,7 @@
 import type { Tracer } from '@opentelemetry/api';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Audit } from './audit.js';
+import type { IssuerDpop } from './dpop.js';
 import type { ServerConfig } from './config.js';
 import type { Kek } from './keys/kek.js';
 import type { KeyManager, KeyRing } from './keys/rotation.js';
@@ -26,6 +27,8 @@ export interface IssuerContext {
   readonly log: FastifyBaseLogger;
   /** Spans for grants (request and store spans are added around the routes); none when off. */
   readonly tracer?: Tracer | undefined;
+  /** DPoP proof checks and nonces at the token endpoint. */
+  readonly dpop: IssuerDpop;
   /** Current time in whole seconds. */
   nowSeconds(): number;
 }

@@ -17,6 +17,8 @@ export type {
   SigningAlg,
   Argon2Params,
   LoginProtectionConfig,
+  DpopServerOptions,
+  DpopServerConfig,
 } from './config.js';
 export {
   loadSettings,
@@ -37,6 +39,8 @@ export type { IssuerMetrics, IssuerMetricsOptions } from './metrics/issuer-metri
 export { startMetricsServer } from './metrics/metrics-routes.js';
 export type { MetricsServer } from './metrics/metrics-routes.js';
 export { instrumentStore } from './stores/instrumented-store.js';
+export { tokenRequestDpop, requireBoundKey, parseDpopJkt, loadSharedSecret } from './dpop.js';
+export type { IssuerDpop } from './dpop.js';
 export {
   createUser,
   listUsers,
@@ -53,6 +57,7 @@ export {
   createClient,
   listClients,
   setClientDisabled,
+  setClientRequireDpop,
   rotateClientSecret,
   checkRedirectUri,
   GRANT_TYPES,

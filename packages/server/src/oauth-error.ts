@@ -9,7 +9,10 @@ export type OAuthErrorCode =
   | 'unsupported_token_type'
   | 'invalid_token'
   | 'server_error'
-  | 'temporarily_unavailable';
+  | 'temporarily_unavailable'
+  // RFC 9449 §5, §8
+  | 'invalid_dpop_proof'
+  | 'use_dpop_nonce';
 
 /**
  * An error answered as an RFC 6749 §5.2 JSON body `{ error, error_description }` with

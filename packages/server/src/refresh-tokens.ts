@@ -27,6 +27,8 @@ export interface RefreshTokenFields {
   now: number;
   idleTtl: number;
   sessionExpiresAt: number;
+  /** The DPoP key thumbprint the token is bound to (public clients, RFC 9449 §5). */
+  dpopJkt?: string | null;
 }
 
 /** The row for a new refresh token; it expires at the idle lifetime or the session end, whichever is first. */
@@ -43,5 +45,6 @@ export function refreshTokenRow(token: string, f: RefreshTokenFields): RefreshTo
     expires_at: Math.min(f.now + f.idleTtl, f.sessionExpiresAt),
     rotated_at_ms: null,
     successor: null,
+    dpop_jkt: f.dpopJkt ?? null,
   };
 }

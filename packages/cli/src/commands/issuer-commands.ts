@@ -117,7 +117,7 @@ async function readStdinLine(io: CliIo): Promise<string> {
 
 export const SERVE_USAGE = `usage: tessera serve [--config FILE] [--port 4000] [--host 127.0.0.1] [--issuer URL]
                      [--database postgres://…|FILE] [--data-dir ./.tessera] [--alg EdDSA|ES256|RS256]
-                     [--demo] [--verbose] [any setting as a flag: tessera config schema lists them]
+                     [--dpop-nonce] [--demo] [--verbose] [any setting as a flag: tessera config schema lists them]
   Settings come from the config file (--config, TESSERA_CONFIG, else ./tessera.config.json),
   then TESSERA_… environment variables (or TESSERA_…_FILE holding the value), then flags.
   The key-encryption key comes from TESSERA_KEK or TESSERA_KEK_FILE (generated into the data
@@ -400,11 +400,13 @@ export const CLIENT_USAGE = `usage: tessera client create <name> [--id ID] [--fi
          [--redirect-uri URI]… [--post-logout-redirect-uri URI]… [--require-par]
          [--token-endpoint-auth-method client_secret_basic|client_secret_post|private_key_jwt|none]
          [--jwks-uri URL | --jwks FILE] [--backchannel-logout-uri URL] [--id-token-alg RS256|ES256|EdDSA]
+         [--require-dpop]
        tessera client list [--json]
        tessera client disable|enable <client_id>
        tessera client rotate-secret <client_id>
   common: [--database postgres://…|FILE] [--data-dir ./.tessera]
   grants: ${GRANT_TYPES.join(', ')} (password only for --first-party). The secret is shown once.
+  --require-dpop: token requests of this client need a DPoP proof (RFC 9449 §5.2).
 `;
 
 /** `tessera client`'s flags (the parser and shell completion both read it). */
@@ -416,6 +418,7 @@ export const CLIENT_OPTIONS = {
   grant: { type: 'string', multiple: true },
   scope: { type: 'string', multiple: true },
   audience: { type: 'string' },
+  'require-dpop': { type: 'boolean' },
   json: { type: 'boolean' },
   'redirect-uri': { type: 'string', multiple: true },
   'post-logout-redirect-uri': { type: 'string', multiple: true },
@@ -479,6 +482,7 @@ export async function runClientCommand(args: string[], io: CliIo): Promise<numbe
             ...(values['id-token-alg'] !== undefined
               ? { idTokenSignedResponseAlg: values['id-token-alg'] as IdTokenAlg }
               : {}),
+            requireDpop: values['require-dpop'] === true,
           });
           if (values.json === true)
             io.stdout.write(`${JSON.stringify({ ...client, clientSecret }, null, 2)}\n`);

@@ -274,27 +274,74 @@ export function createDpopVerifier(options: DpopVerifierOptions): DpopVerifier {
     clockTolerance: options.clockTolerance ?? 0,
     requiredClaims: ['jti', 'htm', 'htu', 'iat'],
   });
-  return (proof, request) => verifyPrepared(proof, request, p, claimChecks);
+  // A client signs every proof with one key, so the protected header segment repeats byte for
+  // byte: its checked parse (row, key, thumbprint) is kept per verifier, keyed by the exact text.
+  const headers = new Map<string, CheckedHeader>();
+  // Request and proof URIs repeat too; normalisation is a pure function of the string.
+  const uris = new Map<string, string>();
+  const ctx: VerifyContext = { p, c: claimChecks, headers, uris };
+  return (proof, request) => verifyPrepared(proof, request, ctx);
 }
 
-function verifyPrepared(
-  proof: unknown,
-  request: DpopRequest,
-  p: PreparedVerify,
-  c: PreparedClaimChecks,
-): DpopProofResult {
+interface CheckedHeader {
+  readonly header: JsonObject;
+  readonly alg: JwsAlgorithm;
+  readonly jwk: JsonObject;
+  readonly key: KeyObject;
+  readonly jkt: string;
+}
+
+interface VerifyContext {
+  readonly p: PreparedVerify;
+  readonly c: PreparedClaimChecks;
+  readonly headers: Map<string, CheckedHeader>;
+  readonly uris: Map<string, string>;
+}
+
+const MAX_CACHED_HEADERS = 1024;
+const MAX_CACHED_URIS = 256;
+
+function checkedHeader(segment: string, ctx: VerifyContext): CheckedHeader {
+  const hit = ctx.headers.get(segment);
+  if (hit !== undefined) return hit;
+  const header = parseProtectedHeader(segment);
+  const alg = checkJwsHeaders(header, undefined, ctx.p);
+  const jwk = header['jwk'];
+  if (!isJsonObject(jwk)) throw proofFail('the "jwk" header must be a JSON object');
+  const { key, jkt } = proofKey(alg, jwk);
+  // Shared by every result of this header: frozen, so one caller cannot change another's view.
+  const entry: CheckedHeader = { header, alg, jwk: Object.freeze(jwk), key, jkt };
+  if (ctx.headers.size >= MAX_CACHED_HEADERS) ctx.headers.delete(ctx.headers.keys().next().value!);
+  ctx.headers.set(segment, entry);
+  return entry;
+}
+
+function normalizedUri(
+  uri: unknown,
+  ctx: VerifyContext,
+  code: 'ERR_OPTIONS_INVALID' | 'ERR_DPOP_PROOF_INVALID',
+  what: string,
+): string {
+  if (typeof uri === 'string') {
+    const hit = ctx.uris.get(`${code}\n${uri}`);
+    if (hit !== undefined) return hit;
+  }
+  const n = normalizeOr(uri, code, what);
+  if (ctx.uris.size >= MAX_CACHED_URIS) ctx.uris.delete(ctx.uris.keys().next().value!);
+  ctx.uris.set(`${code}\n${uri as string}`, n);
+  return n;
+}
+
+function verifyPrepared(proof: unknown, request: DpopRequest, ctx: VerifyContext): DpopProofResult {
+  const { p, c } = ctx;
   if (!isJsonObject(request)) throw new JoseError('ERR_OPTIONS_INVALID', 'the request is required');
-  const expectedHtu = normalizeOr(request.htu, 'ERR_OPTIONS_INVALID', 'htu');
+  const expectedHtu = normalizedUri(request.htu, ctx, 'ERR_OPTIONS_INVALID', 'htu');
   const now = request.currentDate ?? new Date();
   if (!(now instanceof Date) || !Number.isFinite(now.getTime())) {
     throw new JoseError('ERR_OPTIONS_INVALID', 'currentDate must be a valid Date');
   }
   const [h, pl, s] = splitCompact(proof, p.maxTokenLength);
-  const header = parseProtectedHeader(h);
-  const alg = checkJwsHeaders(header, undefined, p);
-  const jwk = header['jwk'];
-  if (!isJsonObject(jwk)) throw proofFail('the "jwk" header must be a JSON object');
-  const { key, jkt } = proofKey(alg, jwk);
+  const { header, alg, jwk, key, jkt } = checkedHeader(h, ctx);
   const sig = decodeBase64url(s, 'signature');
   const payloadBytes = decodeBase64url(pl, 'payload');
   verifyWithKeys(alg, [key], signingInput(h, pl, true), sig);
@@ -307,12 +354,7 @@ function verifyPrepared(
   }
   if (payload['htm'] !== request.htm) throw proofFail('"htm" does not match the request method');
   const htu = payload['htu'];
-  let proofHtu: string;
-  try {
-    proofHtu = normalizeOr(htu, 'ERR_DPOP_PROOF_INVALID', '"htu"');
-  } catch (e) {
-    throw e instanceof JoseError ? e : proofFail('"htu" is not a URI');
-  }
+  const proofHtu = normalizedUri(htu, ctx, 'ERR_DPOP_PROOF_INVALID', '"htu"');
   if (proofHtu !== expectedHtu) throw proofFail('"htu" does not match the request URI');
   if (request.accessToken !== undefined) {
     const ath = payload['ath'];

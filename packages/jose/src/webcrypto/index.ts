@@ -13,6 +13,7 @@ export type { Jwk, JwkSet } from '../keys/jwk.js';
 export type { KeyPolicy } from '../keys/policy.js';
 export type { JoseHeader } from '../base/header.js';
 export { normalizeTyp } from '../base/header.js';
+export { normalizeHtu } from '../dpop/htu.js';
 export { parseDuration } from '../base/duration.js';
 export type { Duration } from '../base/duration.js';
 export type { JwtPayload, ClaimOptions } from '../jwt/claims.js';

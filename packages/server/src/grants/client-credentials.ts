@@ -12,6 +12,7 @@ export async function clientCredentialsGrant(
   request: FastifyRequest,
   params: Record<string, string>,
   client: AuthenticatedClient,
+  dpopJkt?: string,
 ): Promise<TokenResponse> {
   const c = client.row;
   if (
@@ -21,7 +22,13 @@ export async function clientCredentialsGrant(
     throw new OAuthError(400, 'unauthorized_client', 'this client may not use client_credentials');
   }
   const scope = resolveScope(params['scope'], JSON.parse(c.scopes) as string[]);
-  const at = issueAccessToken(ctx, { sub: c.id, clientId: c.id, audience: c.audience, scope });
+  const at = issueAccessToken(ctx, {
+    sub: c.id,
+    clientId: c.id,
+    audience: c.audience,
+    scope,
+    ...(dpopJkt !== undefined ? { dpopJkt } : {}),
+  });
   // Routine machine-to-machine issuance goes to the log only: no write per token keeps this grant fast.
   ctx.audit.log({
     type: 'token.issued',
@@ -30,5 +37,5 @@ export async function clientCredentialsGrant(
     ip: request.ip,
     detail: { jti: at.jti, grant: 'client_credentials' },
   });
-  return tokenResponse(at.token, at.expiresIn, scope);
+  return tokenResponse(at.token, at.expiresIn, scope, undefined, dpopJkt !== undefined);
 }

@@ -21,6 +21,7 @@ export async function passwordGrant(
   request: FastifyRequest,
   params: Record<string, string>,
   client: AuthenticatedClient,
+  dpopJkt: string | undefined,
   reply: FastifyReply,
 ): Promise<TokenResponse> {
   const c = client.row;
@@ -71,6 +72,8 @@ export async function passwordGrant(
       now,
       idleTtl: ctx.config.refreshTokenTtl,
       sessionExpiresAt,
+      // RFC 9449 §5: a public client's refresh token is bound to its DPoP key.
+      dpopJkt: c.secret_hash === null ? (dpopJkt ?? null) : null,
     }),
   );
   const at = issueAccessToken(ctx, {
@@ -81,6 +84,7 @@ export async function passwordGrant(
     sid,
     authTime: now,
     roles: JSON.parse(user.roles) as string[],
+    ...(dpopJkt !== undefined ? { dpopJkt } : {}),
   });
   await ctx.audit.record({
     type: 'login.succeeded',
@@ -96,5 +100,5 @@ export async function passwordGrant(
     ip: request.ip,
     detail: { sid, jti: at.jti, grant: 'password' },
   });
-  return tokenResponse(at.token, at.expiresIn, scope, refresh);
+  return tokenResponse(at.token, at.expiresIn, scope, refresh, dpopJkt !== undefined);
 }

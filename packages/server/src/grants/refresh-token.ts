@@ -10,6 +10,7 @@ import {
   refreshTokenRow,
   replayContext,
 } from '../refresh-tokens.js';
+import { requireBoundKey } from '../dpop.js';
 import { resolveScope } from '../scopes.js';
 import type { RefreshTokenRow } from '../stores/store.js';
 import { tokenResponse, type TokenResponse } from './token-response.js';
@@ -18,6 +19,8 @@ const INVALID = 'the refresh token is invalid, expired or revoked';
 
 interface SealedReplay {
   scope: string | null;
+  /** The DPoP key of the first request (absent in responses sealed before DPoP). */
+  jkt?: string | null;
   response: TokenResponse;
 }
 
@@ -31,6 +34,7 @@ export async function refreshTokenGrant(
   request: FastifyRequest,
   params: Record<string, string>,
   client: AuthenticatedClient,
+  dpopJkt?: string,
 ): Promise<TokenResponse> {
   const c = client.row;
   if (!(JSON.parse(c.grant_types) as string[]).includes('refresh_token')) {
@@ -46,6 +50,9 @@ export async function refreshTokenGrant(
   // RFC 6749 §6: the token must have been issued to the authenticated client.
   if (found === undefined || row === undefined || row.client_id !== c.id)
     throw invalidGrant(INVALID);
+  // RFC 9449 §5: a bound refresh token is good only with a proof by its key (any state, so a
+  // thief without the key learns nothing from the replay window either).
+  requireBoundKey(row.dpop_jkt, dpopJkt, 'the refresh token');
   const now = ctx.nowSeconds();
   if (row.state === 'active') {
     const { session, user } = found;
@@ -69,10 +76,15 @@ export async function refreshTokenGrant(
       sid: session.browser_session_id ?? session.id,
       authTime: session.created_at,
       roles: JSON.parse(user.roles) as string[],
+      ...(dpopJkt !== undefined ? { dpopJkt } : {}),
     });
-    const response = tokenResponse(at.token, at.expiresIn, scope, next);
+    const response = tokenResponse(at.token, at.expiresIn, scope, next, dpopJkt !== undefined);
     const sealed = ctx.replayKek.seal(
-      JSON.stringify({ scope: params['scope'] ?? null, response } satisfies SealedReplay),
+      JSON.stringify({
+        scope: params['scope'] ?? null,
+        jkt: dpopJkt ?? null,
+        response,
+      } satisfies SealedReplay),
       replayContext(hash),
     );
     const event = {
@@ -95,6 +107,7 @@ export async function refreshTokenGrant(
         now,
         idleTtl: ctx.config.refreshTokenTtl,
         sessionExpiresAt: session.expires_at,
+        dpopJkt: row.dpop_jkt,
       }),
       ctx.audit.row(event),
     );
@@ -106,7 +119,7 @@ export async function refreshTokenGrant(
     if (result.current === undefined) throw invalidGrant(INVALID);
     row = result.current;
   }
-  if (row.state === 'rotated') return replayOrRevoke(ctx, request, params, row, hash);
+  if (row.state === 'rotated') return replayOrRevoke(ctx, request, params, row, hash, dpopJkt);
   throw invalidGrant(INVALID);
 }
 
@@ -116,6 +129,7 @@ async function replayOrRevoke(
   params: Record<string, string>,
   row: RefreshTokenRow,
   hash: string,
+  dpopJkt: string | undefined,
 ): Promise<TokenResponse> {
   const nowMs = ctx.config.now();
   if (
@@ -129,6 +143,8 @@ async function replayOrRevoke(
     // Only an identical request is a retry; a different scope within the window is refused
     // without revoking (docs/security.md#refresh-replay: replay to an identical client/scope).
     if (replay.scope !== (params['scope'] ?? null)) throw invalidGrant(INVALID);
+    // …and the same DPoP key: the stored access token is bound to the first request's key.
+    if ((replay.jkt ?? null) !== (dpopJkt ?? null)) throw invalidGrant(INVALID);
     const session = await ctx.store.findSession(row.session_id);
     if (session !== undefined && session.ended_at === null) {
       await ctx.audit.record({

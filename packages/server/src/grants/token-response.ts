@@ -1,7 +1,8 @@
 /** RFC 6749 §5.1 successful token response. */
 export interface TokenResponse {
   access_token: string;
-  token_type: 'Bearer';
+  /** `DPoP` when the access token is bound to a DPoP key (RFC 9449 §5). */
+  token_type: 'Bearer' | 'DPoP';
   expires_in: number;
   refresh_token?: string;
   scope?: string;
@@ -14,10 +15,11 @@ export function tokenResponse(
   expiresIn: number,
   scope: string,
   refreshToken?: string,
+  dpopBound = false,
 ): TokenResponse {
   return {
     access_token: accessToken,
-    token_type: 'Bearer',
+    token_type: dpopBound ? 'DPoP' : 'Bearer',
     expires_in: expiresIn,
     ...(refreshToken !== undefined ? { refresh_token: refreshToken } : {}),
     ...(scope.length > 0 ? { scope } : {}),

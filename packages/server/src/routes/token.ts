@@ -2,6 +2,7 @@ import { SpanStatusCode } from '@opentelemetry/api';
 import type { FastifyInstance } from 'fastify';
 import { authenticateClient } from '../client-auth.js';
 import type { IssuerContext } from '../context.js';
+import { tokenRequestDpop } from '../dpop.js';
 import { formParams } from '../form.js';
 import { authorizationCodeGrant } from '../grants/authorization-code.js';
 import { clientCredentialsGrant } from '../grants/client-credentials.js';
@@ -16,7 +17,10 @@ const GRANTS = {
   client_credentials: clientCredentialsGrant,
 } as const;
 
-/** POST /token (RFC 6749 §3.2): `authorization_code`, `password`, `refresh_token`, `client_credentials`. */
+/**
+ * POST /token (RFC 6749 §3.2): `authorization_code`, `password`, `refresh_token`,
+ * `client_credentials`; a `DPoP` proof on any grant binds the access token to its key (RFC 9449 §5).
+ */
 export function registerToken(app: FastifyInstance, ctx: IssuerContext): void {
   app.post('/token', async (request, reply) => {
     const params = formParams(request);
@@ -30,15 +34,16 @@ export function registerToken(app: FastifyInstance, ctx: IssuerContext): void {
     const client = await authenticateClient(ctx, request, params, {
       allowPublic: grantType !== 'client_credentials',
     });
+    const dpopJkt = await tokenRequestDpop(ctx, request, client.row);
     const body =
       ctx.tracer === undefined
-        ? await grant(ctx, request, params, client, reply)
+        ? await grant(ctx, request, params, client, dpopJkt, reply)
         : await ctx.tracer.startActiveSpan(
             `grant ${grantType}`,
             { attributes: { 'oauth.grant_type': grantType, 'oauth.client_id': client.row.id } },
             async (span) => {
               try {
-                return await grant(ctx, request, params, client, reply);
+                return await grant(ctx, request, params, client, dpopJkt, reply);
               } catch (e) {
                 // RFC 6749 §5.2 error code only: descriptions may name the user's input.
                 span.setStatus({
@@ -53,6 +58,9 @@ export function registerToken(app: FastifyInstance, ctx: IssuerContext): void {
           );
     // RFC 6749 §5.1
     reply.header('cache-control', 'no-store').header('pragma', 'no-cache');
+    // RFC 9449 §8.2: the next nonce rides on every response while nonces are on.
+    if (ctx.dpop.nonces !== undefined)
+      reply.header('dpop-nonce', ctx.dpop.nonces.current(new Date(ctx.config.now())));
     return body;
   });
 }

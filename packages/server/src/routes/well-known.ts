@@ -69,6 +69,8 @@ export function metadata(ctx: IssuerContext): Record<string, unknown> {
     revocation_stream_uri: `${iss}/revocations/stream`,
     logout_endpoint: `${iss}/logout`,
     access_token_signing_alg_values_supported: ctx.keys.current.algorithms,
+    // RFC 9449 §5.1
+    dpop_signing_alg_values_supported: ctx.config.dpop.algorithms,
   };
 }
 

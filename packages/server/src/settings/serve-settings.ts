@@ -70,6 +70,7 @@ export function toServeSettings(loaded: LoadedSettings): ServeSettings {
   }
   const lp = get<Partial<LoginProtectionConfig>>('loginProtection');
   if (lp !== undefined) start['loginProtection'] = { ...lp };
+  if (get<boolean>('dpop.nonce') === true) start['dpop'] = { nonce: true };
   const trust = get<string[]>('trustProxy');
   if (trust !== undefined && trust.length > 0) start['trustProxy'] = trust;
 

@@ -112,6 +112,12 @@ export const SETTINGS: readonly SettingSpec[] = [
       'On SIGTERM, how long to keep serving with /readyz at 503 and Connection: close on every response, so load balancers and keep-alive clients move away before the listener closes (default 1s).',
   },
   {
+    path: 'dpop.nonce',
+    kind: { type: 'boolean' },
+    description:
+      'The token endpoint requires server-provided DPoP nonces, RFC 9449 §8 (default false; flag --dpop-nonce).',
+  },
+  {
     path: 'log.level',
     kind: { type: 'enum', values: ['fatal', 'error', 'warn', 'info', 'debug', 'silent'] },
     description: 'Log level (default info: one JSON line per request).',

@@ -28,6 +28,7 @@ const row = (id: string, disabled = 0): ClientRow => ({
   jwks_uri: null,
   backchannel_logout_uri: null,
   id_token_signed_response_alg: null,
+  require_dpop: 0,
 });
 
 test('ClientCache: one read per TTL, concurrent misses share it, invalidation wins over a read in flight', async () => {

@@ -362,7 +362,36 @@ export class KyselyStore implements Store {
       .executeTakeFirst();
     return r !== undefined;
   }
+  async recordDpopProof(key: string, expiresAt: number, now: number): Promise<boolean> {
+    // Insert, or take over an expired entry; a live entry is left alone and nothing is written.
+    const r = await this.db
+      .insertInto('dpop_proofs')
+      .values({ key, expires_at: expiresAt })
+      .onConflict((oc) =>
+        oc
+          .column('key')
+          .doUpdateSet({ expires_at: expiresAt })
+          .where('dpop_proofs.expires_at', '<=', now),
+      )
+      .executeTakeFirst();
+    return Number(r.numInsertedOrUpdatedRows ?? 0) > 0;
+  }
+  async getOrCreateSecret(name: string, candidate: string, now: number): Promise<string> {
+    await this.db
+      .insertInto('server_secrets')
+      .values({ name, sealed: candidate, created_at: now })
+      .onConflict((oc) => oc.column('name').doNothing())
+      .execute();
+    const row = await this.db
+      .selectFrom('server_secrets')
+      .select('sealed')
+      .where('name', '=', name)
+      .executeTakeFirstOrThrow();
+    return row.sealed;
+  }
+
   async purgeExpired(now: number): Promise<void> {
+    await this.db.deleteFrom('dpop_proofs').where('expires_at', '<=', now).execute();
     await this.db.deleteFrom('revocations').where('expires_at', '<=', now).execute();
     await this.db.deleteFrom('refresh_tokens').where('expires_at', '<=', now).execute();
     // The sealed replay copy is needed only within the replay window (at most 60 s).

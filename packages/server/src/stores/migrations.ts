@@ -196,6 +196,27 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
         .execute();
     },
   },
+  // RFC 9449: proof jti replay, the nonce secret, bound refresh tokens, per-client DPoP.
+  '0003-dpop': {
+    async up(db: Kysely<unknown>): Promise<void> {
+      await db.schema
+        .createTable('dpop_proofs')
+        .addColumn('key', 'text', (c) => c.primaryKey())
+        .addColumn('expires_at', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable('server_secrets')
+        .addColumn('name', 'text', (c) => c.primaryKey())
+        .addColumn('sealed', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema.alterTable('refresh_tokens').addColumn('dpop_jkt', 'text').execute();
+      await db.schema
+        .alterTable('clients')
+        .addColumn('require_dpop', 'integer', (c) => c.notNull().defaultTo(0))
+        .execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

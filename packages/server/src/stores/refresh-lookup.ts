@@ -57,6 +57,7 @@ export async function findRefreshGrant(
     expires_at: r.expires_at,
     rotated_at_ms: r.rotated_at_ms,
     successor: r.successor,
+    dpop_jkt: r.dpop_jkt,
   };
   const session: SessionRow | undefined =
     r.s_id === null

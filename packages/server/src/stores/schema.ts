@@ -36,6 +36,8 @@ export interface ClientTable {
   jwks_uri: string | null;
   backchannel_logout_uri: string | null;
   id_token_signed_response_alg: string | null;
+  /** 1: the token endpoint refuses this client's requests without a DPoP proof (RFC 9449 §5.2). */
+  require_dpop: number;
 }
 
 export interface SessionTable {
@@ -119,6 +121,8 @@ export interface RefreshTokenTable {
   expires_at: number;
   rotated_at_ms: number | null;
   successor: string | null;
+  /** The DPoP key thumbprint a public client's refresh token is bound to (RFC 9449 §5). */
+  dpop_jkt: string | null;
 }
 
 export interface RevocationTable {
@@ -165,6 +169,20 @@ export interface AuditEventTable {
   detail: string;
 }
 
+/** DPoP proofs seen at the token endpoint, until they are too old to be accepted anyway. */
+export interface DpopProofTable {
+  /** SHA-256 of the key thumbprint and the proof's `jti`. */
+  key: string;
+  expires_at: number;
+}
+
+/** Secrets shared by every issuer node (sealed with the key-encryption key). */
+export interface ServerSecretTable {
+  name: string;
+  sealed: string;
+  created_at: number;
+}
+
 export interface Database {
   users: UserTable;
   clients: ClientTable;
@@ -180,4 +198,6 @@ export interface Database {
   authorization_codes: AuthorizationCodeTable;
   consents: ConsentTable;
   client_assertions: ClientAssertionTable;
+  dpop_proofs: DpopProofTable;
+  server_secrets: ServerSecretTable;
 }

@@ -41,9 +41,9 @@ export class SqliteGroupCommit {
     );
     const insertToken = sqlite.prepare(
       `insert into refresh_tokens (hash, session_id, parent_hash, state, client_id, user_id, scope,
-         created_at, expires_at, rotated_at_ms, successor)
+         created_at, expires_at, rotated_at_ms, successor, dpop_jkt)
        values (@hash, @session_id, @parent_hash, @state, @client_id, @user_id, @scope,
-         @created_at, @expires_at, @rotated_at_ms, @successor)`,
+         @created_at, @expires_at, @rotated_at_ms, @successor, @dpop_jkt)`,
     );
     const insertAudit = sqlite.prepare(
       `insert into audit_events (id, at_ms, type, subject, client_id, ip, detail)

@@ -25,6 +25,7 @@ const token = (hash: string, sid: string, parent: string | null = null): Refresh
   expires_at: 5000,
   rotated_at_ms: null,
   successor: null,
+  dpop_jkt: null,
 });
 const key = (kid: string, state: string): SigningKeyRow => ({
   kid,
@@ -107,6 +108,7 @@ for (const kind of ['sqlite', 'postgres'] as const) {
         jwks_uri: null,
         backchannel_logout_uri: null,
         id_token_signed_response_alg: null,
+        require_dpop: 0,
       };
       await s.insertClient(c);
       assert.deepEqual(await s.findClient('c1'), c);
@@ -281,6 +283,43 @@ for (const kind of ['sqlite', 'postgres'] as const) {
         (await s.listAuditEvents(10, 'login.failed')).map((e) => e.id),
         ['a'],
       );
+    }));
+
+  test(`${kind}: a DPoP proof key is recorded once — 20 concurrent calls, one true; taken over after expiry`, (t) =>
+    withStore(t, kind, async (s) => {
+      const results = await Promise.all(
+        Array.from({ length: 20 }, () => s.recordDpopProof('p1', 1060, 1000)),
+      );
+      assert.equal(results.filter((r) => r).length, 1);
+      assert.equal(await s.recordDpopProof('p1', 1070, 1059), false, 'still live: a replay');
+      assert.equal(await s.recordDpopProof('p2', 1060, 1000), true, 'another proof');
+      assert.equal(await s.recordDpopProof('p1', 1120, 1060), true, 'expired entry taken over');
+      assert.equal(await s.recordDpopProof('p1', 1130, 1061), false);
+      await s.purgeExpired(2000);
+      assert.equal(await s.recordDpopProof('p2', 2060, 2000), true);
+    }));
+
+  test(`${kind}: a refresh token's DPoP binding survives rotation (both rotation paths) and the joined read`, (t) =>
+    withStore(t, kind, async (s) => {
+      await s.createSession(session('sb'), { ...token('b0', 'sb'), dpop_jkt: 'jkt-1' });
+      const r = await s.rotateRefreshToken('b0', 1_000_000, 'sealed', {
+        ...token('b1', 'sb', 'b0'),
+        dpop_jkt: 'jkt-1',
+      });
+      assert.equal(r.rotated, true);
+      assert.equal((await s.findRefreshToken('b1'))?.dpop_jkt, 'jkt-1');
+      assert.equal((await s.findRefreshGrant('b1'))?.token.dpop_jkt, 'jkt-1');
+      assert.equal((await s.findRefreshGrant('b0'))?.token.dpop_jkt, 'jkt-1');
+    }));
+
+  test(`${kind}: a server secret is created once; later candidates get the first one`, (t) =>
+    withStore(t, kind, async (s) => {
+      const all = await Promise.all(
+        Array.from({ length: 10 }, (_, i) => s.getOrCreateSecret('n', `cand-${i}`, 1)),
+      );
+      assert.equal(new Set(all).size, 1);
+      assert.equal(await s.getOrCreateSecret('n', 'late', 2), all[0]);
+      assert.equal(await s.getOrCreateSecret('other', 'x', 2), 'x');
     }));
 
   test(`${kind}: migrations are idempotent`, (t) =>

@@ -203,6 +203,13 @@ export interface Store {
 
   /** Remember a client assertion's `jti` until `expiresAt`; false when it was already seen. */
   recordClientAssertion(key: string, expiresAt: number, now: number): Promise<boolean>;
+  /**
+   * Remember a DPoP proof (by `key`) until `expiresAt`; true when it was not seen before (or its
+   * earlier entry has expired), false for a replay. Atomic: of concurrent calls one gets true.
+   */
+  recordDpopProof(key: string, expiresAt: number, now: number): Promise<boolean>;
+  /** The secret named `name`, storing `candidate` first when there is none yet (first writer wins). */
+  getOrCreateSecret(name: string, candidate: string, now: number): Promise<string>;
 
   insertAuditEvent(row: AuditEventRow): Promise<void>;
   listAuditEvents(limit: number, type?: string): Promise<AuditEventRow[]>;
