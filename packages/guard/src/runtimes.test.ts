@@ -8,6 +8,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { AUDIENCE, startIssuer, type TestIssuer } from './test-support/issuer.js';
 import type { MatrixInput, MatrixReport } from './test-support/runtime-cases.js';
 import {
@@ -21,6 +22,8 @@ import {
 } from './test-support/runtimes.js';
 import { checkReadmeTable } from './test-support/runtime-table.js';
 
+const privateJwk = (k: KeyObject) => k.export({ format: 'jwk' }) as MatrixInput['jweKeys']['rsa'];
+
 let issuer: TestIssuer;
 let input: MatrixInput;
 const reports = new Map<string, MatrixReport>();
@@ -32,6 +35,11 @@ before(async () => {
     audience: AUDIENCE,
     jwksUrl: `${issuer.url}/jwks`,
     token: issuer.mint({ exp: Math.floor(Date.now() / 1000) + 3600 }),
+    jweKeys: {
+      rsa: privateJwk(generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey),
+      p256: privateJwk(generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).privateKey),
+      x25519: privateJwk(generateKeyPairSync('x25519').privateKey),
+    },
   };
 });
 after(async () => {

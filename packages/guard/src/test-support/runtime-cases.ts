@@ -15,6 +15,8 @@ export interface MatrixInput {
   jwksUrl: string;
   /** An RFC 9068 token with scope `orders:read`, signed by the issuer's published key. */
   token: string;
+  /** Private JWKs for the JWE cases (made on the Node.js side: RSA 2048, P-256, X25519). */
+  jweKeys: { rsa: T.Jwk; p256: T.Jwk; x25519: T.Jwk };
 }
 
 export type CaseStatus = 'passed' | 'unsupported' | 'failed';
@@ -241,6 +243,77 @@ function guardCases(input: MatrixInput): [string, () => Promise<void>][] {
   ];
 }
 
+const PUBLIC = ['kty', 'crv', 'x', 'y', 'n', 'e'];
+const publicOf = (jwk: T.Jwk): T.Jwk =>
+  Object.fromEntries(Object.entries(jwk).filter(([k]) => PUBLIC.includes(k))) as T.Jwk;
+const randomOct = (bytes: number): T.Jwk => ({
+  kty: 'oct',
+  k: T.encodeBase64url(crypto.getRandomValues(new Uint8Array(bytes))),
+});
+
+type JweCase = [
+  T.EncryptOptions['alg'],
+  T.EncryptOptions['enc'],
+  'rsa' | 'p256' | 'x25519' | number | 'password',
+];
+const JWE_CASES: readonly JweCase[] = [
+  ['dir', 'A256GCM', 32],
+  ['dir', 'A128CBC-HS256', 32],
+  ['A128KW', 'A128GCM', 16],
+  ['A256GCMKW', 'A256GCM', 32],
+  ['RSA-OAEP', 'A256GCM', 'rsa'],
+  ['RSA-OAEP-256', 'A256CBC-HS512', 'rsa'],
+  ['ECDH-ES', 'A256GCM', 'p256'],
+  ['ECDH-ES+A256KW', 'A256GCM', 'p256'],
+  ['ECDH-ES+A128KW', 'A128GCM', 'x25519'],
+  ['PBES2-HS256+A128KW', 'A128GCM', 'password'],
+];
+
+function jweCases(input: MatrixInput): [string, () => Promise<void>][] {
+  const out: [string, () => Promise<void>][] = JWE_CASES.map(([alg, enc, kind]) => [
+    `JWE ${kind === 'x25519' ? 'X25519' : `${alg}/${enc}`} encrypt+decrypt`,
+    async () => {
+      let pub: T.WebJweKey;
+      let priv: T.WebJweKey;
+      if (typeof kind === 'number') pub = priv = randomOct(kind);
+      else if (kind === 'password') pub = priv = new TextEncoder().encode('correct horse battery');
+      else {
+        priv = input.jweKeys[kind];
+        pub = publicOf(input.jweKeys[kind]);
+      }
+      const o = { keyManagementAlgorithms: [alg], contentEncryptionAlgorithms: [enc] };
+      const jwe = await T.encryptCompact('secret', pub, { alg, enc, zip: 'DEF' });
+      const r = await T.decryptCompact(jwe, priv, o);
+      expect(new TextDecoder().decode(r.plaintext) === 'secret', 'plaintext');
+      const parts = jwe.split('.');
+      parts[4] = parts[4]!.startsWith('A') ? `B${parts[4]!.slice(1)}` : `A${parts[4]!.slice(1)}`;
+      await rejectsWith(T.decryptCompact(parts.join('.'), priv, o), 'ERR_JWE_DECRYPTION_FAILED');
+    },
+  ]);
+  out.push([
+    'interop JWE: panva/jose and Tessera decrypt each other (ECDH-ES+A256KW)',
+    async () => {
+      const priv = input.jweKeys.p256;
+      const o = {
+        keyManagementAlgorithms: ['ECDH-ES+A256KW' as const],
+        contentEncryptionAlgorithms: ['A256GCM' as const],
+      };
+      const ours = await T.encryptCompact('ours', publicOf(priv), {
+        alg: 'ECDH-ES+A256KW',
+        enc: 'A256GCM',
+      });
+      const mine = await J.compactDecrypt(ours, await J.importJWK(priv as J.JWK, 'ECDH-ES+A256KW'));
+      expect(new TextDecoder().decode(mine.plaintext) === 'ours', 'jose decrypts ours');
+      const theirs = await new J.CompactEncrypt(new TextEncoder().encode('theirs'))
+        .setProtectedHeader({ alg: 'ECDH-ES+A256KW', enc: 'A256GCM' })
+        .encrypt(await J.importJWK(publicOf(priv) as J.JWK, 'ECDH-ES+A256KW'));
+      const back = await T.decryptCompact(theirs, priv, o);
+      expect(new TextDecoder().decode(back.plaintext) === 'theirs', 'we decrypt jose');
+    },
+  ]);
+  return out;
+}
+
 const INTEROP_ALGS = ['HS256', 'RS256', 'PS256', 'ES256', 'ES384', 'EdDSA'] as const;
 
 function interopCases(): [string, () => Promise<void>][] {
@@ -280,6 +353,7 @@ export async function runMatrix(input: MatrixInput): Promise<MatrixReport> {
     ...keySetCases(input),
     ...guardCases(input),
     ...interopCases(),
+    ...jweCases(input),
   ];
   const results: CaseResult[] = [];
   for (const [name, run] of cases) {

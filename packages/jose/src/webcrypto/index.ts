@@ -57,3 +57,8 @@ export {
   withRemoteKeys,
 } from './key-sets.js';
 export type { WebKeySet, WebRemoteKeySet, WebKeyResolver } from './key-sets.js';
+export { encryptCompact, decryptCompact } from './jwe.js';
+export type { WebJweKey, WebDecryptKey, WebJweKeyLookup, WebCompactDecryptResult } from './jwe.js';
+export type { EncryptOptions, RecipientOptions } from '../jwe/rules.js';
+export type { DecryptOptions } from '../jwe/header.js';
+export { DEFAULT_MAX_PBES2_COUNT, DEFAULT_MAX_DECOMPRESSED_LENGTH } from '../jwe/rules.js';
