@@ -35,15 +35,26 @@ export const MAX_INPUT_BYTES = 1024 * 1024;
 
 /**
  * Read stdin to a Buffer, at most `max` bytes (one byte more is read to detect overflow).
- * Returns `undefined` when the input is larger than `max`.
+ * Returns `undefined` when the input is larger than `max`. `line`: only the first line.
  */
-export async function readStdin(io: CliIo, max = MAX_INPUT_BYTES): Promise<Buffer | undefined> {
+export async function readStdin(
+  io: CliIo,
+  max = MAX_INPUT_BYTES,
+  { line = false }: { line?: boolean } = {},
+): Promise<Buffer | undefined> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of io.stdin) {
     const b =
       typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : Buffer.from(chunk as Uint8Array);
     size += b.length;
+    // With `line`, stop at the first newline (a typed password ends at Enter, not at EOF).
+    const nl = line ? b.indexOf(0x0a) : -1;
+    if (nl >= 0) {
+      if (size - b.length + nl > max) return undefined;
+      chunks.push(b.subarray(0, nl));
+      break;
+    }
     if (size > max) return undefined;
     chunks.push(b);
   }

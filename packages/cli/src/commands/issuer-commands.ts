@@ -109,7 +109,7 @@ async function withStore<T>(
 const MAX_PASSWORD_BYTES = 4096;
 
 async function readStdinLine(io: CliIo): Promise<string> {
-  const bytes = await readStdin(io, MAX_PASSWORD_BYTES);
+  const bytes = await readStdin(io, MAX_PASSWORD_BYTES, { line: true });
   if (bytes === undefined)
     throw new InputError(`the password on stdin is longer than ${MAX_PASSWORD_BYTES} bytes`);
   return bytes.toString('utf8').split(/\r?\n/)[0] ?? '';
