@@ -83,3 +83,22 @@ test('docs: the product never points at documents outside the repository', () =>
     .map((f) => relative(root, f));
   assert.deepEqual(hits, []);
 });
+
+test("README's CLI examples write into examples/out/, and git ignores what they write there", async () => {
+  const { execFileSync } = await import('node:child_process');
+  const readme = readFileSync(join(root, 'README.md'), 'utf8');
+  const written = [
+    ...readme.matchAll(/(?:--out-private|--out-public|--out|>)\s+(\S+\.(?:jwk|txt|json))/g),
+  ].map((m) => m[1]!);
+  assert.ok(written.length >= 3, `the README's examples write files: ${written.join(', ')}`);
+  for (const path of written) assert.match(path, /^examples\/out\//, path);
+  for (const path of [...written, 'examples/out/trace.json', 'examples/out/any.jwk']) {
+    // check-ignore exits 0 when the path is ignored, 1 when not (execFileSync throws then).
+    execFileSync('git', ['check-ignore', '-q', '--no-index', path], { cwd: root });
+  }
+  assert.throws(() =>
+    execFileSync('git', ['check-ignore', '-q', '--no-index', 'examples/out/.gitkeep'], {
+      cwd: root,
+    }),
+  );
+});
