@@ -4,11 +4,16 @@
  */
 
 /**
- * RFC 6750 §3.1 error codes, and `temporarily_unavailable` (the RFC 6749 §4.1.2.1 code) for a
- * guard that cannot check revocation: the token may be fine, the answer is "retry later".
+ * RFC 6750 §3.1 error codes, RFC 9449 §7.1 and §9 for DPoP, and `temporarily_unavailable` (the
+ * RFC 6749 §4.1.2.1 code) for a guard that cannot check revocation: the answer is "retry later".
  */
 export type BearerErrorCode =
-  'invalid_request' | 'invalid_token' | 'insufficient_scope' | 'temporarily_unavailable';
+  | 'invalid_request'
+  | 'invalid_token'
+  | 'insufficient_scope'
+  | 'temporarily_unavailable'
+  | 'invalid_dpop_proof'
+  | 'use_dpop_nonce';
 
 /** The request parts a guard reads: never a body, never anything else. */
 export interface BearerInput {
@@ -18,6 +23,12 @@ export interface BearerInput {
   cookie?: string | undefined;
   /** The request target (path and query), checked for a token in the query string. */
   url?: string | undefined;
+  /** The HTTP method: a DPoP proof's `htm` must match it (RFC 9449 §4.3). */
+  method?: string | undefined;
+  /** The `DPoP` header value (several headers joined with commas, as node:http joins them). */
+  dpop?: string | undefined;
+  /** `scheme://host[:port]` of the request as received, for `htu` when no `dpop.origin` is set. */
+  origin?: string | undefined;
 }
 
 /**
@@ -32,12 +43,18 @@ export class GuardError extends Error {
   /** Scopes to list in the `scope` attribute of an `insufficient_scope` answer. */
   readonly scope: readonly string[] | undefined;
   readonly reason: string;
+  /** A DPoP answer (RFC 9449 §7.1): the `DPoP` challenge with `algs`, and a fresh nonce (§9). */
+  readonly dpop: { readonly algs: readonly string[]; readonly nonce?: string } | undefined;
   constructor(
     status: 400 | 401 | 403 | 503,
     error: BearerErrorCode | undefined,
     description: string,
     reason: string,
-    options?: { cause?: unknown; scope?: readonly string[] },
+    options?: {
+      cause?: unknown;
+      scope?: readonly string[];
+      dpop?: { algs: readonly string[]; nonce?: string };
+    },
   ) {
     super(description, options?.cause === undefined ? undefined : { cause: options.cause });
     this.status = status;
@@ -45,6 +62,7 @@ export class GuardError extends Error {
     this.description = description;
     this.reason = reason;
     this.scope = options?.scope;
+    this.dpop = options?.dpop;
   }
   override get name(): string {
     return 'GuardError';
@@ -197,8 +215,18 @@ export function quoteString(value: string): string {
   return `"${value.replace(/[^\x20-\x7e]/g, '?').replace(/["\\]/g, (c) => `\\${c}`)}"`;
 }
 
-/** The `WWW-Authenticate` value for a refused request (RFC 6750 §3). */
+/** The `WWW-Authenticate` value for a refused request (RFC 6750 §3; RFC 9449 §7.1 for DPoP). */
 export function wwwAuthenticate(error: GuardError, realm?: string): string {
+  if (error.dpop !== undefined) {
+    const params: string[] = [];
+    if (realm !== undefined) params.push(`realm=${quoteString(realm)}`);
+    if (error.error !== undefined) {
+      params.push(`error=${quoteString(error.error)}`);
+      params.push(`error_description=${quoteString(error.description)}`);
+    }
+    params.push(`algs=${quoteString(error.dpop.algs.join(' '))}`);
+    return `DPoP ${params.join(', ')}`;
+  }
   const params: string[] = [];
   if (realm !== undefined) params.push(`realm=${quoteString(realm)}`);
   if (error.error !== undefined) {
@@ -229,6 +257,8 @@ export function guardErrorResponse(error: GuardError, realm?: string): GuardResp
   if (error.status !== 503 || error.error !== undefined)
     headers['www-authenticate'] = wwwAuthenticate(error, realm);
   if (error.status === 503) headers['retry-after'] = '5';
+  // RFC 9449 §9: the nonce the client must put in its next proof.
+  if (error.dpop?.nonce !== undefined) headers['dpop-nonce'] = error.dpop.nonce;
   const body = JSON.stringify({
     error: error.error ?? (error.status === 503 ? 'temporarily_unavailable' : 'unauthorized'),
     error_description: error.description,

@@ -17,11 +17,22 @@ function targetOf(url: string): string {
  */
 export function bearerInputOfRequest(request: Request, readCookie: boolean): BearerInput {
   const headers = request.headers;
-  return {
+  const dpop = headers.get('dpop');
+  const url = request.url;
+  const input: BearerInput = {
     authorization: headers.get('authorization') ?? undefined,
     cookie: readCookie ? (headers.get('cookie') ?? undefined) : undefined,
-    url: targetOf(request.url),
+    url: targetOf(url),
   };
+  if (dpop !== null) {
+    input.method = request.method;
+    input.dpop = dpop;
+    // An absolute request URL: scheme://authority is everything before the third slash.
+    const slash = url.indexOf('/', url.indexOf('//') + 2);
+    input.origin = slash === -1 ? url : url.slice(0, slash);
+    input.url = slash === -1 ? '/' : url.slice(slash);
+  }
+  return input;
 }
 
 /** A {@link GuardError} as a fetch `Response` (status, `WWW-Authenticate`, no-store, JSON). */

@@ -18,6 +18,7 @@ import {
   type AuthContext,
   type Requirement,
 } from './context.js';
+import { createGuardDpop, isDpopBound, type GuardDpop } from './dpop.js';
 import { bearerInputOfRequest, guardErrorToResponse } from './fetch.js';
 import { prepareGuardOptions, type GuardOptions, type PreparedGuardOptions } from './options.js';
 
@@ -68,6 +69,8 @@ interface GuardCore {
   readonly conn: IssuerConnection;
   /** A cached verification returns the same frozen payload: its context is built once. */
   readonly contexts: WeakMap<object, AuthContext> | undefined;
+  /** DPoP proof checks; undefined when DPoP is off. */
+  readonly dpop: GuardDpop | undefined;
 }
 
 function finish(g: GuardCore, payload: JwtPayload): AuthContext | Promise<AuthContext> {
@@ -139,34 +142,65 @@ function verifyFast(g: GuardCore, token: string): AuthContext | Promise<AuthCont
 const relabel = (token: string, e: unknown): unknown =>
   e instanceof GuardError && e.status === 401 && !isB68token(token) ? malformedHeader() : e;
 
+// A token sent with the DPoP scheme is answered with a DPoP challenge (RFC 9449 §7.1).
+const asDpop = (e: unknown, algs: readonly string[]): unknown =>
+  e instanceof GuardError && e.status === 401 && e.dpop === undefined
+    ? new GuardError(401, e.error, e.description, e.reason, { cause: e, dpop: { algs } })
+    : e;
+
+/**
+ * RFC 9449 §7.1: a bound token only with a proof by its key; a bound token as `Bearer` never.
+ * Returns a promise only when a shared replay store is consulted.
+ */
+function checkBinding(
+  g: GuardCore,
+  auth: AuthContext,
+  dpopToken: string | undefined,
+  input: BearerInput,
+): void | Promise<void> {
+  const dp = g.dpop;
+  if (dpopToken !== undefined) return dp!.checkProof(auth.claims, dpopToken, input);
+  if (dp !== undefined) dp.refuseBoundBearer(auth.claims);
+  else if (isDpopBound(auth.claims)) throw invalidToken('dpop_bound_as_bearer');
+}
+
 function authenticateFast(
   g: GuardCore,
   input: BearerInput,
   requirement?: Requirement,
 ): AuthContext | Promise<AuthContext> {
-  const token = extractBearerCandidate(input, g.config.cookie);
+  const bearer = extractBearerCandidate(input, g.config.cookie);
+  const dpopToken = bearer === undefined ? g.dpop?.tokenOf(input.authorization) : undefined;
+  const token = bearer ?? dpopToken;
   if (token === undefined)
     throw new GuardError(401, undefined, 'Authentication required', 'no_token');
+  const fail = (e: unknown): unknown => {
+    const r = relabel(token, e);
+    return dpopToken === undefined ? r : asDpop(r, g.config.dpop!.algorithms);
+  };
   let auth: AuthContext | Promise<AuthContext>;
   try {
     auth = verifyFast(g, token);
   } catch (e) {
-    throw relabel(token, e);
+    throw fail(e);
   }
   const required = g.config.requiredScopes;
-  if (auth instanceof Promise) {
-    return auth.then(
-      (a) => {
+  const complete = (a: AuthContext): AuthContext | Promise<AuthContext> => {
+    const bound = checkBinding(g, a, dpopToken, input);
+    if (bound instanceof Promise)
+      return bound.then(() => {
         checkRequirement(a, required, requirement);
         return a;
-      },
-      (e: unknown) => {
-        throw relabel(token, e);
-      },
-    );
+      });
+    checkRequirement(a, required, requirement);
+    return a;
+  };
+  if (auth instanceof Promise) {
+    return auth.then(complete, (e: unknown) => {
+      throw fail(e);
+    });
   }
-  checkRequirement(auth, required, requirement);
-  return auth;
+  return complete(auth);
 }
 
 async function verifyRequest(
@@ -217,6 +251,7 @@ export function createGuard(options: GuardOptions | PreparedGuardOptions): Guard
     config,
     conn: createIssuerConnection(config),
     contexts: config.cached ? new WeakMap() : undefined,
+    dpop: config.dpop === undefined ? undefined : createGuardDpop(config.dpop),
   };
   return Object.freeze({
     issuer: config.issuer,
@@ -237,7 +272,10 @@ export function createGuard(options: GuardOptions | PreparedGuardOptions): Guard
       await g.conn.ready();
       await g.conn.link?.poller?.poll();
     },
-    close: () => g.conn.close(),
+    close: () => {
+      g.conn.close();
+      void g.dpop?.close();
+    },
     status: () => statusOf(g),
   });
 }

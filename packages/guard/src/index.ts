@@ -18,6 +18,9 @@ export type {
   VerifierCacheOption,
 } from './options.js';
 export { bearerInputOfRequest, guardErrorToResponse } from './fetch.js';
+export type { GuardDpopOptions, PreparedGuardDpop } from './dpop.js';
+export { createDpopFetch } from './dpop-fetch.js';
+export type { DpopFetch, DpopFetchOptions, DpopRequestInit } from './dpop-fetch.js';
 export {
   GuardError,
   isGuardError,

@@ -7,6 +7,7 @@ import {
   type VerifierOptions,
 } from '@tessera/jose';
 import { checkFetchUrl } from '@tessera/jose/internal';
+import { prepareDpopOptions, type GuardDpopOptions, type PreparedGuardDpop } from './dpop.js';
 import {
   resolveFeedStaleness,
   type FeedStalenessOptions,
@@ -64,6 +65,12 @@ export interface GuardOptions {
   realm?: string;
   /** Called with errors of background work (feed polls), for logging. */
   onError?: (error: unknown) => void;
+  /**
+   * DPoP (RFC 9449): `Authorization: DPoP` with a proof is accepted (default on; `false` turns it
+   * off); the options set the proof algorithms, replay window, external origin, Redis replay
+   * store and nonces. A DPoP-bound token sent as `Bearer` is refused either way.
+   */
+  dpop?: boolean | GuardDpopOptions;
 }
 
 /** The revocation feed settings after validation. */
@@ -102,6 +109,8 @@ export interface PreparedGuardOptions {
   /** Whether verified results (and their auth contexts) are reused. */
   readonly cached: boolean;
   readonly onError: ((error: unknown) => void) | undefined;
+  /** DPoP settings; undefined when DPoP is off. */
+  readonly dpop: PreparedGuardDpop | undefined;
 }
 
 const DEFAULT_ALGORITHMS: readonly JwsAlg[] = ['EdDSA', 'ES256', 'RS256'];
@@ -239,6 +248,7 @@ export function prepareGuardOptions(
     verify,
     cached: cache !== false,
     onError: options.onError,
+    dpop: prepareDpopOptions(options.dpop, options.clockTolerance ?? 5),
   });
   prepared.add(result);
   return result;

@@ -26,7 +26,7 @@ export function expressGuard(
   guard: Guard,
   requirement?: Requirement,
 ): (
-  req: IncomingMessage & { auth?: AuthContext; originalUrl?: string },
+  req: IncomingMessage & { auth?: AuthContext; originalUrl?: string; protocol?: string },
   res: ServerResponse,
   next: (err?: unknown) => void,
 ) => void {
@@ -34,6 +34,9 @@ export function expressGuard(
     const input = bearerInputOf(req);
     // Express rewrites req.url under a mount path; the query string is in originalUrl.
     if (req.originalUrl !== undefined) input.url = req.originalUrl;
+    // Express knows the scheme behind a trusted proxy (`trust proxy`); a configured dpop.origin wins.
+    if (input.dpop !== undefined && req.protocol !== undefined && req.headers.host !== undefined)
+      input.origin = `${req.protocol}://${req.headers.host}`;
     const fail = (e: unknown) => {
       if (isGuardError(e)) sendGuardError(res, e, guard.realm);
       else next(e);

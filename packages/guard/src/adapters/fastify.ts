@@ -5,6 +5,9 @@ import type { AuthContext, Guard, Requirement } from '../guard.js';
 export interface FastifyRequestLike {
   headers: Record<string, string | string[] | undefined>;
   url: string;
+  method?: string;
+  /** `http` or `https` (Fastify's `request.protocol`, proxy-aware with `trustProxy`). */
+  protocol?: string;
   auth?: AuthContext | null;
 }
 
@@ -51,11 +54,20 @@ export function fastifyAuth(guard: Guard, requirement?: Requirement): FastifyAut
     let auth: AuthContext | Promise<AuthContext>;
     try {
       auth = guard.authenticateFast(
-        {
-          authorization: one(request.headers['authorization']),
-          cookie: one(request.headers['cookie']),
-          url: request.url,
-        },
+        request.headers['dpop'] === undefined
+          ? {
+              authorization: one(request.headers['authorization']),
+              cookie: one(request.headers['cookie']),
+              url: request.url,
+            }
+          : {
+              authorization: one(request.headers['authorization']),
+              cookie: one(request.headers['cookie']),
+              url: request.url,
+              method: request.method,
+              dpop: ([] as string[]).concat(request.headers['dpop']).join(', '),
+              origin: `${request.protocol ?? 'http'}://${one(request.headers['host']) ?? ''}`,
+            },
         requirement,
       );
     } catch (e) {

@@ -10,12 +10,28 @@ export type AuthenticatedRequest<R extends IncomingMessage = IncomingMessage> = 
 const one = (v: string | string[] | undefined): string | undefined =>
   Array.isArray(v) ? v.join('; ') : v;
 
-/** The parts of a node:http request the guard reads (header, cookie, target). */
+/**
+ * The parts of a node:http request the guard reads (header, cookie, target; method, `DPoP` and
+ * the origin the request came in on when it carries a proof).
+ */
 export function bearerInputOf(req: IncomingMessage): BearerInput {
+  const dpop = req.headers['dpop'];
+  if (dpop === undefined)
+    return {
+      authorization: req.headers.authorization,
+      cookie: one(req.headers.cookie),
+      url: req.url,
+    };
+  const tls = (req.socket as { encrypted?: boolean } | undefined)?.encrypted === true;
   return {
     authorization: req.headers.authorization,
     cookie: one(req.headers.cookie),
     url: req.url,
+    method: req.method,
+    dpop: Array.isArray(dpop) ? dpop.join(', ') : dpop,
+    ...(req.headers.host !== undefined
+      ? { origin: `${tls ? 'https' : 'http'}://${req.headers.host}` }
+      : {}),
   };
 }
 

@@ -4,6 +4,7 @@
  * `admin`), answering `{ subject, clientId, scopes }` from the auth context.
  */
 import assert from 'node:assert/strict';
+import { calculateJwkThumbprint, createDpopProof, generateKeyPair } from '@tessera/jose';
 import { createGuard, type Guard } from '../guard.js';
 import { AUDIENCE, startIssuer, type TestIssuer } from './issuer.js';
 
@@ -80,6 +81,33 @@ export async function checkAdapter(base: string, { issuer }: AdapterFixture): Pr
 
   res = await get('/orders', 'Bearer a"b');
   assert.equal(res.status, 400);
+  await res.arrayBuffer();
+
+  // DPoP (RFC 9449 §7): the adapter hands over method, DPoP header and the request's origin.
+  const dpopKey = generateKeyPair('ES256');
+  const bound = issuer.mint({ cnf: { jkt: calculateJwkThumbprint(dpopKey.publicKey) } });
+  const proof = (htu: string) =>
+    createDpopProof({ key: dpopKey.privateKey, htm: 'GET', htu, accessToken: bound });
+  res = await fetch(`${base}/orders?page=1`, {
+    headers: { authorization: `DPoP ${bound}`, dpop: proof(`${base}/orders`) },
+  });
+  assert.equal(res.status, 200, await res.clone().text());
+  await res.arrayBuffer();
+  res = await fetch(`${base}/orders`, {
+    headers: { authorization: `DPoP ${bound}`, dpop: proof(`${base}/admin`) },
+  });
+  assert.equal(res.status, 401);
+  assert.match(
+    res.headers.get('www-authenticate') ?? '',
+    /^DPoP realm="orders", error="invalid_dpop_proof", .*algs="/,
+  );
+  await res.arrayBuffer();
+  res = await get('/orders', `Bearer ${bound}`);
+  assert.equal(res.status, 401);
+  assert.match(
+    res.headers.get('www-authenticate') ?? '',
+    /^DPoP realm="orders", error="invalid_token"/,
+  );
   await res.arrayBuffer();
 
   // Revocation reaches this server through the feed within one poll interval.
