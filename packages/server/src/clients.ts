@@ -35,6 +35,8 @@ export interface Client {
   grantTypes: GrantType[];
   scopes: string[];
   audience: string;
+  /** Audiences whose access tokens this client may introspect (a resource server). */
+  introspectAudiences: string[];
   disabled: boolean;
   createdAt: number;
   redirectUris: string[];
@@ -67,6 +69,7 @@ export function toClient(r: ClientRow): Client {
     grantTypes: JSON.parse(r.grant_types) as GrantType[],
     scopes: JSON.parse(r.scopes) as string[],
     audience: r.audience,
+    introspectAudiences: JSON.parse(r.introspect_audiences) as string[],
     disabled: r.disabled === 1,
     createdAt: r.created_at,
     redirectUris: JSON.parse(r.redirect_uris) as string[],
@@ -189,6 +192,11 @@ export interface CreateClientInput {
   idTokenSignedResponseAlg?: IdTokenAlg;
   /** Refuse token requests without a DPoP proof (RFC 9449 §5.2 `dpop_bound_access_tokens`). */
   requireDpop?: boolean;
+  /**
+   * For a resource-server client: the audiences whose access tokens it may introspect
+   * (RFC 7662 §4). Without any, a client introspects only tokens issued to itself.
+   */
+  introspectAudiences?: string[];
 }
 
 export interface ClientDeps {
@@ -262,6 +270,13 @@ export async function createClient(
   const audience = input.audience ?? d.defaultAudience;
   if (audience.length === 0 || audience.length > 200)
     throw new InputError('an audience is 1-200 characters');
+  const introspectAudiences = [...new Set(input.introspectAudiences ?? [])];
+  if (introspectAudiences.length > 20) throw new InputError('at most 20 introspection audiences');
+  if (isPublic && introspectAudiences.length > 0)
+    throw new InputError('a public client cannot introspect (it cannot authenticate)');
+  for (const a of introspectAudiences)
+    if (typeof a !== 'string' || a.length === 0 || a.length > 200)
+      throw new InputError('an audience is 1-200 characters');
   if ((await d.store.findClient(id)) !== undefined) throw new InputError('that client id is taken');
   const usesSecret = method === 'client_secret_basic' || method === 'client_secret_post';
   const secret = usesSecret ? encodeBase64url(randomBytes(32)) : undefined;
@@ -284,6 +299,7 @@ export async function createClient(
     backchannel_logout_uri: backchannel,
     id_token_signed_response_alg: idAlg,
     require_dpop: input.requireDpop === true ? 1 : 0,
+    introspect_audiences: JSON.stringify(introspectAudiences),
   };
   await d.store.insertClient(row);
   await d.audit?.record({

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { runClientCommand, runServeCommand, runUserCommand } from './issuer-commands.js';
+import { openSqliteStore } from '@tessera/server';
 import type { CliIo } from '../io.js';
 
 function io(
@@ -163,5 +164,60 @@ test('tessera serve: usage errors exit 2; PostgreSQL without a KEK exits 3', asy
     const e = io();
     assert.equal(await runServeCommand(['--port', '0', '--database', url], e), 3);
     assert.match(e.err(), /key-encryption key is required/);
+  }
+});
+
+test('tessera client create --introspect-audience registers a resource server (#12 item 4)', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tessera-rs-'));
+  try {
+    const c = io();
+    const code = await runClientCommand(
+      [
+        'create',
+        'orders API',
+        '--id',
+        'rs-orders',
+        '--grant',
+        'client_credentials',
+        '--introspect-audience',
+        'orders',
+        '--introspect-audience',
+        'billing',
+        '--json',
+        '--data-dir',
+        dir,
+      ],
+      c,
+    );
+    assert.equal(code, 0, c.err());
+    assert.deepEqual(JSON.parse(c.out()).introspectAudiences, ['orders', 'billing']);
+    const store = await openSqliteStore(join(dir, 'tessera.db'));
+    try {
+      assert.equal(
+        (await store.findClient('rs-orders'))?.introspect_audiences,
+        '["orders","billing"]',
+      );
+    } finally {
+      await store.close();
+    }
+    // A public client cannot be a resource server: it cannot authenticate to introspect.
+    const pub = io();
+    const refused = await runClientCommand(
+      [
+        'create',
+        'spa',
+        '--public',
+        '--first-party',
+        '--introspect-audience',
+        'orders',
+        '--data-dir',
+        dir,
+      ],
+      pub,
+    );
+    assert.notEqual(refused, 0);
+    assert.match(pub.err(), /public client cannot introspect/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 });

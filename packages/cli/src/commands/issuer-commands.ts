@@ -401,12 +401,14 @@ export const CLIENT_USAGE = `usage: tessera client create <name> [--id ID] [--fi
          [--token-endpoint-auth-method client_secret_basic|client_secret_post|private_key_jwt|none]
          [--jwks-uri URL | --jwks FILE] [--backchannel-logout-uri URL] [--id-token-alg RS256|ES256|EdDSA]
          [--require-dpop]
+         [--introspect-audience A]…
        tessera client list [--json]
        tessera client disable|enable <client_id>
        tessera client rotate-secret <client_id>
   common: [--database postgres://…|FILE] [--data-dir ./.tessera]
   grants: ${GRANT_TYPES.join(', ')} (password only for --first-party). The secret is shown once.
   --require-dpop: token requests of this client need a DPoP proof (RFC 9449 §5.2).
+  --introspect-audience: a resource server that may introspect tokens for that audience.
 `;
 
 /** `tessera client`'s flags (the parser and shell completion both read it). */
@@ -419,6 +421,7 @@ export const CLIENT_OPTIONS = {
   scope: { type: 'string', multiple: true },
   audience: { type: 'string' },
   'require-dpop': { type: 'boolean' },
+  'introspect-audience': { type: 'string', multiple: true },
   json: { type: 'boolean' },
   'redirect-uri': { type: 'string', multiple: true },
   'post-logout-redirect-uri': { type: 'string', multiple: true },
@@ -483,6 +486,9 @@ export async function runClientCommand(args: string[], io: CliIo): Promise<numbe
               ? { idTokenSignedResponseAlg: values['id-token-alg'] as IdTokenAlg }
               : {}),
             requireDpop: values['require-dpop'] === true,
+            ...(values['introspect-audience'] !== undefined
+              ? { introspectAudiences: values['introspect-audience'] }
+              : {}),
           });
           if (values.json === true)
             io.stdout.write(`${JSON.stringify({ ...client, clientSecret }, null, 2)}\n`);

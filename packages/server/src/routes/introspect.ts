@@ -1,4 +1,6 @@
+import type { JwtPayload } from '@tessera/jose';
 import type { FastifyInstance } from 'fastify';
+import type { ClientRow } from '../stores/store.js';
 import { verifyOwnAccessToken } from '../access-tokens.js';
 import { authenticateClient } from '../client-auth.js';
 import type { IssuerContext } from '../context.js';
@@ -7,8 +9,21 @@ import { invalidRequest } from '../oauth-error.js';
 import { hashRefreshToken, MAX_REFRESH_TOKEN_LENGTH } from '../refresh-tokens.js';
 
 /**
+ * RFC 7662 §2.1/§4: the caller learns about an access token only when it was issued to the
+ * caller, or its `aud` names an audience the caller is registered to introspect (a resource
+ * server). Anything else is `{ "active": false }`, the same answer as for a dead token.
+ */
+function mayIntrospect(claims: JwtPayload, client: ClientRow): boolean {
+  if (claims['client_id'] === client.id) return true;
+  const allowed = JSON.parse(client.introspect_audiences) as string[];
+  if (allowed.length === 0) return false;
+  const aud = typeof claims.aud === 'string' ? [claims.aud] : (claims.aud ?? []);
+  return aud.some((a) => allowed.includes(a));
+}
+
+/**
  * POST /introspect (RFC 7662), for authenticated confidential clients. `{ "active": false }`
- * and nothing more for anything not currently valid (§2.2).
+ * and nothing more for anything not currently valid (§2.2) or not the caller's to see (§4).
  */
 export function registerIntrospect(app: FastifyInstance, ctx: IssuerContext): void {
   app.post('/introspect', async (request, reply) => {
@@ -20,6 +35,7 @@ export function registerIntrospect(app: FastifyInstance, ctx: IssuerContext): vo
     const now = ctx.nowSeconds();
     const claims = verifyOwnAccessToken(ctx, token);
     if (claims !== undefined) {
+      if (!mayIntrospect(claims, client.row)) return { active: false };
       const sid = typeof claims['sid'] === 'string' ? claims['sid'] : undefined;
       if (await ctx.store.isAnyRevoked(claims.jti!, sid, now)) return { active: false };
       return {

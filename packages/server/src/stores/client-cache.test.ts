@@ -29,6 +29,7 @@ const row = (id: string, disabled = 0): ClientRow => ({
   backchannel_logout_uri: null,
   id_token_signed_response_alg: null,
   require_dpop: 0,
+  introspect_audiences: '[]',
 });
 
 test('ClientCache: one read per TTL, concurrent misses share it, invalidation wins over a read in flight', async () => {

@@ -217,6 +217,15 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
         .execute();
     },
   },
+  // Issue 12: resource-server clients may introspect tokens for their audiences (RFC 7662 §4).
+  '0004-introspect-audiences': {
+    async up(db: Kysely<unknown>): Promise<void> {
+      await db.schema
+        .alterTable('clients')
+        .addColumn('introspect_audiences', 'text', (c) => c.notNull().defaultTo('[]'))
+        .execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -38,6 +38,8 @@ export interface ClientTable {
   id_token_signed_response_alg: string | null;
   /** 1: the token endpoint refuses this client's requests without a DPoP proof (RFC 9449 §5.2). */
   require_dpop: number;
+  /** JSON list: audiences whose tokens this (resource-server) client may introspect. */
+  introspect_audiences: string;
 }
 
 export interface SessionTable {

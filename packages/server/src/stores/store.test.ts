@@ -109,6 +109,7 @@ for (const kind of ['sqlite', 'postgres'] as const) {
         backchannel_logout_uri: null,
         id_token_signed_response_alg: null,
         require_dpop: 0,
+        introspect_audiences: '["api"]',
       };
       await s.insertClient(c);
       assert.deepEqual(await s.findClient('c1'), c);
