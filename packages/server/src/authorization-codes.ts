@@ -14,7 +14,8 @@ export function hashCode(code: string): string {
 
 /**
  * Issue an authorization code (256 random bits) bound to the client, redirect URI, PKCE
- * challenge, nonce, scope and browser session.
+ * challenge, nonce, scope, browser session and
+ * DPoP key (`dpop_jkt`, RFC 9449 §10).
  */
 export async function issueAuthorizationCode(
   ctx: IssuerContext,
@@ -32,6 +33,7 @@ export async function issueAuthorizationCode(
     code_challenge: req.codeChallenge,
     scope: req.scope,
     nonce: req.nonce ?? null,
+    dpop_jkt: req.dpopJkt ?? null,
     auth_time: session.auth_time,
     expires_at: now + CODE_TTL_SECONDS,
     used_at: null,

@@ -20,6 +20,8 @@ export interface AuthorizationRequest {
   readonly prompt: readonly Prompt[];
   readonly maxAge?: number;
   readonly loginHint?: string;
+  /** RFC 9449 §10: the code is bound to this DPoP key (SHA-256 JWK thumbprint). */
+  readonly dpopJkt?: string;
 }
 
 /**
@@ -134,6 +136,10 @@ export function validateAuthorizationRequest(
   const loginHint = params['login_hint'];
   if (loginHint !== undefined && !PRINTABLE.test(loginHint))
     fail('invalid_request', 'login_hint is malformed');
+  // RFC 9449 §10: dpop_jkt binds the code to a DPoP key, so only a proof by that key redeems it.
+  const dpopJkt = params['dpop_jkt'];
+  if (dpopJkt !== undefined && !/^[A-Za-z0-9_-]{43}$/.test(dpopJkt))
+    fail('invalid_request', 'dpop_jkt must be a SHA-256 JWK thumbprint');
   return {
     clientId: client.id,
     redirectUri,
@@ -145,5 +151,6 @@ export function validateAuthorizationRequest(
     prompt: [...new Set(prompt)] as Prompt[],
     ...(maxAge !== undefined ? { maxAge } : {}),
     ...(loginHint !== undefined ? { loginHint: loginHint.slice(0, 64) } : {}),
+    ...(dpopJkt !== undefined ? { dpopJkt } : {}),
   };
 }

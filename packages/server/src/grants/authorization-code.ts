@@ -4,6 +4,7 @@ import { issueAccessToken } from '../access-tokens.js';
 import { hashCode } from '../authorization-codes.js';
 import type { AuthenticatedClient } from '../client-auth.js';
 import type { IssuerContext } from '../context.js';
+import { requireBoundKey } from '../dpop.js';
 import { issueIdToken } from '../id-tokens.js';
 import { OAuthError, invalidGrant, invalidRequest } from '../oauth-error.js';
 import { newRefreshToken, refreshTokenRow } from '../refresh-tokens.js';
@@ -28,6 +29,7 @@ export async function authorizationCodeGrant(
   request: FastifyRequest,
   params: Record<string, string>,
   client: AuthenticatedClient,
+  dpopJkt?: string,
 ): Promise<TokenResponse> {
   const c = client.row;
   if (!(JSON.parse(c.grant_types) as string[]).includes('authorization_code'))
@@ -79,6 +81,8 @@ export async function authorizationCodeGrant(
     !pkceMatches(verifier, row.code_challenge)
   )
     throw invalidGrant(INVALID);
+  // RFC 9449 §10: a code bound with dpop_jkt is redeemed only with a proof by that key.
+  requireBoundKey(row.dpop_jkt, dpopJkt, 'the authorization code');
   const [browser, user] = await Promise.all([
     ctx.store.findBrowserSessionById(row.browser_session_id),
     ctx.store.findUserById(row.user_id),
@@ -101,6 +105,7 @@ export async function authorizationCodeGrant(
     authTime: row.auth_time,
     roles: JSON.parse(user.roles) as string[],
     jti,
+    ...(dpopJkt !== undefined ? { dpopJkt } : {}),
   });
   // Refresh tokens: always for first-party clients; for third parties only with offline_access
   // (OIDC Core §11), which the consent page asked for.
@@ -134,10 +139,18 @@ export async function authorizationCodeGrant(
         now,
         idleTtl: ctx.config.refreshTokenTtl,
         sessionExpiresAt,
+        // RFC 9449 §5: a public client's refresh token is bound to its DPoP key.
+        dpopJkt: c.secret_hash === null ? (dpopJkt ?? null) : null,
       }),
     );
   }
-  const body: TokenResponse = tokenResponse(at.token, at.expiresIn, scope, refresh);
+  const body: TokenResponse = tokenResponse(
+    at.token,
+    at.expiresIn,
+    scope,
+    refresh,
+    dpopJkt !== undefined,
+  );
   if (scopes.includes('openid')) {
     body.id_token = await issueIdToken(ctx, {
       client: c,

@@ -226,6 +226,12 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
         .execute();
     },
   },
+  // RFC 9449 §10: an authorization code bound to a DPoP key with dpop_jkt.
+  '0005-dpop-code': {
+    async up(db: Kysely<unknown>): Promise<void> {
+      await db.schema.alterTable('authorization_codes').addColumn('dpop_jkt', 'text').execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -89,6 +89,8 @@ export interface AuthorizationCodeTable {
   code_challenge: string;
   scope: string;
   nonce: string | null;
+  /** RFC 9449 §10: the DPoP key the code is bound to (`dpop_jkt`), or none. */
+  dpop_jkt: string | null;
   auth_time: number;
   expires_at: number;
   used_at: number | null;
