@@ -127,6 +127,44 @@ test('wrong client secrets are 401 invalid_client, with WWW-Authenticate only fo
   );
 });
 
+test('refusal: a Bearer access token on /token is invalid_client, not ignored beside body credentials (#12 item 12)', async () => {
+  const cc = await post(t.app, '/token', {
+    grant_type: 'client_credentials',
+    client_id: t.ccClientId,
+    client_secret: t.ccClientSecret,
+  });
+  assert.equal(cc.status, 200);
+  const bearer = String(cc.json['access_token']);
+  // Body credentials that would succeed alone, plus a Bearer header: refused, no token issued.
+  for (const authorization of [`Bearer ${bearer}`, `bearer ${bearer}`, 'DPoP abc', 'Digest x']) {
+    const r = await post(
+      t.app,
+      '/token',
+      {
+        grant_type: 'client_credentials',
+        client_id: t.ccClientId,
+        client_secret: t.ccClientSecret,
+      },
+      { authorization },
+    );
+    assert.equal(r.status, 401, authorization.split(' ')[0]);
+    assert.equal(r.json['error'], 'invalid_client');
+    assert.equal(r.json['access_token'], undefined);
+    assert.doesNotMatch(JSON.stringify(r.json), new RegExp(bearer.slice(-20)));
+  }
+  // A Bearer token alone: refused the same way.
+  const alone = await post(
+    t.app,
+    '/token',
+    { grant_type: 'client_credentials' },
+    {
+      authorization: `Bearer ${bearer}`,
+    },
+  );
+  assert.equal(alone.status, 401);
+  assert.equal(alone.json['error'], 'invalid_client');
+});
+
 test('client_credentials: sub is the client, the client audience, no refresh token', async () => {
   const r = await post(
     t.app,

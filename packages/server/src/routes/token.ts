@@ -31,6 +31,11 @@ export function registerToken(app: FastifyInstance, ctx: IssuerContext): void {
       : undefined;
     if (grant === undefined)
       throw new OAuthError(400, 'unsupported_grant_type', 'this grant type is not supported');
+    // RFC 6749 §2.3.1: a client authenticates with Basic or body credentials. Another scheme (a
+    // Bearer access token, say) is refused, not silently ignored beside body credentials.
+    const scheme = request.headers.authorization;
+    if (typeof scheme === 'string' && scheme.length > 0 && !/^basic\s/i.test(scheme))
+      throw new OAuthError(401, 'invalid_client', 'use Basic or body client credentials here');
     const client = await authenticateClient(ctx, request, params, {
       allowPublic: grantType !== 'client_credentials',
     });
