@@ -112,18 +112,20 @@ export interface DemoWebApp {
 export type DemoWebAppStarter = (o: {
   issuer: string;
   resourceUrl: string;
-  register: (appUrl: string) => Promise<{ clientId: string; clientSecret: string }>;
+  register: (appUrl: string, jwks: { keys: unknown[] }) => Promise<{ clientId: string }>;
 }) => Promise<DemoWebApp>;
 
 /**
- * Registers (or re-registers, with a fresh secret) the demo web app as a first-party confidential
- * client of the code flow: redirect `APP/callback`, post-logout `APP/`, the OIDC scopes and the
- * demo audience.
+ * Registers (or re-registers) the demo web app as a first-party confidential client of the code
+ * flow that authenticates with `private_key_jwt` (RFC 7523; its public keys are new on every
+ * start, and no reusable secret crosses the wire): redirect `APP/callback`, post-logout `APP/`,
+ * the OIDC scopes and the demo audience.
  */
 export async function registerDemoWebClient(
   ctx: IssuerContext,
   appUrl: string,
-): Promise<{ clientId: string; clientSecret: string }> {
+  jwks: { keys: unknown[] },
+): Promise<{ clientId: string }> {
   const deps = {
     store: ctx.store,
     audit: ctx.audit,
@@ -133,18 +135,16 @@ export async function registerDemoWebClient(
   const redirectUris = [`${appUrl}/callback`];
   const postLogoutRedirectUris = [`${appUrl}/`];
   if ((await ctx.store.findClient(DEMO_WEB_CLIENT_ID)) !== undefined) {
-    // A leftover data folder: the app's port may have changed, and the secret is new each start.
+    // A leftover data folder: the app's port and keys change on every start.
     await ctx.store.updateClient(DEMO_WEB_CLIENT_ID, {
       disabled: 0,
       redirect_uris: JSON.stringify(redirectUris),
       post_logout_redirect_uris: JSON.stringify(postLogoutRedirectUris),
+      jwks: JSON.stringify(jwks),
     });
-    return {
-      clientId: DEMO_WEB_CLIENT_ID,
-      clientSecret: await rotateClientSecret(deps, DEMO_WEB_CLIENT_ID),
-    };
+    return { clientId: DEMO_WEB_CLIENT_ID };
   }
-  const created = await createClient(deps, {
+  await createClient(deps, {
     clientId: DEMO_WEB_CLIENT_ID,
     name: 'Tessera demo web app',
     firstParty: true,
@@ -153,9 +153,10 @@ export async function registerDemoWebClient(
     audience: DEMO_AUDIENCE,
     redirectUris,
     postLogoutRedirectUris,
-    tokenEndpointAuthMethod: 'client_secret_post',
+    tokenEndpointAuthMethod: 'private_key_jwt',
+    jwks,
   });
-  return { clientId: DEMO_WEB_CLIENT_ID, clientSecret: created.clientSecret! };
+  return { clientId: DEMO_WEB_CLIENT_ID };
 }
 
 /** The printed walk-through: login → call → refresh → revoke, as copy-paste curl commands (POSIX shell). */

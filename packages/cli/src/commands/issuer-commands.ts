@@ -234,7 +234,7 @@ export async function runServeCommand(
       const webApp = await hooks.startDemoWebApp?.({
         issuer: server.url,
         resourceUrl: demo.resourceServer.url,
-        register: (appUrl) => registerDemoWebClient(tessera, appUrl),
+        register: (appUrl, jwks) => registerDemoWebClient(tessera, appUrl, jwks),
       });
       closeDemo = async () => {
         await webApp?.close();

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as oidc from 'openid-client';
@@ -21,8 +21,10 @@ export interface DemoWebApp {
 export interface DemoWebAppOptions {
   issuer: string;
   resourceUrl: string;
-  /** Called once the app listens, with its own URL: registers it and returns its credentials. */
-  register: (appUrl: string) => Promise<{ clientId: string; clientSecret: string }>;
+  /** Called once the app listens, with its own URL and public keys: registers it as a client. */
+  register: (appUrl: string, jwks: { keys: unknown[] }) => Promise<{ clientId: string }>;
+  /** Sees each request the app itself makes (to the issuer and the resource server). */
+  fetch?: typeof fetch;
   port?: number;
   host?: string;
 }
@@ -41,6 +43,7 @@ const SCOPE = 'openid profile email read';
 export async function startDemoWebApp(o: DemoWebAppOptions): Promise<DemoWebApp> {
   const host = o.host ?? '127.0.0.1';
   const sessions = new Map<string, Session>();
+  const appFetch = o.fetch ?? fetch;
   let config: oidc.Configuration | undefined;
   let url = '';
 
@@ -113,7 +116,7 @@ export async function startDemoWebApp(o: DemoWebAppOptions): Promise<DemoWebApp>
       }
       case '/call': {
         if (s.tokens === undefined) return redirect(res, '/');
-        const r = await fetch(`${o.resourceUrl}/hello`, {
+        const r = await appFetch(`${o.resourceUrl}/hello`, {
           headers: { authorization: `Bearer ${s.tokens.access}` },
         });
         s.apiResult = `${r.status} ${await r.text()}`;
@@ -167,14 +170,30 @@ export async function startDemoWebApp(o: DemoWebAppOptions): Promise<DemoWebApp>
     await new Promise<void>((r) => server.close(() => r()));
   };
   try {
-    const creds = await o.register(url);
+    // private_key_jwt (RFC 7523 §2.2): a fresh key per start; only signed, single-use
+    // assertions reach the token endpoint, never a reusable secret.
+    const { publicKey, privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const kid = randomBytes(8).toString('base64url');
+    const jwk = { ...publicKey.export({ format: 'jwk' }), kid, alg: 'ES256', use: 'sig' };
+    const { clientId } = await o.register(url, { keys: [jwk] });
+    const signingKey = await crypto.subtle.importKey(
+      'pkcs8',
+      privateKey.export({ format: 'der', type: 'pkcs8' }),
+      { name: 'ECDSA', namedCurve: 'P-256' },
+      false,
+      ['sign'],
+    );
     config = await oidc.discovery(
       new URL(o.issuer),
-      creds.clientId,
-      creds.clientSecret,
-      oidc.ClientSecretPost(creds.clientSecret),
-      { execute: [oidc.allowInsecureRequests] },
+      clientId,
+      { id_token_signed_response_alg: 'RS256' },
+      oidc.PrivateKeyJwt({ key: signingKey, kid }),
+      {
+        execute: [oidc.allowInsecureRequests],
+        ...(o.fetch !== undefined ? { [oidc.customFetch]: o.fetch as oidc.CustomFetch } : {}),
+      },
     );
+    if (o.fetch !== undefined) config[oidc.customFetch] = o.fetch as oidc.CustomFetch;
   } catch (e) {
     await close();
     throw e;
