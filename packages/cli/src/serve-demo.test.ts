@@ -19,7 +19,7 @@ interface LiveView {
 
 test(
   'serve --demo: the issuer, the debugger page at / (with its CSP), and the live flow in the Trace pane',
-  { timeout: 60_000 },
+  { timeout: 90_000 },
   async () => {
     const dir = tempDir();
     const child = spawn(
@@ -33,7 +33,7 @@ test(
     child.stdout.setEncoding('utf8').on('data', (s: string) => (out += s));
     child.stderr.setEncoding('utf8').on('data', (s: string) => (out += s));
     try {
-      const deadline = Date.now() + 30_000;
+      const deadline = Date.now() + 60_000;
       let url: string | undefined;
       while (url === undefined && Date.now() < deadline) {
         url = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out)?.[1];
@@ -74,13 +74,14 @@ test(
       assert.match(page.headers.get('content-security-policy') ?? '', /default-src 'self'/);
       assert.match(await page.text(), /Tessera debugger/);
 
-      // The demo records its own flow from real requests: login once, then two token-only calls.
+      // The demo records its own flow from real requests: the browser sign-in through the demo
+      // web app, on four lifelines; the password is on one exchange only (browser → issuer).
       let live: LiveView | undefined;
       while (Date.now() < deadline) {
         const res = await fetch(`${url}/_tessera/api/trace/live`);
         if (res.status === 200) {
           const body = (await res.json()) as LiveView;
-          if (body.summary.exchanges.length >= 3) {
+          if (body.summary.exchanges.length >= 10) {
             live = body;
             break;
           }
@@ -90,22 +91,23 @@ test(
       assert.ok(live, 'the live flow was recorded');
       assert.match(live.svgDataUrl ?? '', /^data:image\/svg\+xml/);
       assert.deepEqual(live.summary.participants, [
-        'Demo app',
+        'Browser',
+        'Demo web app',
         'Issuer (tessera serve)',
         'Resource server (guard)',
       ]);
-      const [login, ...calls] = live.summary.exchanges;
-      assert.equal(login!.status, 200);
-      assert.ok(login!.credentials.length > 0, 'the login carries the credentials');
-      assert.ok(login!.presented.length === 0);
-      for (const c of calls) {
-        assert.equal(c.status, 200, 'the demo resource server accepted the token');
-        assert.deepEqual(c.credentials, [], 'no credentials after the login');
-        assert.equal(c.presented.length, 1, 'each call carries the token');
-      }
-      for (const name of ['credentials-once', 'token-only-after-login', 'no-token-in-url']) {
-        assert.equal(live.summary.assertions.find((a) => a.name === name)?.ok, true, name);
-      }
+      const carrying = live.summary.exchanges.filter((e) => e.credentials.length > 0);
+      assert.equal(carrying.length, 1, 'one exchange carries the credentials');
+      assert.deepEqual(carrying[0]!.presented, []);
+      assert.ok(
+        live.summary.exchanges.some((e) => e.status === 200 && e.presented.length === 1),
+        'the resource server accepted a token',
+      );
+      assert.equal(
+        live.summary.assertions.find((a) => a.name === 'credentials-once')?.ok,
+        true,
+        'credentials-once',
+      );
       // The page's API never hands out the demo password: the trace is redacted.
       const password = /Demo user: demo \/ (\S+)/.exec(out)?.[1];
       assert.ok(password);

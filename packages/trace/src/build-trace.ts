@@ -86,7 +86,7 @@ export function buildTrace(raws: readonly RawExchange[], options: BuildTraceOpti
     const e: Exchange = {
       seq,
       t: raw.t,
-      from: 'client',
+      from: raw.from !== undefined ? participants.idFor(raw.from) : 'client',
       to: participants.idFor(raw.url),
       method: raw.method.toUpperCase(),
       url: redactUrl(raw.url, reveal),

@@ -18,6 +18,11 @@ export interface RawExchange {
   responseHeaders: HeaderList;
   responseBody?: string;
   role?: 'login';
+  /**
+   * Who sent it, as an absolute URL of a participant (e.g. a web app calling the issuer from its
+   * server side). Absent: the trace's client (the CLI, the proxied client, the browser).
+   */
+  from?: string;
   /** A transport failure (`ECONNREFUSED`, `timeout`). */
   error?: string;
 }

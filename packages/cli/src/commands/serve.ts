@@ -8,18 +8,21 @@ export const loadServer = () => import('@tessera/server');
 
 /**
  * `tessera serve`: the issuer. In `--demo` mode the debugger page is mounted at `/`, and its
- * Trace pane shows the demo's own flow, recorded from real requests: one login carrying the
- * demo credentials, then calls to the demo resource server carrying only the token.
+ * Trace pane shows the demo's own flow, recorded from real requests: the browser sign-in through
+ * the demo web app (browser, app, issuer, resource server; the password crosses one arrow,
+ * browser → issuer), or without the app one password login and two resource calls.
  */
 export async function run(args: string[], io: CliIo): Promise<number> {
   if (!args.includes('--demo')) return runServeCommand(args, io);
-  const [{ createUiHandler }, trace, { startDemoResourceServer }, { startDemoWebApp }] =
+  const [{ createUiHandler }, trace, { startDemoResourceServer }, { startDemoWebApp }, flow] =
     await Promise.all([
       import('@tessera/web'),
       import('@tessera/trace'),
       import('../demo/resource-server.js'),
       import('../demo/web-app.js'),
+      import('../demo/code-flow-trace.js'),
     ]);
+  const recorder = flow.createFlowRecorder();
   let live: unknown;
   let recordedAt = 0;
   let record: (() => void) | undefined;
@@ -33,7 +36,8 @@ export async function run(args: string[], io: CliIo): Promise<number> {
   });
   return runServeCommand(args, io, {
     startDemoResourceServer,
-    startDemoWebApp,
+    startDemoWebApp: (o) =>
+      startDemoWebApp({ ...o, fetch: flow.recordingFetch(recorder, () => recorder.appUrl) }),
     mount: (app) => {
       app.addHook('onRequest', (req, reply, done) => {
         if (ui.handle(req.raw, reply.raw)) reply.hijack();
@@ -41,6 +45,23 @@ export async function run(args: string[], io: CliIo): Promise<number> {
       });
     },
     onDemo: (demo) => {
+      const appUrl = demo.webAppUrl;
+      if (appUrl !== undefined) {
+        recorder.appUrl = appUrl;
+        record = () => {
+          recordedAt = Date.now();
+          flow
+            .traceCodeFlow(recorder, { ...demo, appUrl })
+            .then((t) => {
+              live = t;
+            })
+            .catch(() => {
+              // The page then shows no live flow; the issuer itself is unaffected.
+            });
+        };
+        record();
+        return;
+      }
       record = () => {
         recordedAt = Date.now();
         trace
