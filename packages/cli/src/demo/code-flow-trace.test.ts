@@ -3,7 +3,9 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runServeCommand, type CommandIo, type DemoInfo } from '@tessera/server';
+import { Readable } from 'node:stream';
+import { runServeCommand, type DemoInfo } from '../commands/issuer-commands.js';
+import type { CliIo } from '../io.js';
 import { renderSvg } from '@tessera/trace';
 import { createFlowRecorder, recordingFetch, traceCodeFlow } from './code-flow-trace.js';
 import { startDemoResourceServer } from './resource-server.js';
@@ -17,10 +19,12 @@ test(
     const dir = mkdtempSync(join(tmpdir(), 'tessera-demo-trace-'));
     const abort = new AbortController();
     let out = '';
-    const io: CommandIo = {
+    const io: CliIo = {
       stdout: { write: (s: string) => (out += s) },
       stderr: { write: (s: string) => (out += s) },
       env: {},
+      stdin: Readable.from([]),
+      cwd: process.cwd(),
     };
     const recorder = createFlowRecorder();
     let demo: DemoInfo | undefined;
