@@ -1,6 +1,8 @@
 // Load test of a protected Fastify route: no auth, @tessera/guard (cache on and off) and
 // @fastify/jwt (cache off and on), for ES256 and EdDSA access tokens, with autocannon on
-// 127.0.0.1. Each server runs in its own child process (one core for the server, one for the
+// 127.0.0.1. The guard-cache route also serves DPoP (RFC 9449): `guard-cache-dpop` sends a
+// DPoP-bound token with a fresh proof per request (same alg as the token; proofs are signed
+// before each timed run, outside it, and each is used once — a replay would be refused). Each server runs in its own child process (one core for the server, one for the
 // load generator); one access token is reused by every request, as a client reuses its token
 // for minutes.
 //
@@ -90,7 +92,14 @@ async function serve() {
 
 // ---- parent: issuer, children, autocannon ----------------------------------------------------
 async function main() {
-  const { generateKeyPair, exportJwk, exportPem, signJwt } = await import('@tessera/jose');
+  const {
+    generateKeyPair,
+    exportJwk,
+    exportPem,
+    signJwt,
+    createDpopProof,
+    calculateJwkThumbprint,
+  } = await import('@tessera/jose');
   const { default: autocannon } = await import('autocannon');
   const duration = Number(arg('duration', '4'));
   const rounds = Number(arg('rounds', '5'));
@@ -119,7 +128,8 @@ async function main() {
   await new Promise((r) => issuerServer.listen(0, '127.0.0.1', r));
   const issuer = `http://127.0.0.1:${issuerServer.address().port}`;
 
-  const tokenFor = (alg) =>
+  const dpopKeys = Object.fromEntries(ALGS.map((alg) => [alg, generateKeyPair(alg)]));
+  const tokenFor = (alg, bound = false) =>
     signJwt(
       {
         sub: 'user-1',
@@ -127,16 +137,40 @@ async function main() {
         scope: 'orders:read profile',
         aud: AUDIENCE,
         iss: issuer,
+        ...(bound ? { cnf: { jkt: calculateJwkThumbprint(dpopKeys[alg].publicKey) } } : {}),
       },
       keys[alg].privateKey,
       { alg, kid: keys[alg].kid, typ: 'at+jwt', expiresIn: '1h', jwtId: true },
     );
-  const run = (url, token, seconds) =>
+  // Enough fresh proofs for one timed run; more are signed on the fly if a run outpaces the pool.
+  const proofPool = (r, seconds) => {
+    const n = Math.ceil((r.expect ?? 5000) * seconds * 1.5) + 1000;
+    const key = dpopKeys[r.alg].privateKey;
+    const make = () => createDpopProof({ key, htm: 'GET', htu: r.url, accessToken: r.token });
+    const pool = Array.from({ length: n }, make);
+    let i = 0;
+    return () => (i < pool.length ? pool[i++] : make());
+  };
+  const run = (url, token, seconds, r) =>
     new Promise((resolve, reject) => {
-      autocannon(
-        { url, connections, duration: seconds, headers: { authorization: `Bearer ${token}` } },
-        (err, result) => (err ? reject(err) : resolve(result)),
-      );
+      const next = r?.dpop === true ? proofPool(r, seconds) : undefined;
+      const options =
+        next === undefined
+          ? { url, connections, duration: seconds, headers: { authorization: `Bearer ${token}` } }
+          : {
+              url,
+              connections,
+              duration: seconds,
+              requests: [
+                {
+                  setupRequest: (req) => ({
+                    ...req,
+                    headers: { authorization: `DPoP ${token}`, dpop: next() },
+                  }),
+                },
+              ],
+            };
+      autocannon(options, (err, result) => (err ? reject(err) : resolve(result)));
     });
   const cpuOf = (child) =>
     new Promise((resolve) => {
@@ -183,12 +217,36 @@ async function main() {
           child,
           results: [],
         });
+        if (scenario === 'guard-cache') {
+          // The same route and server, with DPoP: a bound token and one fresh proof per request.
+          const r = {
+            scenario: 'guard-cache-dpop',
+            alg,
+            url,
+            token: tokenFor(alg, true),
+            child,
+            results: [],
+            dpop: true,
+          };
+          const key = dpopKeys[alg].privateKey;
+          const ok = await fetch(url, {
+            headers: {
+              authorization: `DPoP ${r.token}`,
+              dpop: createDpopProof({ key, htm: 'GET', htu: url, accessToken: r.token }),
+            },
+          });
+          if (ok.status !== 200)
+            throw new Error(`guard-cache-dpop/${alg}: the route answered ${ok.status}`);
+          await run(url, r.token, 2, r); // warm-up
+          runs.push(r);
+        }
       }
     }
     for (let round = 0; round < rounds; round++) {
       for (const r of round % 2 === 0 ? runs : [...runs].reverse()) {
         const cpu0 = await cpuOf(r.child);
-        const res = await run(r.url, r.token, duration);
+        const res = await run(r.url, r.token, duration, r);
+        r.expect = Math.max(r.expect ?? 0, res.requests.average);
         const cpuSeconds = ((await cpuOf(r.child)) - cpu0) / 1e6;
         if (res.non2xx > 0 || res.errors > 0) {
           throw new Error(`${r.scenario}/${r.alg}: ${res.non2xx} non-2xx, ${res.errors} errors`);
@@ -223,6 +281,7 @@ async function main() {
     const pairs = [
       ['guard (cache) / no auth', 'guard-cache', 'none', 0.85],
       ['guard (no cache) / @fastify/jwt (no cache)', 'guard-nocache', 'fastify-jwt-nocache', 1.1],
+      ['guard DPoP / guard Bearer (cache, same route)', 'guard-cache-dpop', 'guard-cache', 0.45],
     ];
     for (const [target, sa, sb, goal] of pairs) {
       const a = find(sa, alg);
