@@ -141,6 +141,8 @@ export async function registerDemoWebClient(
       redirect_uris: JSON.stringify(redirectUris),
       post_logout_redirect_uris: JSON.stringify(postLogoutRedirectUris),
       jwks: JSON.stringify(jwks),
+      token_endpoint_auth_method: 'private_key_jwt',
+      secret_hash: null,
     });
     return { clientId: DEMO_WEB_CLIENT_ID };
   }

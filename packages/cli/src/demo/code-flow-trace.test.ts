@@ -94,6 +94,28 @@ test(
     } finally {
       abort.abort();
       await new Promise((r) => setTimeout(r, 200));
+    }
+    // A second start on the same data folder: the app's new port and key are re-registered.
+    const again = new AbortController();
+    let demo2: DemoInfo | undefined;
+    await new Promise<void>((resolve) => {
+      void runServeCommand(['--demo', '--port', '0', '--data-dir', dir], io, {
+        signal: again.signal,
+        startDemoResourceServer,
+        startDemoWebApp: (o) =>
+          startDemoWebApp({ ...o, fetch: recordingFetch(recorder, () => recorder.appUrl) }),
+        onDemo: (d) => (demo2 = d),
+        onReady: () => resolve(),
+      }).then((code) => assert.equal(code, 0, out));
+    });
+    try {
+      assert.ok(demo2?.webAppUrl !== undefined, out);
+      recorder.appUrl = demo2.webAppUrl;
+      const t2 = await traceCodeFlow(recorder, { ...demo2, appUrl: demo2.webAppUrl });
+      assert.equal(t2.assertions.find((a) => a.name === 'credentials-once')?.status, 'pass');
+    } finally {
+      again.abort();
+      await new Promise((r) => setTimeout(r, 200));
       rmSync(dir, { recursive: true, force: true });
     }
   },
