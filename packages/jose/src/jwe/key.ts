@@ -4,7 +4,6 @@ import type {
   JweKeyManagementAlgorithm,
 } from '../base/algorithms.js';
 import { JoseError } from '../base/errors.js';
-import { isJsonObject } from '../base/json.js';
 import { jwkToKeyObject, type Jwk, type JwkSet } from '../keys/jwk.js';
 import { isKeySet } from '../jwks/local.js';
 import {
@@ -16,7 +15,7 @@ import {
 import type { KeyInput, KeyPolicy } from '../keys/keys.js';
 import { ecdhCurveOf } from './ecdh.js';
 import { checkRsaKey } from '../keys/rsa-checks.js';
-import { MAX_DECRYPTION_CANDIDATES } from './rules.js';
+import { checkCandidateCount, isJwkSet, jwksCandidates } from './rules.js';
 
 export type JweKeyUse = 'encrypt' | 'decrypt';
 
@@ -150,11 +149,6 @@ export function checkJweKey(
   return use === 'encrypt' && key.type === 'private' ? createPublicKey(key) : key;
 }
 
-/** True for `{ keys: [...] }` (a JWKS), as opposed to a single JWK. */
-function isJwkSet(v: unknown): v is JwkSet {
-  return isJsonObject(v) && Array.isArray(v['keys']) && v['kty'] === undefined;
-}
-
 /**
  * Candidate decryption keys for a header. From a JWKS: by `kid`, `kty`, `crv`, `alg`, `use`;
  * unusable keys (public only, wrong size) are skipped. Throws ERR_KEY_NOT_FOUND or
@@ -181,23 +175,13 @@ export function decryptionKeys(
   if (!isJwkSet(source)) return [prepareJweKey(source, row, enc, 'decrypt', policy)];
   const out: KeyObject[] = [];
   let firstError: unknown;
-  for (const jwk of source.keys as unknown[]) {
-    if (!isJsonObject(jwk)) continue;
-    if (typeof jwk['kty'] !== 'string' || !row.kty.includes(jwk['kty'] as never)) continue;
-    if (kid !== undefined && jwk['kid'] !== kid) continue;
-    if (row.curves.length > 0 && !row.curves.includes(jwk['crv'] as string)) continue;
+  for (const jwk of jwksCandidates(source.keys, row, kid)) {
     try {
       out.push(prepareJweKey(jwk, row, enc, 'decrypt', policy));
     } catch (e) {
       firstError ??= e;
     }
   }
-  if (out.length === 0) {
-    if (firstError !== undefined) throw firstError;
-    throw new JoseError('ERR_KEY_NOT_FOUND', 'no key in the key set matches the JWE header');
-  }
-  if (kid === undefined && out.length > MAX_DECRYPTION_CANDIDATES) {
-    throw new JoseError('ERR_KEY_AMBIGUOUS', 'too many keys match a JWE without "kid"');
-  }
+  checkCandidateCount(out.length, kid, firstError);
   return out;
 }

@@ -89,6 +89,45 @@ export function jweAad(parts: Pick<JweParts, 'protectedB64' | 'aadB64'>): Uint8A
   return ascii(text);
 }
 
+/** True for `{ keys: [...] }` (a JWKS), as opposed to a single JWK. */
+export function isJwkSet(v: unknown): v is { keys: unknown[] } {
+  return isJsonObject(v) && Array.isArray(v['keys']) && v['kty'] === undefined;
+}
+
+/** The members of a private JWKS that may decrypt for this header: by `kty`, `kid` and `crv`. */
+export function jwksCandidates(
+  keys: readonly unknown[],
+  row: JweKeyManagementAlgorithm,
+  kid: string | undefined,
+): JsonObject[] {
+  return keys.filter(
+    (jwk): jwk is JsonObject =>
+      isJsonObject(jwk) &&
+      typeof jwk['kty'] === 'string' &&
+      row.kty.includes(jwk['kty'] as never) &&
+      (kid === undefined || jwk['kid'] === kid) &&
+      (row.curves.length === 0 || row.curves.includes(jwk['crv'] as string)),
+  );
+}
+
+/**
+ * After the candidates were prepared: none usable is the first preparation error or
+ * ERR_KEY_NOT_FOUND; more than MAX_DECRYPTION_CANDIDATES without a `kid` is ERR_KEY_AMBIGUOUS.
+ * Both depend on the header and the caller's keys only, never on secrets.
+ */
+export function checkCandidateCount(
+  usable: number,
+  kid: string | undefined,
+  firstError: unknown,
+): void {
+  if (usable === 0) {
+    if (firstError !== undefined) throw firstError;
+    throw new JoseError('ERR_KEY_NOT_FOUND', 'no key in the key set matches the JWE header');
+  }
+  if (kid === undefined && usable > MAX_DECRYPTION_CANDIDATES)
+    throw new JoseError('ERR_KEY_AMBIGUOUS', 'too many keys match a JWE without "kid"');
+}
+
 /** The bytes of an ASCII string (base64url text: one byte per character). */
 export function ascii(text: string): Uint8Array {
   const out = new Uint8Array(text.length);

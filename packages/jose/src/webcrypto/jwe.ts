@@ -31,7 +31,9 @@ import {
   encryptionRows,
   headerBytes,
   jweAad,
-  MAX_DECRYPTION_CANDIDATES,
+  isJwkSet,
+  jwksCandidates,
+  checkCandidateCount,
   MAX_KEY_ATTEMPTS,
   mergeHeader,
   optionalHeaderBytes,
@@ -445,10 +447,6 @@ async function encryptPrepared(
   return `${protectedB64}.${encodeBase64url(wrapped.encryptedKey)}.${encodeBase64url(iv)}.${encodeBase64url(c.ciphertext)}.${encodeBase64url(c.tag)}`;
 }
 
-function isJwkSet(v: unknown): v is JwkSet {
-  return isJsonObject(v) && Array.isArray(v['keys']) && v['kty'] === undefined;
-}
-
 async function candidates(
   source: WebDecryptKey,
   row: JweKeyManagementAlgorithm,
@@ -469,23 +467,14 @@ async function candidates(
   if (!isJwkSet(source)) return [[source, await prepareKey(source, row, enc, 'decrypt', policy)]];
   const out: [WebJweKey, Prepared][] = [];
   let firstError: unknown;
-  for (const jwk of source.keys as unknown[]) {
-    if (!isJsonObject(jwk)) continue;
-    if (typeof jwk['kty'] !== 'string' || !row.kty.includes(jwk['kty'] as never)) continue;
-    if (kid !== undefined && jwk['kid'] !== kid) continue;
-    if (row.curves.length > 0 && !row.curves.includes(jwk['crv'] as string)) continue;
+  for (const jwk of jwksCandidates(source.keys, row, kid)) {
     try {
       out.push([jwk as Jwk, await prepareKey(jwk, row, enc, 'decrypt', policy)]);
     } catch (e) {
       firstError ??= e;
     }
   }
-  if (out.length === 0) {
-    if (firstError !== undefined) throw firstError;
-    throw new JoseError('ERR_KEY_NOT_FOUND', 'no key in the key set matches the JWE header');
-  }
-  if (kid === undefined && out.length > MAX_DECRYPTION_CANDIDATES)
-    throw new JoseError('ERR_KEY_AMBIGUOUS', 'too many keys match a JWE without "kid"');
+  checkCandidateCount(out.length, kid, firstError);
   return out;
 }
 
