@@ -16,7 +16,6 @@ import type { JoseHeader } from '../base/header.js';
 import { isJsonObject, parseJsonObject, type JsonObject } from '../base/json.js';
 import type { Jwk, JwkSet } from '../keys/jwk.js';
 import { checkCommonMembers } from '../keys/jwk-members.js';
-import { checkRsaPublicNumbers } from '../keys/rsa-checks.js';
 import type { KeyPolicy } from '../keys/policy.js';
 import { decryptionFailed } from '../jwe/failure.js';
 import {
@@ -90,12 +89,6 @@ export interface WebCompactDecryptResult {
 }
 
 type Use = 'encrypt' | 'decrypt';
-
-function bigOf(bytes: Uint8Array): bigint {
-  let n = 0n;
-  for (const byte of bytes) n = (n << 8n) | BigInt(byte);
-  return n;
-}
 type Prepared =
   | { kind: 'secret'; bytes: Uint8Array }
   | { kind: 'rsa'; key: CryptoKey }
@@ -199,13 +192,6 @@ async function prepareAsymmetric(
     } else {
       checkJwkMembers(input, row, JWE_ANY_ENC, use);
       if (input.kty !== 'RSA') throw invalid(`${row.alg} requires an RSA key`);
-      // The same exponent and ROCA checks as the Node.js core (docs/security.md: RSA keys).
-      if (typeof input.n !== 'string' || typeof input.e !== 'string')
-        throw invalid('the RSA JWK needs "n" and "e"');
-      checkRsaPublicNumbers(
-        bigOf(decodeBase64url(input.n, 'JWK "n"')),
-        bigOf(decodeBase64url(input.e, 'JWK "e"')),
-      );
       if (wantPrivate && input.d === undefined)
         throw invalid(`decrypting with ${row.alg} requires a private key`);
       const members = wantPrivate
