@@ -26,7 +26,11 @@ interface Layer {
 export const LAYERS: readonly Layer[] = [
   { name: 'errors', files: ['base/errors'] },
   // dpop/htu (RFC 9449 §4.3 URI normalisation) needs only errors; the Web Crypto entry uses it too.
-  { name: 'primitives', files: ['base/bytes', 'base/base64url', 'base/duration', 'dpop/htu'] },
+  // keys/rsa-numbers (RSA exponent and ROCA checks on bigints) too: both cores call it.
+  {
+    name: 'primitives',
+    files: ['base/bytes', 'base/base64url', 'base/duration', 'dpop/htu', 'keys/rsa-numbers'],
+  },
   // Strict JSON decodes strict UTF-8 from bytes.ts.
   { name: 'json', files: ['base/json'] },
   { name: 'registry', files: ['base/algorithms', 'keys/edwards', 'keys/policy', 'keys/rsa-checks'] },
@@ -241,6 +245,7 @@ const SHARED = [
   'base/header',
   'keys/edwards',
   'keys/policy',
+  'keys/rsa-numbers',
   'keys/jwk-members',
   'keys/thumbprint',
   'jws/signature-shape',

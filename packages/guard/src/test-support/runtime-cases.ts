@@ -291,6 +291,17 @@ function jweCases(input: MatrixInput): [string, () => Promise<void>][] {
     },
   ]);
   out.push([
+    'RSA keys with e = 3 refused at import (JWS and JWE), as on the Node.js core',
+    async () => {
+      const weak = { ...publicOf(input.jweKeys.rsa), e: 'Aw' } as T.Jwk;
+      await rejectsWith(T.importJwk(weak, 'RS256'), 'ERR_KEY_INVALID');
+      await rejectsWith(
+        T.encryptCompact('x', weak, { alg: 'RSA-OAEP-256', enc: 'A128GCM' }),
+        'ERR_KEY_INVALID',
+      );
+    },
+  ]);
+  out.push([
     'interop JWE: panva/jose and Tessera decrypt each other (ECDH-ES+A256KW)',
     async () => {
       const priv = input.jweKeys.p256;

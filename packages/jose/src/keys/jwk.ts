@@ -16,7 +16,8 @@ import { b64Member, checkCommonMembers } from './jwk-members.js';
 export { THUMBPRINT_URI_HASH } from './thumbprint.js';
 export type { ThumbprintHash } from './thumbprint.js';
 import { isWeakEd25519Point, isWeakEd448Point } from './edwards.js';
-import { checkRsaPublicNumbers, markRsaChecked } from './rsa-checks.js';
+import { markRsaChecked } from './rsa-checks.js';
+import { checkRsaPublicNumbers } from './rsa-numbers.js';
 
 /** A JSON Web Key (RFC 7517). Only the members Tessera reads are typed. */
 export interface Jwk {

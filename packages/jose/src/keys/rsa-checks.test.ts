@@ -4,13 +4,14 @@ import { createPublicKey, randomBytes } from 'node:crypto';
 import { JoseError } from '../base/errors.js';
 import { encodeBase64url } from '../base/base64url.js';
 import { generateKeyPair, importJwk, importPem, exportJwk } from './keys.js';
-import { ROCA_PRIMES, hasRocaFingerprint, rocaParameters } from './rsa-checks.js';
+import { ROCA_PRIMES, hasRocaFingerprint, rocaParameters } from './rsa-numbers.js';
 import {
   ROCA_FAKE_MODULI,
   ROCA_POSITIVE_MODULUS_HEX,
   ROCA_POSITIVE_PEM,
 } from '../test-support/roca-vectors.js';
 import { signCompact, verifyCompact } from '../jws/compact.js';
+import * as W from '../webcrypto/index.js';
 
 const invalid = (e: unknown) => e instanceof JoseError && e.code === 'ERR_KEY_INVALID';
 const b64 = (n: bigint) => {
@@ -105,4 +106,28 @@ test('ROCA: the subgroup is small (false-positive odds below 2^-150)', () => {
     modulus,
     ROCA_PRIMES.reduce((a, p) => a * BigInt(p), 1n),
   );
+});
+
+test('the Web Crypto entry refuses the same RSA keys at import: e = 1, small or even e, ROCA (JWS and JWE)', async () => {
+  const rocaJwk = createPublicKey(ROCA_POSITIVE_PEM).export({ format: 'jwk' }) as {
+    n: string;
+    e: string;
+  };
+  const bad: [string, Record<string, string>][] = [
+    ['e = 1', { ...good, e: 'AQ' }],
+    ['e = 3', { ...good, e: 'Aw' }],
+    ['e = 65536 (even)', { ...good, e: b64(65536n) }],
+    ['ROCA modulus', { kty: 'RSA', n: rocaJwk.n, e: rocaJwk.e }],
+  ];
+  for (const [what, jwk] of bad) {
+    await assert.rejects(W.importJwk(jwk as never, 'RS256'), invalid, `JWS ${what}`);
+    await assert.rejects(
+      W.encryptCompact('x', jwk as never, { alg: 'RSA-OAEP-256', enc: 'A128GCM' }),
+      invalid,
+      `JWE ${what}`,
+    );
+  }
+  // The same good key works on both entries.
+  assert.ok(await W.importJwk(good as never, 'RS256'));
+  assert.ok(await W.encryptCompact('x', good as never, { alg: 'RSA-OAEP-256', enc: 'A128GCM' }));
 });

@@ -15,7 +15,8 @@ import { JoseError } from '../base/errors.js';
 import type { JoseHeader } from '../base/header.js';
 import { isJsonObject, parseJsonObject, type JsonObject } from '../base/json.js';
 import type { Jwk, JwkSet } from '../keys/jwk.js';
-import { checkCommonMembers } from '../keys/jwk-members.js';
+import { b64Member, checkCommonMembers } from '../keys/jwk-members.js';
+import { bigIntOfBytes, checkRsaPublicNumbers } from '../keys/rsa-numbers.js';
 import type { KeyPolicy } from '../keys/policy.js';
 import { decryptionFailed } from '../jwe/failure.js';
 import {
@@ -192,6 +193,12 @@ async function prepareAsymmetric(
     } else {
       checkJwkMembers(input, row, JWE_ANY_ENC, use);
       if (input.kty !== 'RSA') throw invalid(`${row.alg} requires an RSA key`);
+      // The Node.js core's exponent and ROCA checks, on the same numbers (docs/security.md).
+      const jwk = input as unknown as Record<string, unknown>;
+      checkRsaPublicNumbers(
+        bigIntOfBytes(b64Member(jwk, 'n', true)!),
+        bigIntOfBytes(b64Member(jwk, 'e', true)!),
+      );
       if (wantPrivate && input.d === undefined)
         throw invalid(`decrypting with ${row.alg} requires a private key`);
       const members = wantPrivate

@@ -11,6 +11,7 @@ import { isWeakEd25519Point } from '../keys/edwards.js';
 import type { Jwk } from '../keys/jwk.js';
 import { b64Member, checkCommonMembers } from '../keys/jwk-members.js';
 import type { KeyPolicy, KeyUse } from '../keys/policy.js';
+import { bigIntOfBytes, checkRsaPublicNumbers } from '../keys/rsa-numbers.js';
 import { thumbprintInput, THUMBPRINT_URI_HASH, type ThumbprintHash } from '../keys/thumbprint.js';
 import { jwsImportParams, requireWebCurve, webHash } from './algorithms.js';
 import { mapCryptoError, subtle } from './runtime.js';
@@ -87,7 +88,12 @@ function checkJwkForAlg(
   for (const m of PUBLIC_MEMBERS[kty as string]!.slice(1)) {
     if (m !== 'crv') b64Member(jwk, m, true);
   }
-  if (kty === 'RSA') checkRsaSize(bitLength(b64Member(jwk, 'n', true)!), alg, policy);
+  if (kty === 'RSA') {
+    const n = b64Member(jwk, 'n', true)!;
+    checkRsaSize(bitLength(n), alg, policy);
+    // The Node.js core's exponent and ROCA checks, on the same numbers (docs/security.md).
+    checkRsaPublicNumbers(bigIntOfBytes(n), bigIntOfBytes(b64Member(jwk, 'e', true)!));
+  }
   else {
     const crv = jwk['crv'];
     if (typeof crv !== 'string' || !alg.curves.includes(crv))
