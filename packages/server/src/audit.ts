@@ -11,6 +11,7 @@ export type AuditType =
   | 'token.replayed'
   | 'refresh.reuse_detected'
   | 'token.revoked'
+  | 'token.revocation_refused'
   | 'session.ended'
   | 'client.authentication_failed'
   | 'key.created'

@@ -9,7 +9,10 @@ import { hashRefreshToken, MAX_REFRESH_TOKEN_LENGTH } from '../refresh-tokens.js
 /**
  * POST /revoke (RFC 7009). A refresh token ends its session (the whole family) and puts the
  * session id on the revocation feed; an access token puts its `jti` on the feed until it
- * expires. Unknown tokens answer 200 (§2.2); a token of another client is refused.
+ * expires. Unknown tokens answer 200 (§2.2), and so does a token issued to another client:
+ * it is left untouched and the attempt goes to the audit (`token.revocation_refused`). §2.1 lets
+ * the server refuse it; answering exactly as for an unknown string removes the oracle that told
+ * a client which strings are live tokens of someone else (docs/security.md#revoke-sameness).
  */
 export function registerRevoke(app: FastifyInstance, ctx: IssuerContext): void {
   app.post('/revoke', async (request, reply) => {
@@ -27,11 +30,20 @@ export function registerRevoke(app: FastifyInstance, ctx: IssuerContext): void {
     }
     const now = ctx.nowSeconds();
     reply.header('cache-control', 'no-store');
+    const foreign = async (subject: string | undefined, kind: string): Promise<object> => {
+      await ctx.audit.record({
+        type: 'token.revocation_refused',
+        subject,
+        clientId: client.row.id,
+        ip: request.ip,
+        detail: { kind, why: 'issued to another client' },
+      });
+      return {};
+    };
     if (token.length <= MAX_REFRESH_TOKEN_LENGTH) {
       const row = await ctx.store.findRefreshToken(hashRefreshToken(token));
       if (row !== undefined) {
-        if (row.client_id !== client.row.id)
-          throw new OAuthError(400, 'invalid_request', 'the token was not issued to this client');
+        if (row.client_id !== client.row.id) return foreign(row.user_id, 'refresh_token');
         if (await ctx.store.endSession(row.session_id, 'revoked', now)) {
           await ctx.store.addRevocation(
             'sid',
@@ -52,8 +64,7 @@ export function registerRevoke(app: FastifyInstance, ctx: IssuerContext): void {
     }
     const claims = verifyOwnAccessToken(ctx, token);
     if (claims !== undefined) {
-      if (claims['client_id'] !== client.row.id)
-        throw new OAuthError(400, 'invalid_request', 'the token was not issued to this client');
+      if (claims['client_id'] !== client.row.id) return foreign(claims.sub, 'access_token');
       await ctx.store.addRevocation('jti', claims.jti!, claims.exp! + ctx.config.clockSkew, now);
       await ctx.audit.record({
         type: 'token.revoked',
