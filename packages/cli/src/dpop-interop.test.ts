@@ -18,7 +18,7 @@ import * as oauth from 'oauth4webapi';
 import { decodeJwt } from '@tessera/jose';
 import { createDpopFetch, createGuard, withGuard } from '@tessera/guard';
 import { createClient, createUser, type RunningServer } from '@tessera/server';
-import { runServeCommand } from './commands/issuer-commands.js';
+import { runServeCommand } from './commands/serve.js';
 import { memoryIo } from './test-support/memory-io.js';
 
 const insecure = { [oauth.allowInsecureRequests]: true } as const;

@@ -3,7 +3,7 @@ import type { CliIo } from '../io.js';
 import { parse } from '../args.js';
 import { runGuarded } from '../command-runner.js';
 import { EXIT, inputError, usageError } from '../exit-codes.js';
-import { loadServer } from './serve.js';
+import { loadServer } from './issuer-store.js';
 import { STORE_FLAGS } from './issuer-store.js';
 
 export const help = `Usage: tessera backup <file> [--config FILE] [--database FILE] [--data-dir DIR]

@@ -26,13 +26,17 @@ test('completion with no or an unknown shell → exit 2', async () => {
 });
 
 test('completion offers every flag of every parser option table (serve, user, client, verify, …)', async () => {
-  const issuer = await import('./issuer-commands.js');
+  const [serve, user, client] = await Promise.all([
+    import('./serve.js'),
+    import('./user.js'),
+    import('./client.js'),
+  ]);
   const verify = await import('./verify.js');
   const sign = await import('./sign.js');
   const tables: [string, Record<string, unknown>][] = [
-    ['serve', issuer.SERVE_OPTIONS],
-    ['user', issuer.USER_OPTIONS],
-    ['client', issuer.CLIENT_OPTIONS],
+    ['serve', serve.OPTIONS],
+    ['user', user.OPTIONS],
+    ['client', client.OPTIONS],
     ['verify', verify.OPTIONS],
     ['sign', sign.OPTIONS],
   ];

@@ -30,7 +30,7 @@ export function flagsOf(table: OptionTable): string {
  * their own parsers in their packages: their lists are written here until they move.
  */
 export async function completionFlags(): Promise<Readonly<Record<string, string>>> {
-  const [decode, verify, sign, keygen, audit, jwk, jwks, issuer] = await Promise.all([
+  const [decode, verify, sign, keygen, audit, jwk, jwks, serve, user, client] = await Promise.all([
     import('./decode.js'),
     import('./verify.js'),
     import('./sign.js'),
@@ -38,7 +38,9 @@ export async function completionFlags(): Promise<Readonly<Record<string, string>
     import('./audit.js'),
     import('./jwk.js'),
     import('./jwks.js'),
-    import('./issuer-commands.js'),
+    import('./serve.js'),
+    import('./user.js'),
+    import('./client.js'),
   ]);
   return {
     decode: flagsOf(decode.OPTIONS),
@@ -48,9 +50,9 @@ export async function completionFlags(): Promise<Readonly<Record<string, string>
     audit: flagsOf(audit.OPTIONS),
     jwk: `thumbprint ${flagsOf(jwk.OPTIONS)}`,
     jwks: `fetch ${flagsOf(jwks.OPTIONS)}`,
-    serve: flagsOf(issuer.SERVE_OPTIONS),
-    user: `create list disable enable set-password set-roles consents ${flagsOf(issuer.USER_OPTIONS)}`,
-    client: `create list disable enable rotate-secret ${flagsOf(issuer.CLIENT_OPTIONS)}`,
+    serve: flagsOf(serve.OPTIONS),
+    user: `create list disable enable set-password set-roles consents ${flagsOf(user.OPTIONS)}`,
+    client: `create list disable enable rotate-secret ${flagsOf(client.OPTIONS)}`,
     trace:
       'run proxy import render check --out --format --name --reveal --assert --now --client --actor --jwks --alg --help',
     ui: '--port --open --allow-network --help',

@@ -2,7 +2,7 @@ import type { CliIo } from '../io.js';
 import { parse } from '../args.js';
 import { runGuarded } from '../command-runner.js';
 import { EXIT, usageError } from '../exit-codes.js';
-import { loadServer } from './serve.js';
+import { loadServer } from './issuer-store.js';
 
 export const help = `Usage: tessera config check [--config FILE] [--json] [serve flags…]
        tessera config schema

@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { exportJwk, generateKeyPair } from '@tessera/jose';
-import { runClientCommand, runUserCommand } from './issuer-commands.js';
+import { run as runClientCommand } from './client.js';
+import { run as runUserCommand } from './user.js';
 import type { CliIo } from '../io.js';
 
 function io(

@@ -4,7 +4,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { runClientCommand, runServeCommand, runUserCommand } from './issuer-commands.js';
+import { run as runClientCommand } from './client.js';
+import { runServeCommand } from './serve.js';
+import { run as runUserCommand } from './user.js';
 import { openSqliteStore } from '@tessera/server';
 import type { CliIo } from '../io.js';
 

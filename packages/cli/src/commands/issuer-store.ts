@@ -1,6 +1,10 @@
-import type { CliIo } from '../io.js';
-import { CliError, inputError, usageError } from '../exit-codes.js';
-import { loadServer } from './serve.js';
+import type { ParseArgsConfig } from 'node:util';
+import { ConfigError, InputError, openStore, type Store } from '@tessera/server';
+import { readStdin, type CliIo } from '../io.js';
+import { CliError, EXIT, inputError, usageError } from '../exit-codes.js';
+
+/** The issuer package, loaded on first use: `config` and the admin commands work through it. */
+export const loadServer = () => import('@tessera/server');
 
 type Server = Awaited<ReturnType<typeof loadServer>>;
 
@@ -94,3 +98,64 @@ export function subcommand(
 /** Seconds since the epoch → ISO 8601 (UTC), or "-". */
 export const isoTime = (s: number | null | undefined): string =>
   s === null || s === undefined ? '-' : new Date(s * 1000).toISOString().replace('.000Z', 'Z');
+
+/** `tessera user` and `tessera client`: where the store is (`--database`, `--data-dir`). */
+export const STORE_OPTIONS = {
+  database: { type: 'string' },
+  'data-dir': { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const satisfies ParseArgsConfig['options'];
+
+/**
+ * Run a `serve`/`user`/`client` body: a usage error prints the message and the usage (exit 2),
+ * the issuer's input and configuration errors one line (exit 3), anything else one line (exit 1).
+ */
+export async function runIssuerCommand(
+  io: CliIo,
+  usage: string,
+  body: () => Promise<number>,
+): Promise<number> {
+  try {
+    return await body();
+  } catch (e) {
+    if (e instanceof CliError) {
+      io.stderr.write(`${e.message}\n\n${usage}`);
+      return e.exitCode;
+    }
+    if (e instanceof InputError || e instanceof ConfigError) {
+      io.stderr.write(`error: ${e.message}\n`);
+      return EXIT.INPUT;
+    }
+    io.stderr.write(`error: ${(e as Error).message}\n`);
+    return EXIT.FAILED;
+  }
+}
+
+/** Open the store named by `--database`/`--data-dir` (or TESSERA_DATABASE), run `fn`, close it. */
+export async function withStore<T>(
+  values: { database?: string | undefined; 'data-dir'?: string | undefined },
+  io: CliIo,
+  fn: (s: Store) => Promise<T>,
+): Promise<T> {
+  const store = await openStore({
+    ...(values.database !== undefined ? { database: values.database } : {}),
+    ...(values['data-dir'] !== undefined ? { dataDir: values['data-dir'] } : {}),
+    env: io.env,
+  });
+  try {
+    return await fn(store);
+  } finally {
+    await store.close();
+  }
+}
+
+/** Largest password accepted on stdin (`--password-stdin`). */
+const MAX_PASSWORD_BYTES = 4096;
+
+/** The first line of stdin (a password), at most {@link MAX_PASSWORD_BYTES}. */
+export async function readStdinLine(io: CliIo): Promise<string> {
+  const bytes = await readStdin(io, MAX_PASSWORD_BYTES, { line: true });
+  if (bytes === undefined)
+    throw new InputError(`the password on stdin is longer than ${MAX_PASSWORD_BYTES} bytes`);
+  return bytes.toString('utf8').split(/\r?\n/)[0] ?? '';
+}

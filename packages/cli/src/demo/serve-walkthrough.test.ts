@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import type { RunningServer } from '@tessera/server';
-import { runServeCommand } from '../commands/issuer-commands.js';
+import { runServeCommand } from '../commands/serve.js';
 import type { CliIo } from '../io.js';
 import { startDemoResourceServer } from './resource-server.js';
 

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { runServeCommand, type DemoInfo } from '../commands/issuer-commands.js';
+import { runServeCommand, type DemoInfo } from '../commands/serve.js';
 import type { CliIo } from '../io.js';
 import { CHROMIUM_SKIP, launchTestBrowser } from '../test-support/browser.js';
 import { startDemoResourceServer } from './resource-server.js';
