@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, isAbsolute, relative } from 'node:path';
 import { encodeBase64url } from '@tessera/jose';
 import { createClient, rotateClientSecret } from './clients.js';
 import type { IssuerContext } from './context.js';
@@ -28,6 +30,8 @@ export interface DemoSetup {
   username: string;
   password: string;
   resourceServer: DemoResourceServer;
+  /** Where the demo wrote its URLs and fresh credentials for scripts (`envFile` option). */
+  envFile?: string;
 }
 
 /**
@@ -39,7 +43,7 @@ export interface DemoSetup {
 export async function setUpDemo(
   ctx: IssuerContext,
   startResourceServer: DemoResourceServerStarter,
-  options: { revocationPollMs?: number } = {},
+  options: { revocationPollMs?: number; envFile?: string } = {},
 ): Promise<DemoSetup> {
   const deps = {
     store: ctx.store,
@@ -83,18 +87,52 @@ export async function setUpDemo(
       issuer: ctx.config.issuer,
       audience: DEMO_AUDIENCE,
       port,
-      ...options,
+      ...(options.revocationPollMs !== undefined
+        ? { revocationPollMs: options.revocationPollMs }
+        : {}),
     });
   const resourceServer = await start(preferred > 1 && preferred < 65536 ? preferred : 0).catch(() =>
     start(0),
   );
-  return {
+  const setup: DemoSetup = {
     clientId: DEMO_CLIENT_ID,
     clientSecret,
     username: DEMO_USERNAME,
     password,
     resourceServer,
   };
+  if (options.envFile !== undefined) {
+    writeDemoEnv(options.envFile, ctx.config.issuer, setup);
+    setup.envFile = options.envFile;
+  }
+  return setup;
+}
+
+/**
+ * The demo's URLs and fresh credentials as `NAME=value` lines, for scripts that run against
+ * `serve --demo` (`tessera trace run examples/demo-flow.json --env-file .tessera/demo.env`).
+ * Mode 0600 in the data folder, beside the key-encryption key; rewritten on every start.
+ */
+function writeDemoEnv(file: string, issuer: string, d: DemoSetup): void {
+  const lines = [
+    '# Written by tessera serve --demo on every start (the credentials change each time).',
+    `TESSERA_DEMO_ISSUER=${issuer}`,
+    `TESSERA_DEMO_RESOURCE=${d.resourceServer.url}`,
+    `TESSERA_DEMO_AUDIENCE=${DEMO_AUDIENCE}`,
+    `TESSERA_DEMO_CLIENT_ID=${d.clientId}`,
+    `TESSERA_DEMO_CLIENT_SECRET=${d.clientSecret}`,
+    `TESSERA_DEMO_USERNAME=${d.username}`,
+    `TESSERA_DEMO_PASSWORD=${d.password}`,
+  ];
+  mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+  writeFileSync(file, `${lines.join('\n')}\n`, { mode: 0o600 });
+  chmodSync(file, 0o600);
+}
+
+/** A path as the user would type it: relative to the working folder when inside it. */
+function shownPath(file: string): string {
+  const rel = relative(process.cwd(), file);
+  return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel) ? rel : file;
 }
 
 export const DEMO_WEB_CLIENT_ID = 'demo-web';
@@ -175,6 +213,12 @@ export function demoWalkthrough(
     '',
     `Demo user: ${d.username} / ${d.password}    client: ${d.clientId} / ${d.clientSecret}`,
     '(fresh credentials on every start)',
+    ...(d.envFile !== undefined
+      ? [
+          `Scripts read the same values from ${shownPath(d.envFile)} (mode 0600), e.g. the flow trace:`,
+          `   npx tessera trace run examples/demo-flow.json --env-file ${shownPath(d.envFile)}`,
+        ]
+      : []),
     '',
     '1. Log in once — the only request that carries the password:',
     `   R=$(curl -s ${basic} -d grant_type=password -d username=${d.username} -d 'password=${d.password}' ${issuer}/token); echo "$R"`,

@@ -42,7 +42,7 @@ Usage:
   tessera trace run [scenario.json] [--login [METHOD] URL] [--form k=v]… [--json-body k=v]…
                     [--basic USER] [--password-stdin | --password-env NAME] [--password-field NAME]
                     [--token-from json:access_token|cookie:NAME|header:NAME] [--call [METHOD] PATH]…
-                    [--header 'name: value']… [--timeout 10s]
+                    [--header 'name: value']… [--timeout 10s] [--env-file FILE]
   tessera trace proxy --target http://127.0.0.1:3000 [--listen 127.0.0.1:8899]   (Ctrl-C writes the trace)
   tessera trace import session.har
   tessera trace render trace.json [--format svg|html|mermaid|ascii|json]
@@ -57,6 +57,10 @@ Common options:
   --assert LIST         ${ASSERTION_NAMES.join(', ')} or all
                         (default: ${DEFAULT_ASSERTIONS.join(', ')}); run exits 1 when one fails
   --now ISO-DATE        fixed clock: deterministic timestamps and output
+
+Scenario files (run):
+  --env-file FILE       values for the scenario's \${NAME} placeholders (NAME=value lines, as the
+                        demo's .tessera/demo.env); never read from the process environment
 
 Capture options (run, proxy, import):
   --client LABEL        label of the client lifeline (default CLI, Client or Browser)

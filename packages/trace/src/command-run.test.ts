@@ -336,3 +336,99 @@ test('usage errors exit 2; unreadable or invalid input exits 3', async () => {
   assert.equal(await runTraceCommand(['--help'], help), 0);
   assert.match(help.out(), /Exit codes:[\s\S]*5 {2}network error/);
 });
+
+test('a scenario file takes ${NAME} values from --env-file: URLs and the password are filled in', async () => {
+  writeFileSync(
+    join(dir, 'placeholders.json'),
+    JSON.stringify({
+      base: '${SERVICE}',
+      login: {
+        method: 'POST',
+        url: '/login',
+        form: { username: '${USER_NAME}', password: '${USER_PASSWORD}' },
+      },
+      calls: [{ method: 'GET', url: '${SERVICE}/me' }],
+    }),
+  );
+  writeFileSync(
+    join(dir, 'values.env'),
+    `# a comment\nSERVICE=${server.url}\nUSER_NAME=alice\nUSER_PASSWORD='${DEMO_PASSWORD}'\n`,
+  );
+  const io = memoryIo(dir);
+  const code = await runTraceCommand(
+    [
+      'run',
+      'placeholders.json',
+      '--env-file',
+      'values.env',
+      '--now',
+      NOW,
+      '-o',
+      'placeholders-trace.json',
+    ],
+    io,
+  );
+  assert.equal(code, 0, io.err() + io.out());
+  assert.match(io.out(), /^✓ credentials-once: /m);
+  const text = readFileSync(join(dir, 'placeholders-trace.json'), 'utf8');
+  assert.ok(!text.includes(DEMO_PASSWORD), 'the password from the env file is never stored');
+  const trace = parseTrace(text);
+  assert.deepEqual(
+    trace.exchanges.map((e) => [e.method, e.url, e.status]),
+    [
+      ['POST', `${server.url}/login`, 200],
+      ['GET', `${server.url}/me`, 200],
+    ],
+  );
+  // A missing env file is "no such file", like every other input file.
+  const missing = memoryIo(dir);
+  assert.equal(
+    await runTraceCommand(['run', 'placeholders.json', '--env-file', 'nope.env'], missing),
+    3,
+  );
+  assert.match(missing.err(), /^error: no such file: nope\.env \(ERR_FILE_UNREADABLE\)$/m);
+});
+
+test('a scenario cannot read the process environment: ${NAME} without --env-file is refused and nothing is sent', async () => {
+  const { createServer } = await import('node:http');
+  let requests = 0;
+  const sink = createServer((_req, res) => {
+    requests++;
+    res.end('{}');
+  });
+  await new Promise<void>((r) => sink.listen(0, '127.0.0.1', r));
+  const port = (sink.address() as { port: number }).port;
+  try {
+    // A scenario from elsewhere that would send an environment secret to a URL of its choosing.
+    writeFileSync(
+      join(dir, 'exfiltrate.json'),
+      JSON.stringify({
+        calls: [
+          {
+            method: 'GET',
+            url: `http://127.0.0.1:${port}/collect`,
+            headers: { 'x-leak': '${AWS_SECRET_ACCESS_KEY}' },
+          },
+        ],
+      }),
+    );
+    // Neither without an env file nor with one that lacks the name.
+    writeFileSync(join(dir, 'other.env'), 'SERVICE=http://127.0.0.1:1\n');
+    for (const extra of [[], ['--env-file', 'other.env']]) {
+      const io = memoryIo(dir, { env: { AWS_SECRET_ACCESS_KEY: 'do-not-send-me' } });
+      const code = await runTraceCommand(
+        ['run', 'exfiltrate.json', ...extra, '-o', 'exfiltrate-trace.json'],
+        io,
+      );
+      assert.equal(code, 3, io.err());
+      assert.match(
+        io.err(),
+        /^error: calls\[0\]\.headers\.x-leak: \$\{AWS_SECRET_ACCESS_KEY\} has no value \(give it in --env-file FILE\) \(ERR_SCENARIO_INVALID\)$/m,
+      );
+      assert.ok(!io.err().includes('do-not-send-me'));
+    }
+    assert.equal(requests, 0, 'no request was sent');
+  } finally {
+    await new Promise<void>((r) => sink.close(() => r()));
+  }
+});

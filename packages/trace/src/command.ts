@@ -5,12 +5,13 @@
  */
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
+import { parseArgs, parseEnv } from 'node:util';
 import type { Trace } from './model.js';
 import { DEFAULT_ASSERTIONS, TraceInputError } from './model.js';
 import { checkAssertions } from './assertions.js';
 import { relabelParticipants } from './participants.js';
 import {
+  expandScenario,
   parseScenario,
   runScenario,
   TraceLoginError,
@@ -93,6 +94,7 @@ async function cmdRun(args: string[], io: TraceCommandIo): Promise<number> {
       'token-from': { type: 'string' },
       header: { type: 'string', multiple: true },
       timeout: { type: 'string' },
+      'env-file': { type: 'string' },
     },
   });
   if (values.help) {
@@ -145,6 +147,10 @@ async function cmdRun(args: string[], io: TraceCommandIo): Promise<number> {
     if (!/^https?:\/\//.test(scenario.login?.url ?? scenario.base ?? ''))
       throw new UsageError('the first URL must be absolute (http:// or https://)');
   }
+  if (values['env-file'] !== undefined) {
+    const file = values['env-file'];
+    scenario = expandScenario(scenario, parseEnv(readInputText(resolve(io.cwd, file), file)));
+  } else scenario = expandScenario(scenario, {});
   const opts: RunScenarioOptions = {};
   if (values['password-stdin']) opts.password = await readStdin(io.stdin);
   if (values['password-env'] !== undefined) {

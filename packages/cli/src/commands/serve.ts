@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import {
   DEFAULT_PORT,
   demoWalkthrough,
@@ -115,16 +116,17 @@ async function startDemo(
   io: CliIo,
   server: RunningServer,
   hooks: ServeHooks,
+  dataDir: string | undefined,
 ): Promise<() => Promise<void>> {
   if (hooks.startDemoResourceServer === undefined)
     throw new Error('serve --demo needs a resource server starter (run it through tessera)');
-  const demo = await setUpDemo(
-    server.app.tessera,
-    hooks.startDemoResourceServer,
-    hooks.demoRevocationPollMs !== undefined
+  const demo = await setUpDemo(server.app.tessera, hooks.startDemoResourceServer, {
+    // For scripts: `tessera trace run examples/demo-flow.json --env-file .tessera/demo.env`.
+    envFile: resolve(dataDir ?? '.tessera', 'demo.env'),
+    ...(hooks.demoRevocationPollMs !== undefined
       ? { revocationPollMs: hooks.demoRevocationPollMs }
-      : {},
-  );
+      : {}),
+  });
   const tessera = server.app.tessera;
   const webApp = await hooks.startDemoWebApp?.({
     issuer: server.url,
@@ -198,7 +200,10 @@ export async function runServeCommand(
     const server = await listen(io, values, loaded, settings, hooks);
     io.stdout.write(`Tessera issuer listening on ${server.url} (${server.store.kind})\n`);
     if (server.metricsUrl !== undefined) io.stdout.write(`metrics on ${server.metricsUrl}\n`);
-    const closeDemo = values.demo === true ? await startDemo(io, server, hooks) : async () => {};
+    const closeDemo =
+      values.demo === true
+        ? await startDemo(io, server, hooks, settings.start.dataDir)
+        : async () => {};
     hooks.onReady?.(server);
     const drainMs = await waitForStop(hooks, settings);
     // Graceful: /readyz turns 503, the listener stops accepting, in-flight requests finish

@@ -124,6 +124,44 @@ export function parseScenario(value: unknown): Scenario {
   return out;
 }
 
+const PLACEHOLDER = /\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
+
+/**
+ * Replace every `${NAME}` in a scenario's strings (base, URLs, form and JSON values, headers,
+ * Basic credentials) with `vars[NAME]`. The values come only from what the caller passes (the
+ * `--env-file` of `trace run`), never from the process environment: a scenario file from
+ * elsewhere cannot send the environment's secrets to a URL of its choosing. A name without a
+ * value is `ERR_SCENARIO_INVALID` at the member's path; nothing is sent.
+ *
+ * @example
+ * expandScenario({ base: '${ISSUER}', login: { method: 'POST', url: '/token' } }, { ISSUER: 'http://127.0.0.1:4000' });
+ */
+export function expandScenario(
+  scenario: Scenario,
+  vars: Readonly<Record<string, string | undefined>>,
+): Scenario {
+  const expand = (v: unknown, path: string): unknown => {
+    if (typeof v === 'string')
+      return v.replace(PLACEHOLDER, (_, name: string) => {
+        const value = Object.prototype.hasOwnProperty.call(vars, name) ? vars[name] : undefined;
+        if (value === undefined)
+          throw new TraceInputError(
+            'ERR_SCENARIO_INVALID',
+            path,
+            `\${${name}} has no value (give it in --env-file FILE)`,
+          );
+        return value;
+      });
+    if (Array.isArray(v)) return v.map((x, i) => expand(x, `${path}[${i}]`));
+    if (isRecord(v))
+      return Object.fromEntries(
+        Object.entries(v).map(([k, x]) => [k, expand(x, path ? `${path}.${k}` : k)]),
+      );
+    return v;
+  };
+  return expand(scenario, '') as Scenario;
+}
+
 class CookieJar {
   private readonly jar = new Map<string, Map<string, string>>();
   store(host: string, setCookies: readonly string[]): void {
