@@ -1,4 +1,5 @@
 import { fetchJwks, isJoseError, type JwkSet } from '@tessera/jose';
+import { isHttpLoopback } from '@tessera/jose/internal';
 import { networkError, usageError } from './exit-codes.js';
 
 export interface JwksUrlOptions {
@@ -7,8 +8,6 @@ export interface JwksUrlOptions {
   /** Milliseconds before giving up. Default 5000. */
   timeoutMs?: number;
 }
-
-const LOOPBACK = /^(127(?:\.\d{1,3}){3}|\[::1\]|localhost)$/i;
 
 /**
  * Fetch a JWKS from a URL given on the command line, through the core's `fetchJwks` (https only,
@@ -26,7 +25,7 @@ export async function fetchJwksUrl(
   } catch {
     throw usageError('the JWKS URL is not a valid URL');
   }
-  if (url.protocol === 'http:' && LOOPBACK.test(url.hostname) && o.allowHttpLoopback !== true)
+  if (isHttpLoopback(url) && o.allowHttpLoopback !== true)
     throw usageError('http: is refused; for a loopback test server add --allow-http-loopback');
   try {
     const jwks = await fetchJwks(url, {

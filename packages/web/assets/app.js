@@ -79,7 +79,14 @@ async function copy(text, what) {
 const state = {
   token: '',
   decoded: undefined,
-  config: { allowNetwork: false, audit: false, traceRenderer: false, liveTrace: false },
+  config: {
+    allowNetwork: false,
+    allowHttpLoopback: false,
+    ownJwksUrl: null,
+    audit: false,
+    traceRenderer: false,
+    liveTrace: false,
+  },
 };
 
 // ---------- tabs ----------
@@ -433,13 +440,19 @@ for (const id of ['key-kind-secret', 'key-kind-public'])
     scheduleVerify();
   });
 $('verify-run').addEventListener('click', verifyNow);
+// What pressing Fetch would do with URL u (the server enforces the same rules).
+function jwksNote(u) {
+  const own = state.config.ownJwksUrl;
+  if (own && u === own) return `Pressing Fetch loads this issuer's keys from ${own}.`;
+  if (!state.config.allowNetwork)
+    return own
+      ? `Only this issuer's keys (${own}) can be fetched here; for other URLs start tessera ui --allow-network.`
+      : 'Network is off: start with tessera ui --allow-network to fetch a JWKS.';
+  const scheme = state.config.allowHttpLoopback ? 'https, or http to this machine' : 'https only';
+  return u ? `Pressing Fetch contacts ${u} (${scheme}), from the local tessera process.` : '';
+}
 $('jwks-url').addEventListener('input', () => {
-  const u = $('jwks-url').value.trim();
-  $('jwks-note').textContent = !state.config.allowNetwork
-    ? 'Network is off: start with tessera ui --allow-network to fetch a JWKS.'
-    : u
-      ? `Pressing Fetch contacts ${u} (https only), from the local tessera process.`
-      : '';
+  $('jwks-note').textContent = jwksNote($('jwks-url').value.trim());
 });
 $('jwks-fetch').addEventListener('click', async () => {
   const r = await api('jwks', { url: $('jwks-url').value.trim() });
@@ -722,10 +735,10 @@ function preloadFromFragment() {
 async function start() {
   const r = await api('config');
   if (r.ok) state.config = r.data;
-  $('jwks-fetch').disabled = !state.config.allowNetwork;
-  $('jwks-note').textContent = state.config.allowNetwork
-    ? ''
-    : 'Network is off: start with tessera ui --allow-network to fetch a JWKS.';
+  $('jwks-fetch').disabled = !state.config.allowNetwork && !state.config.ownJwksUrl;
+  if (state.config.ownJwksUrl && !$('jwks-url').value)
+    $('jwks-url').value = state.config.ownJwksUrl;
+  $('jwks-note').textContent = jwksNote($('jwks-url').value.trim());
   if (!state.config.audit) $('audit-note').textContent = 'The audit is not available in this mode.';
   if (state.config.liveTrace) {
     $('trace-live').hidden = false;

@@ -70,6 +70,8 @@ export async function handleApi(
   if (name === 'config' && method === 'GET') {
     return ok({
       allowNetwork: o.allowNetwork === true,
+      allowHttpLoopback: o.allowNetwork === true && o.allowHttpLoopback === true,
+      ownJwksUrl: o.ownJwksUrl?.() ?? null,
       audit: true,
       traceRenderer: o.renderTraceSvg !== undefined,
       liveTrace: o.liveTrace !== undefined,
@@ -120,6 +122,8 @@ export async function handleApi(
         try {
           const jwks = await fetchJwks(body['url'], {
             allowNetwork: o.allowNetwork === true,
+            allowHttpLoopback: o.allowHttpLoopback === true,
+            ownJwksUrl: o.ownJwksUrl?.(),
             ...(o.fetch !== undefined ? { fetch: o.fetch } : {}),
           });
           return ok({ jwks });

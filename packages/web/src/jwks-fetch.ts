@@ -1,9 +1,12 @@
 import { fetchJwks as fetchJwksCore, isJoseError, type JwkSet } from '@tessera/jose';
+import { isHttpLoopback } from '@tessera/jose/internal';
 
 /**
  * The one network call the debugger can make: fetching a JWKS for the Verify pane, on a button
- * press, in the local process. Refused unless the UI was started with `--allow-network` (docs/security.md#page-network); even
- * then through the core's `fetchJwks` (https only, no redirects, a timeout, a size cap).
+ * press, in the local process. Refused unless the UI was started with `--allow-network`
+ * (docs/security.md#page-network), or the URL is exactly the JWKS of the issuer serving the page
+ * (`serve --demo`); always through the core's `fetchJwks` (https only — plain http to a loopback
+ * host with `--allow-http-loopback` or for that own issuer —, no redirects, a timeout, a size cap).
  */
 export class NetworkRefusedError extends Error {
   readonly code = 'ERR_NETWORK_DISABLED' as const;
@@ -28,6 +31,10 @@ export class JwksFetchError extends Error {
 
 export interface JwksFetchOptions {
   readonly allowNetwork: boolean;
+  /** Plain `http:` to a loopback host (`--allow-http-loopback`); the core's rule decides what that is. */
+  readonly allowHttpLoopback?: boolean;
+  /** The JWKS URL of the issuer serving the page: fetched without `allowNetwork` (`serve --demo`). */
+  readonly ownJwksUrl?: string | undefined;
   readonly fetch?: typeof fetch;
   readonly timeoutMs?: number;
   readonly maxResponseBytes?: number;
@@ -40,9 +47,17 @@ export interface JwksFetchOptions {
  * const jwks = await fetchJwks('https://issuer.example/jwks', { allowNetwork: true });
  */
 export async function fetchJwks(url: string, o: JwksFetchOptions): Promise<JwkSet> {
-  if (!o.allowNetwork) throw new NetworkRefusedError();
+  const own = o.ownJwksUrl !== undefined && sameUrl(url, o.ownJwksUrl);
+  if (!o.allowNetwork && !own) throw new NetworkRefusedError();
+  const allowHttpLoopback = own || o.allowHttpLoopback === true;
+  if (!allowHttpLoopback && isHttpLoopback(url))
+    throw new JwksFetchError(
+      'ERR_JWKS_URL_INVALID',
+      'plain http is refused; for a loopback issuer start the debugger with tessera ui --allow-network --allow-http-loopback',
+    );
   try {
     return await fetchJwksCore(url, {
+      allowHttpLoopback,
       timeoutMs: o.timeoutMs ?? 5000,
       maxResponseBytes: o.maxResponseBytes ?? 256 * 1024,
       ...(o.fetch !== undefined ? { fetch: o.fetch } : {}),
@@ -53,5 +68,13 @@ export async function fetchJwks(url: string, o: JwksFetchOptions): Promise<JwkSe
     if (isJoseError(e, 'ERR_JWKS_INVALID')) throw new JwksFetchError('ERR_JWKS_INVALID', e.message);
     if (isJoseError(e)) throw new JwksFetchError('ERR_JWKS_FETCH_FAILED', e.message);
     throw new JwksFetchError('ERR_JWKS_FETCH_FAILED', 'the JWKS could not be fetched');
+  }
+}
+
+function sameUrl(a: string, b: string): boolean {
+  try {
+    return new URL(a).href === new URL(b).href;
+  } catch {
+    return false;
   }
 }

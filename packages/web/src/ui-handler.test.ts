@@ -261,6 +261,64 @@ test('network fetches are refused without --allow-network; with it, only https U
   }
 });
 
+/** A JWKS on plain http://127.0.0.1 (a local issuer such as `npm start`'s). */
+async function startHttpJwks(): Promise<{ url: string; close(): Promise<void> }> {
+  const server: Server = createServer((req, res) => {
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(
+      JSON.stringify({ keys: [{ kty: 'OKP', crv: 'Ed25519', x: 'x'.repeat(43), kid: req.url }] }),
+    );
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return { url, close: () => new Promise<void>((r) => server.close(() => r())) };
+}
+
+test('an http://127.0.0.1 JWKS with --allow-network alone is refused naming --allow-http-loopback; with it, fetched', async () => {
+  const local = await startHttpJwks();
+  const net = await startUi({ allowNetwork: true });
+  const loop = await startUi({ allowNetwork: true, allowHttpLoopback: true });
+  try {
+    const c = await enterSession(net.url);
+    const refused = await postApi(net.port, c, 'jwks', { url: `${local.url}/jwks` });
+    assert.equal(refused.status, 400);
+    assert.equal(refused.json.error.code, 'ERR_JWKS_URL_INVALID');
+    assert.match(refused.json.error.message, /--allow-http-loopback/);
+    const c2 = await enterSession(loop.url);
+    const fetched = await postApi(loop.port, c2, 'jwks', { url: `${local.url}/jwks` });
+    assert.equal(fetched.status, 200, JSON.stringify(fetched.json));
+    assert.equal(fetched.json.jwks.keys[0].kid, '/jwks');
+    // Loopback only: plain http elsewhere stays refused (the core's rule).
+    const remote = await postApi(loop.port, c2, 'jwks', { url: 'http://issuer.example/jwks' });
+    assert.equal(remote.status, 400);
+    assert.equal(remote.json.error.code, 'ERR_JWKS_URL_INVALID');
+    const cfg = await rawRequest(loop.port, '/_tessera/api/config', { headers: { cookie: c2 } });
+    assert.equal(JSON.parse(cfg.body).allowHttpLoopback, true);
+  } finally {
+    await Promise.all([net.close(), loop.close(), local.close()]);
+  }
+});
+
+test("the page's own issuer JWKS (serve --demo) is fetched without --allow-network; any other URL is still refused", async () => {
+  const local = await startHttpJwks();
+  const own = await startUi({ ownJwksUrl: () => `${local.url}/jwks` });
+  try {
+    const c = await enterSession(own.url);
+    const cfg = await rawRequest(own.port, '/_tessera/api/config', { headers: { cookie: c } });
+    assert.equal(JSON.parse(cfg.body).ownJwksUrl, `${local.url}/jwks`);
+    assert.equal(JSON.parse(cfg.body).allowNetwork, false);
+    const fetched = await postApi(own.port, c, 'jwks', { url: `${local.url}/jwks` });
+    assert.equal(fetched.status, 200, JSON.stringify(fetched.json));
+    for (const url of [`${local.url}/other`, 'https://issuer.example/jwks']) {
+      const refused = await postApi(own.port, c, 'jwks', { url });
+      assert.equal(refused.status, 403, url);
+      assert.equal(refused.json.error.code, 'ERR_NETWORK_DISABLED');
+    }
+  } finally {
+    await Promise.all([own.close(), local.close()]);
+  }
+});
+
 test("the audit API runs @tessera/inspect's rules on the cleaned token", async () => {
   const token = hsToken();
   const r = await postApi(port, cookie, 'audit', { token: `Bearer ${token}` });

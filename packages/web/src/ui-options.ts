@@ -11,6 +11,13 @@ export interface UiOptions {
   readonly liveTrace?: () => unknown;
   /** Allow the one network call (fetching a JWKS URL, https only). Default false. */
   readonly allowNetwork?: boolean;
+  /** With `allowNetwork`: also plain http to a loopback host (`--allow-http-loopback`). Default false. */
+  readonly allowHttpLoopback?: boolean;
+  /**
+   * The JWKS URL of the issuer serving the page (`serve --demo`): the page offers it, and
+   * fetching exactly this URL is allowed without `allowNetwork` (plain http on loopback included).
+   */
+  readonly ownJwksUrl?: () => string | undefined;
   /** Replaces global fetch for the JWKS fetch (tests). */
   readonly fetch?: typeof fetch;
   /**

@@ -235,8 +235,11 @@ export async function run(args: string[], io: CliIo): Promise<number> {
   let live: unknown;
   let recordedAt = 0;
   let record: (() => void) | undefined;
+  let ownJwksUrl: string | undefined;
   const ui = createUiHandler({
     session: false,
+    // The Verify pane fetches this issuer's own keys (plain http on loopback), nothing else.
+    ownJwksUrl: () => ownJwksUrl,
     renderTraceSvg: (t: unknown) => trace.renderSvg(t as Parameters<typeof trace.renderSvg>[0]),
     liveTrace: () => {
       if (Date.now() - recordedAt > 30_000) record?.();
@@ -254,6 +257,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
       });
     },
     onDemo: (demo) => {
+      ownJwksUrl = `${demo.issuerUrl}/jwks`;
       const appUrl = demo.webAppUrl;
       if (appUrl !== undefined) recorder.appUrl = appUrl;
       record = () => {

@@ -2,7 +2,7 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { fetchJwks } from './fetch.js';
+import { checkFetchUrl, fetchJwks, isHttpLoopback } from './fetch.js';
 import { JoseError } from '../base/errors.js';
 
 const code = (c: string) => (e: unknown) => e instanceof JoseError && e.code === c;
@@ -74,4 +74,36 @@ test('fetchJwks uses an injected fetch, with redirects handed back rather than f
   const jwks = await fetchJwks('https://issuer.example/jwks', { fetch: fake });
   assert.deepEqual(jwks.keys, [{ kty: 'EC' }]);
   assert.deepEqual(seen, [{ url: 'https://issuer.example/jwks', redirect: 'manual' }]);
+});
+
+test('isHttpLoopback is exactly the http URLs that allowHttpLoopback opens', () => {
+  const urls = [
+    'http://127.0.0.1:4000/jwks',
+    'http://127.9.9.9/jwks',
+    'http://[::1]:4000/jwks',
+    'http://LOCALHOST/jwks',
+    'https://127.0.0.1/jwks',
+    'http://127.0.0.1.evil.example/jwks',
+    'http://10.0.0.1/jwks',
+    'http://localhost.example/jwks',
+    'not a url',
+  ];
+  for (const u of urls) {
+    const opened = (() => {
+      try {
+        checkFetchUrl(u, false);
+        return false;
+      } catch {
+        try {
+          checkFetchUrl(u, true);
+          return true;
+        } catch {
+          return false;
+        }
+      }
+    })();
+    assert.equal(isHttpLoopback(u), opened, u);
+  }
+  assert.equal(isHttpLoopback('http://127.0.0.1.evil.example/jwks'), false);
+  assert.equal(isHttpLoopback('http://[::1]/jwks'), true);
 });

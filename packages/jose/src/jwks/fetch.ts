@@ -29,6 +29,23 @@ export const DEFAULT_MAX_RESPONSE_BYTES = 512 * 1024;
 const LOOPBACK = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/i;
 
 /**
+ * Whether a URL is plain `http:` to a loopback host: the one case `allowHttpLoopback` opens.
+ * Hosts use it to name their own switch when they refuse such a URL (`--allow-http-loopback`).
+ *
+ * @example
+ * isHttpLoopback('http://127.0.0.1:4000/jwks'); // → true
+ */
+export function isHttpLoopback(url: string | URL): boolean {
+  let u: URL;
+  try {
+    u = new URL(String(url));
+  } catch {
+    return false;
+  }
+  return u.protocol === 'http:' && LOOPBACK.test(u.hostname);
+}
+
+/**
  * Check a configured URL once: `https:` only, `http:` only for a loopback host when allowed,
  * no credentials in the URL. The URL always comes from configuration, never from a token
  * (docs/security.md#key-urls, #key-selection).
@@ -44,10 +61,10 @@ export function checkFetchUrl(url: string | URL, allowHttpLoopback: boolean, wha
     throw new JoseError('ERR_OPTIONS_INVALID', `${what} may not carry credentials`);
   }
   if (u.protocol === 'https:') return u;
-  if (u.protocol === 'http:' && allowHttpLoopback && LOOPBACK.test(u.hostname)) return u;
+  if (allowHttpLoopback && isHttpLoopback(u)) return u;
   const hint = allowHttpLoopback
     ? ' (plain http only to a loopback host)'
-    : u.protocol === 'http:' && LOOPBACK.test(u.hostname)
+    : isHttpLoopback(u)
       ? ' (set allowHttpLoopback: true to allow plain http to a loopback host)'
       : ' (plain http only to a loopback host, with allowHttpLoopback: true)';
   throw new JoseError('ERR_OPTIONS_INVALID', `${what} ${u.origin} must use https${hint}`);
