@@ -23,6 +23,8 @@ export interface CliIo {
    * real implementation lives in bin.ts.
    */
   promptHidden?: (question: string) => Promise<string>;
+  /** Stops a command that runs until Ctrl-C (`trace proxy`) as Ctrl-C does (embedding, tests). */
+  signal?: AbortSignal;
 }
 
 /** The current time for this invocation. */
@@ -32,6 +34,9 @@ export function nowOf(io: CliIo): Date {
 
 /** Largest input read from stdin or a file (tokens are far smaller; JWKS and payloads too). */
 export const MAX_INPUT_BYTES = 1024 * 1024;
+
+/** Largest password read from stdin (`user --password-stdin`, `trace run --password-stdin`). */
+export const MAX_PASSWORD_BYTES = 4096;
 
 /**
  * Read stdin to a Buffer, at most `max` bytes (one byte more is read to detect overflow).

@@ -1,15 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { createLocalKeySet, exportJwk, generateKeyPair, signJwt } from '@tessera/jose';
 import { buildTrace } from './build-trace.js';
-import { runTraceCommand } from './command.js';
 import { renderMermaid } from './render/mermaid.js';
 import { renderSvg } from './render/svg.js';
 import { START, call, login } from './test-support/raw-flows.js';
-import { memoryIo } from './test-support/memory-io.js';
 
 const signer = generateKeyPair('EdDSA');
 const other = generateKeyPair('EdDSA');
@@ -91,65 +86,4 @@ test('an actor lifeline sits left of the client', () => {
     ],
   );
   assert.match(renderMermaid(t), /\n {2}actor actor as Alice\n {2}participant client as Browser\n/);
-});
-
-test('trace render/import: --jwks errors map to exit codes 2, 3 and 4', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'tessera-trace-jwks-'));
-  try {
-    writeFileSync(join(dir, 'good.json'), JSON.stringify(jwks(signer.publicKey)));
-    writeFileSync(join(dir, 'bad.json'), JSON.stringify({ keys: 'nope' }));
-    const har = {
-      log: {
-        version: '1.2',
-        entries: raws.map((r, i) => ({
-          startedDateTime: new Date(START.getTime() + r.t).toISOString(),
-          time: i,
-          request: {
-            method: r.method,
-            url: r.url,
-            headers: r.requestHeaders.map(([name, value]) => ({ name, value })),
-            ...(r.requestBody
-              ? { postData: { mimeType: 'application/x-www-form-urlencoded', text: r.requestBody } }
-              : {}),
-          },
-          response: {
-            status: r.status,
-            headers: r.responseHeaders.map(([name, value]) => ({ name, value })),
-            content: { text: r.responseBody ?? '' },
-          },
-        })),
-      },
-    };
-    writeFileSync(join(dir, 's.har'), JSON.stringify(har));
-    const run = async (args: string[]) => {
-      const io = memoryIo(dir);
-      return [await runTraceCommand(args, io), io] as const;
-    };
-    const [ok, io] = await run([
-      'import',
-      's.har',
-      '--jwks',
-      'good.json',
-      '--actor',
-      'Alice',
-      '--format',
-      'json',
-      '-o',
-      't.json',
-    ]);
-    assert.equal(ok, 0, io.err());
-    const trace = JSON.parse(io.out()) as {
-      tokens: { verified: string }[];
-      participants: { label: string }[];
-    };
-    assert.equal(trace.tokens[0]!.verified, 'valid');
-    assert.equal(trace.participants[0]!.label, 'Alice');
-    assert.equal((await run(['import', 's.har', '--jwks', 'missing.json']))[0], 3);
-    assert.equal((await run(['import', 's.har', '--jwks', 'bad.json']))[0], 4);
-    assert.equal((await run(['import', 's.har', '--alg', 'EdDSA']))[0], 2);
-    assert.equal((await run(['import', 's.har', '--jwks', 'https://issuer.example/jwks']))[0], 2);
-    assert.equal((await run(['import', 's.har', '--jwks', 'good.json', '--alg', 'XX256']))[0], 2);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
 });

@@ -29,7 +29,13 @@ export type {
   Finding,
 } from './model.js';
 export { validateTrace, parseTrace } from './validate.js';
-export { readTraceFile, writeTraceFile, serializeTrace, writePrivateFile } from './trace-file.js';
+export {
+  readTraceFile,
+  readInputText,
+  writeTraceFile,
+  serializeTrace,
+  writePrivateFile,
+} from './trace-file.js';
 export type { RawExchange, HeaderList } from './raw-exchange.js';
 export { classifyExchange, parseSetCookie } from './classify.js';
 export type { Classification, FoundToken, IssuedToken } from './classify.js';
@@ -50,6 +56,7 @@ export type { NameRule } from './participants.js';
 export {
   runScenario,
   parseScenario,
+  expandScenario,
   TraceLoginError,
   TraceNetworkError,
 } from './capture/driver.js';
@@ -66,5 +73,3 @@ export { renderMermaid } from './render/mermaid.js';
 export { renderAscii } from './render/ascii.js';
 export type { AsciiOptions } from './render/ascii.js';
 export { renderHtml } from './render/html.js';
-export { runTraceCommand, TRACE_HELP, TRACE_EXIT } from './command.js';
-export type { TraceCommandIo } from './command.js';

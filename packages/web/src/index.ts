@@ -6,8 +6,6 @@ export { createUiHandler, UI_PREFIX } from './ui-handler.js';
 export type { UiHandler } from './ui-handler.js';
 export { startUi } from './start-ui.js';
 export type { StartUiOptions, RunningUi } from './start-ui.js';
-export { runUiCommand, UI_USAGE } from './ui-command.js';
-export type { UiCommandIo, UiCommandDeps } from './ui-command.js';
 export type { UiOptions } from './ui-options.js';
 export { CONTENT_SECURITY_POLICY, SECURITY_HEADERS } from './http-security.js';
 export { decodeToken } from './decode-token.js';

@@ -26,10 +26,12 @@ test('completion with no or an unknown shell → exit 2', async () => {
 });
 
 test('completion offers every flag of every parser option table (serve, user, client, verify, …)', async () => {
-  const [serve, user, client] = await Promise.all([
+  const [serve, user, client, trace, ui] = await Promise.all([
     import('./serve.js'),
     import('./user.js'),
     import('./client.js'),
+    import('./trace.js'),
+    import('./ui.js'),
   ]);
   const verify = await import('./verify.js');
   const sign = await import('./sign.js');
@@ -37,6 +39,8 @@ test('completion offers every flag of every parser option table (serve, user, cl
     ['serve', serve.OPTIONS],
     ['user', user.OPTIONS],
     ['client', client.OPTIONS],
+    ['trace', trace.OPTIONS],
+    ['ui', ui.OPTIONS],
     ['verify', verify.OPTIONS],
     ['sign', sign.OPTIONS],
   ];

@@ -26,22 +26,24 @@ export function flagsOf(table: OptionTable): string {
 
 /**
  * Flags offered for completion, per command, read from the same option tables the parsers use
- * (a flag added to a table is completed without touching this file). `trace` and `ui` still have
- * their own parsers in their packages: their lists are written here until they move.
+ * (a flag added to a table is completed without touching this file).
  */
 export async function completionFlags(): Promise<Readonly<Record<string, string>>> {
-  const [decode, verify, sign, keygen, audit, jwk, jwks, serve, user, client] = await Promise.all([
-    import('./decode.js'),
-    import('./verify.js'),
-    import('./sign.js'),
-    import('./keygen.js'),
-    import('./audit.js'),
-    import('./jwk.js'),
-    import('./jwks.js'),
-    import('./serve.js'),
-    import('./user.js'),
-    import('./client.js'),
-  ]);
+  const [decode, verify, sign, keygen, audit, jwk, jwks, serve, user, client, trace, ui] =
+    await Promise.all([
+      import('./decode.js'),
+      import('./verify.js'),
+      import('./sign.js'),
+      import('./keygen.js'),
+      import('./audit.js'),
+      import('./jwk.js'),
+      import('./jwks.js'),
+      import('./serve.js'),
+      import('./user.js'),
+      import('./client.js'),
+      import('./trace-options.js'),
+      import('./ui.js'),
+    ]);
   return {
     decode: flagsOf(decode.OPTIONS),
     verify: flagsOf(verify.OPTIONS),
@@ -53,9 +55,8 @@ export async function completionFlags(): Promise<Readonly<Record<string, string>
     serve: flagsOf(serve.OPTIONS),
     user: `create list disable enable set-password set-roles consents ${flagsOf(user.OPTIONS)}`,
     client: `create list disable enable rotate-secret ${flagsOf(client.OPTIONS)}`,
-    trace:
-      'run proxy import render check --out --format --name --reveal --assert --now --client --actor --jwks --alg --help',
-    ui: '--port --open --allow-network --help',
+    trace: `run proxy import render check ${flagsOf(trace.OPTIONS)} --login --call`,
+    ui: flagsOf(ui.OPTIONS),
     completion: SHELLS.join(' '),
   };
 }

@@ -1,6 +1,6 @@
 import type { ParseArgsConfig } from 'node:util';
 import { ConfigError, InputError, openStore, type Store } from '@tessera/server';
-import { readStdin, type CliIo } from '../io.js';
+import { MAX_PASSWORD_BYTES, readStdin, type CliIo } from '../io.js';
 import { CliError, EXIT, inputError, usageError } from '../exit-codes.js';
 
 /** The issuer package, loaded on first use: `config` and the admin commands work through it. */
@@ -148,9 +148,6 @@ export async function withStore<T>(
     await store.close();
   }
 }
-
-/** Largest password accepted on stdin (`--password-stdin`). */
-const MAX_PASSWORD_BYTES = 4096;
 
 /** The first line of stdin (a password), at most {@link MAX_PASSWORD_BYTES}. */
 export async function readStdinLine(io: CliIo): Promise<string> {

@@ -16,6 +16,8 @@ export interface MemoryIoOptions {
   cwd?: string;
   now?: Date;
   prompt?: string;
+  /** Stops a command that runs until Ctrl-C (`trace proxy`). */
+  signal?: AbortSignal;
 }
 
 export function memoryIo(o: MemoryIoOptions = {}): MemoryIo {
@@ -42,6 +44,7 @@ export function memoryIo(o: MemoryIoOptions = {}): MemoryIo {
     const answer = o.prompt;
     io.promptHidden = async () => answer;
   }
+  if (o.signal !== undefined) io.signal = o.signal;
   return io;
 }
 

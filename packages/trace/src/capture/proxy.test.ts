@@ -3,15 +3,12 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startProxy } from './proxy.js';
-import { runTraceCommand } from '../command.js';
-import { parseTrace } from '../validate.js';
 import { DEMO_PASSWORD, startDemoServer } from '../test-support/demo-server.js';
 import type { DemoServer } from '../test-support/demo-server.js';
-import { memoryIo } from '../test-support/memory-io.js';
 
 let server: DemoServer;
 let dir: string;
@@ -96,41 +93,4 @@ test('the proxy answers 502 and records the failure when the target is down', as
   const trace = await proxy.close();
   assert.equal(trace.exchanges[0]!.error, 'ECONNREFUSED');
   assert.ok(trace.findings.some((f) => f.code === 'transport-error'));
-});
-
-test('trace proxy command: records until stopped, then writes trace.json with mode 0600', async () => {
-  const ac = new AbortController();
-  const io = memoryIo(dir, { signal: ac.signal });
-  const done = runTraceCommand(
-    [
-      'proxy',
-      '--listen',
-      '127.0.0.1:0',
-      '--target',
-      server.url,
-      '-o',
-      'proxied.json',
-      '--now',
-      '2026-03-01T09:00:00Z',
-      '--format',
-      'mermaid',
-    ],
-    io,
-  );
-  // The command prints the URL it listens on; wait for it (bounded).
-  let url: string | undefined;
-  for (let i = 0; i < 100 && url === undefined; i++) {
-    url = /recording (http:\/\/127\.0\.0\.1:\d+)/.exec(io.err())?.[1];
-    if (url === undefined) await new Promise((r) => setTimeout(r, 20));
-  }
-  assert.ok(url, io.err());
-  await loginAndCalls(url);
-  ac.abort();
-  assert.equal(await done, 0, io.err());
-  const path = join(dir, 'proxied.json');
-  assert.equal(statSync(path).mode & 0o777, 0o600);
-  const trace = parseTrace(readFileSync(path, 'utf8'));
-  assert.equal(trace.exchanges.length, 3);
-  assert.equal(trace.startedAt, '2026-03-01T09:00:00.000Z');
-  assert.match(io.out(), /^sequenceDiagram\n/);
 });

@@ -1,27 +1,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { runUiCommand } from './ui-command.js';
-import type { RunningUi } from './start-ui.js';
-import { enterSession, rawRequest } from './test-support/ui-session.js';
-
-function captureIo() {
-  const out: string[] = [];
-  const err: string[] = [];
-  return {
-    io: {
-      stdout: { write: (s: string) => out.push(s) },
-      stderr: { write: (s: string) => err.push(s) },
-    },
-    out,
-    err,
-  };
-}
+import type { RunningUi } from '@tessera/web';
+import { runUi } from './ui.js';
+import { memoryIo } from '../test-support/memory-io.js';
+import { enterSession, rawRequest } from '../../../web/dist/test-support/ui-session.js';
 
 test('tessera ui --help prints the usage with exit codes and returns 0', async () => {
-  const c = captureIo();
-  assert.equal(await runUiCommand(['--help'], c.io), 0);
-  assert.match(c.out.join(''), /--allow-network/);
-  assert.match(c.out.join(''), /Exit codes/);
+  const c = memoryIo();
+  assert.equal(await runUi(['--help'], c), 0);
+  assert.match(c.out(), /--allow-network/);
+  assert.match(c.out(), /Exit codes/);
 });
 
 test('unknown flags and bad ports are usage errors (exit 2)', async () => {
@@ -32,33 +20,29 @@ test('unknown flags and bad ports are usage errors (exit 2)', async () => {
     ['--port=70000'],
     ['positional'],
   ]) {
-    const c = captureIo();
-    assert.equal(await runUiCommand(args, c.io), 2, args.join(' '));
-    assert.match(c.err.join(''), /Usage: tessera ui/);
+    const c = memoryIo();
+    assert.equal(await runUi(args, c), 2, args.join(' '));
+    assert.match(c.err(), /Usage: tessera ui/);
   }
 });
 
 test('prints the URL, never opens a browser with --no-open, serves until stopped, then exits 0', async () => {
-  const c = captureIo();
   const stop = new AbortController();
+  const c = memoryIo({ signal: stop.signal });
   let running: RunningUi | undefined;
   const opened: string[] = [];
-  const done = runUiCommand(['--no-open', '--allow-network'], c.io, {
-    signal: stop.signal,
+  const done = runUi(['--no-open', '--allow-network'], c, {
     openBrowser: (u) => opened.push(u),
     onListening: (ui) => {
-      running = ui;
+      running = ui as RunningUi;
     },
   });
   const deadline = Date.now() + 5000;
   while (running === undefined && Date.now() < deadline)
     await new Promise((r) => setTimeout(r, 10));
   assert.ok(running, 'listening within 5 s');
-  assert.match(
-    c.out.join(''),
-    new RegExp(`Tessera debugger: http://127\\.0\\.0\\.1:${running.port}/s/`),
-  );
-  assert.match(c.out.join(''), /Offline — nothing leaves this machine/);
+  assert.match(c.out(), new RegExp(`Tessera debugger: http://127\\.0\\.0\\.1:${running.port}/s/`));
+  assert.match(c.out(), /Offline — nothing leaves this machine/);
   const cookie = await enterSession(running.url);
   const cfg = await rawRequest(running.port, '/_tessera/api/config', { headers: { cookie } });
   assert.equal(JSON.parse(cfg.body).allowNetwork, true);
@@ -69,11 +53,10 @@ test('prints the URL, never opens a browser with --no-open, serves until stopped
 });
 
 test('without --no-open the URL is handed to the opener (never a real browser in tests)', async () => {
-  const c = captureIo();
   const stop = new AbortController();
+  const c = memoryIo({ signal: stop.signal });
   const opened: string[] = [];
-  const done = runUiCommand([], c.io, {
-    signal: stop.signal,
+  const done = runUi([], c, {
     openBrowser: (u) => {
       opened.push(u);
       stop.abort();
@@ -85,23 +68,19 @@ test('without --no-open the URL is handed to the opener (never a real browser in
 });
 
 test('a port already in use is reported, exit 2', async () => {
-  const c1 = captureIo();
   const stop = new AbortController();
+  const c1 = memoryIo({ signal: stop.signal });
   let port = 0;
-  const first = runUiCommand(['--no-open'], c1.io, {
-    signal: stop.signal,
+  const first = runUi(['--no-open'], c1, {
     onListening: (ui) => {
       port = ui.port;
     },
   });
   const deadline = Date.now() + 5000;
   while (port === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
-  const c2 = captureIo();
-  assert.equal(
-    await runUiCommand(['--no-open', '--port', String(port)], c2.io, { signal: stop.signal }),
-    2,
-  );
-  assert.match(c2.err.join(''), /EADDRINUSE/);
+  const c2 = memoryIo({ signal: stop.signal });
+  assert.equal(await runUi(['--no-open', '--port', String(port)], c2), 2);
+  assert.match(c2.err(), /EADDRINUSE/);
   stop.abort();
   assert.equal(await first, 0);
 });

@@ -1,42 +1,28 @@
 /**
- * Options, help text and exit codes of `tessera trace …`: parsing helpers shared by the
- * subcommands in command.ts.
+ * `tessera trace …`: the option tables, the help text and the flag parsers its subcommands share
+ * (trace.ts dispatches, trace-run.ts builds `trace run`'s scenario). Loaded only when `trace` runs.
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { createLocalKeySet, JWS_ALGORITHM_NAMES } from '@tessera/jose';
 import type { JwkSet, JwsAlg, KeySet } from '@tessera/jose';
-import type { AssertionName } from './model.js';
-import { ASSERTION_NAMES, DEFAULT_ASSERTIONS, TraceInputError } from './model.js';
-import { parseNameRule } from './participants.js';
-import type { NameRule } from './participants.js';
-import type { ScenarioStep } from './capture/driver.js';
-import type { CaptureOptions } from './build-trace.js';
-import type { TokenVerification } from './correlate.js';
-
-export interface TraceCommandIo {
-  stdout: { write(s: string): unknown; isTTY?: boolean };
-  stderr: { write(s: string): unknown };
-  stdin?: NodeJS.ReadableStream;
-  env: Record<string, string | undefined>;
-  cwd: string;
-  /** Stops `trace proxy` like Ctrl-C does (for embedding and tests). */
-  signal?: AbortSignal;
-}
-
-export const TRACE_EXIT = {
-  ok: 0,
-  assertionFailed: 1,
-  usage: 2,
-  input: 3,
-  key: 4,
-  network: 5,
-} as const;
+import {
+  ASSERTION_NAMES,
+  DEFAULT_ASSERTIONS,
+  parseNameRule,
+  TraceInputError,
+  type AssertionName,
+  type CaptureOptions,
+  type NameRule,
+  type TokenVerification,
+} from '@tessera/trace';
+import { keyError, usageError } from '../exit-codes.js';
+import type { CliIo } from '../io.js';
 
 export const FORMATS = ['svg', 'html', 'mermaid', 'ascii', 'json'] as const;
 export type Format = (typeof FORMATS)[number];
 
-export const TRACE_HELP = `tessera trace — record an authentication flow, draw it, check it
+export const help = `tessera trace — record an authentication flow, draw it, check it
 
 Usage:
   tessera trace run [scenario.json] [--login [METHOD] URL] [--form k=v]… [--json-body k=v]…
@@ -77,9 +63,18 @@ Exit codes:
   5  network error during trace run
 `;
 
-export class UsageError extends Error {}
+/** Options every subcommand but `check` takes. */
+export const COMMON = {
+  out: { type: 'string', short: 'o' },
+  format: { type: 'string' },
+  name: { type: 'string', multiple: true },
+  reveal: { type: 'boolean' },
+  assert: { type: 'string', multiple: true },
+  now: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
 
-/** Options of the capture commands (run, proxy, import) beyond COMMON. */
+/** Options of the capture commands (run, proxy, import) beyond {@link COMMON}. */
 export const CAPTURE = {
   client: { type: 'string' },
   actor: { type: 'string' },
@@ -87,19 +82,50 @@ export const CAPTURE = {
   alg: { type: 'string', multiple: true },
 } as const;
 
-export class KeyError extends Error {}
+/** `trace run`'s flags (`--login` and `--call` take two words and are pulled out before parsing). */
+export const RUN_OPTIONS = {
+  ...COMMON,
+  ...CAPTURE,
+  form: { type: 'string', multiple: true },
+  'json-body': { type: 'string', multiple: true },
+  basic: { type: 'string' },
+  'password-stdin': { type: 'boolean' },
+  'password-env': { type: 'string' },
+  'password-field': { type: 'string' },
+  'token-from': { type: 'string' },
+  header: { type: 'string', multiple: true },
+  timeout: { type: 'string' },
+  'env-file': { type: 'string' },
+} as const;
+
+export const PROXY_OPTIONS = {
+  ...COMMON,
+  ...CAPTURE,
+  listen: { type: 'string' },
+  target: { type: 'string' },
+} as const;
+export const IMPORT_OPTIONS = { ...COMMON, ...CAPTURE } as const;
+export const RENDER_OPTIONS = { ...COMMON, client: { type: 'string' } } as const;
+export const CHECK_OPTIONS = {
+  assert: COMMON.assert,
+  json: { type: 'boolean' },
+  help: COMMON.help,
+} as const;
+
+/** Every flag of every subcommand (shell completion). */
+export const OPTIONS = { ...RUN_OPTIONS, ...PROXY_OPTIONS, ...CHECK_OPTIONS } as const;
 
 /** `--jwks FILE` (a local file: the trace never fetches) and `--alg` → signature checks. */
 export function parseVerification(
   values: { jwks?: string | undefined; alg?: string[] | undefined },
-  io: TraceCommandIo,
+  io: CliIo,
 ): TokenVerification | undefined {
   if (values.jwks === undefined) {
-    if (values.alg?.length) throw new UsageError('--alg needs --jwks');
+    if (values.alg?.length) throw usageError('--alg needs --jwks');
     return undefined;
   }
   if (/^https?:\/\//i.test(values.jwks))
-    throw new UsageError('--jwks takes a local file (fetch it with tessera jwks fetch)');
+    throw usageError('--jwks takes a local file (fetch it with tessera jwks fetch)');
   let jwks: unknown;
   try {
     jwks = JSON.parse(readFileSync(resolve(io.cwd, values.jwks), 'utf8'));
@@ -112,7 +138,7 @@ export function parseVerification(
   try {
     keys = createLocalKeySet(jwks as JwkSet);
   } catch (err) {
-    throw new KeyError(
+    throw keyError(
       `the JWKS is unusable (${String((err as { code?: unknown }).code ?? 'invalid')})`,
     );
   }
@@ -122,7 +148,7 @@ export function parseVerification(
     .filter((a) => a !== '');
   for (const a of names)
     if (!(JWS_ALGORITHM_NAMES as readonly string[]).includes(a))
-      throw new UsageError(`unknown --alg "${a}"`);
+      throw usageError(`unknown --alg "${a}"`);
   // Public keys only: the default allow-list is every asymmetric JWS algorithm (never HS*, never none).
   const algorithms = (
     names.length ? names : JWS_ALGORITHM_NAMES.filter((a) => !a.startsWith('HS'))
@@ -130,6 +156,7 @@ export function parseVerification(
   return { keys, algorithms };
 }
 
+/** The capture flags (`--name`, `--reveal`, `--assert`, `--client`, `--actor`, `--jwks`, `--alg`). */
 export function captureOptions(
   values: {
     name?: string[] | undefined;
@@ -140,7 +167,7 @@ export function captureOptions(
     jwks?: string | undefined;
     alg?: string[] | undefined;
   },
-  io: TraceCommandIo,
+  io: CliIo,
 ): CaptureOptions {
   const o: CaptureOptions = { names: parseNames(values.name) };
   if (values.reveal) {
@@ -158,20 +185,10 @@ export function captureOptions(
   return o;
 }
 
-export const COMMON = {
-  out: { type: 'string', short: 'o' },
-  format: { type: 'string' },
-  name: { type: 'string', multiple: true },
-  reveal: { type: 'boolean' },
-  assert: { type: 'string', multiple: true },
-  now: { type: 'string' },
-  help: { type: 'boolean', short: 'h' },
-} as const;
-
 export function parseFormat(v: string | undefined, fallback: Format): Format {
   if (v === undefined) return fallback;
   if (!(FORMATS as readonly string[]).includes(v))
-    throw new UsageError(`--format must be one of ${FORMATS.join(', ')}`);
+    throw usageError(`--format must be one of ${FORMATS.join(', ')}`);
   return v as Format;
 }
 
@@ -186,14 +203,14 @@ export function parseAssertions(
   if (names.includes('all')) return [...ASSERTION_NAMES];
   for (const n of names)
     if (!(ASSERTION_NAMES as readonly string[]).includes(n))
-      throw new UsageError(`unknown assertion "${n}"`);
+      throw usageError(`unknown assertion "${n}"`);
   return [...new Set(names)] as AssertionName[];
 }
 
 export function parseNames(values: readonly string[] | undefined): NameRule[] {
   return (values ?? []).map((v) => {
     const r = parseNameRule(v);
-    if (!r) throw new UsageError(`--name expects HOST[/PREFIX]=LABEL, got "${v}"`);
+    if (!r) throw usageError(`--name expects HOST[/PREFIX]=LABEL, got "${v}"`);
     return r;
   });
 }
@@ -202,76 +219,6 @@ export function parseNow(v: string | undefined): Date | undefined {
   if (v === undefined) return undefined;
   const d = new Date(v);
   if (!/^\d{4}-\d{2}-\d{2}T/.test(v) || Number.isNaN(d.getTime()))
-    throw new UsageError('--now expects an ISO 8601 date-time, e.g. 2026-01-01T00:00:00Z');
+    throw usageError('--now expects an ISO 8601 date-time, e.g. 2026-01-01T00:00:00Z');
   return d;
 }
-
-export function parseTimeout(v: string | undefined): number | undefined {
-  if (v === undefined) return undefined;
-  const m = /^(\d+)(ms|s)?$/.exec(v);
-  if (!m) throw new UsageError('--timeout expects e.g. 10s or 500ms');
-  return Number(m[1]) * (m[2] === 'ms' ? 1 : 1000);
-}
-
-export async function readStdin(stdin: NodeJS.ReadableStream | undefined): Promise<string> {
-  if (!stdin) throw new UsageError('--password-stdin needs a stdin');
-  const chunks: Buffer[] = [];
-  for await (const c of stdin) chunks.push(typeof c === 'string' ? Buffer.from(c) : (c as Buffer));
-  return Buffer.concat(chunks)
-    .toString('utf8')
-    .replace(/\r?\n$/, '');
-}
-
-/** Pull `--login [METHOD] URL` and `--call [METHOD] URL` out before parseArgs (two values each). */
-export function extractSteps(args: readonly string[]): {
-  rest: string[];
-  login?: ScenarioStep;
-  calls: ScenarioStep[];
-} {
-  const rest: string[] = [];
-  const calls: ScenarioStep[] = [];
-  let login: ScenarioStep | undefined;
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i]!;
-    const m = /^--(login|call)(?:=(.*))?$/.exec(a);
-    if (!m) {
-      rest.push(a);
-      continue;
-    }
-    const words: string[] = m[2] !== undefined ? m[2].trim().split(/\s+/) : [];
-    if (m[2] === undefined) {
-      const next = args[i + 1];
-      if (next === undefined || next.startsWith('--'))
-        throw new UsageError(`--${m[1]} expects [METHOD] URL`);
-      words.push(next);
-      i++;
-      if (/^[A-Z]+$/.test(next)) {
-        const url = args[i + 1];
-        if (url === undefined || url.startsWith('--'))
-          throw new UsageError(`--${m[1]} ${next} expects a URL`);
-        words.push(url);
-        i++;
-      }
-    }
-    const [w1 = '', w2] = words;
-    const step: ScenarioStep =
-      w2 !== undefined
-        ? { method: w1, url: w2 }
-        : { method: m[1] === 'login' ? 'POST' : 'GET', url: w1 };
-    if (!/^[A-Za-z]+$/.test(step.method) || step.url === '')
-      throw new UsageError(`--${m[1]} expects [METHOD] URL`);
-    if (m[1] === 'login') {
-      if (login) throw new UsageError('--login may be given once');
-      login = step;
-    } else calls.push(step);
-  }
-  const out: { rest: string[]; login?: ScenarioStep; calls: ScenarioStep[] } = { rest, calls };
-  if (login) out.login = login;
-  return out;
-}
-
-export const kv = (v: string, flag: string, sep: string): [string, string] => {
-  const i = v.indexOf(sep);
-  if (i <= 0) throw new UsageError(`${flag} expects NAME${sep}VALUE`);
-  return [v.slice(0, i).trim(), v.slice(i + sep.length).trim()];
-};

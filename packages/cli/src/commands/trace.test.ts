@@ -7,13 +7,15 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, statSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runTraceCommand } from './command.js';
-import { parseTrace } from './validate.js';
-import { displayToken, fingerprint } from './redact.js';
-import { DEMO_PASSWORD, startDemoServer } from './test-support/demo-server.js';
-import type { DemoServer } from './test-support/demo-server.js';
-import { memoryIo } from './test-support/memory-io.js';
-import { matchSnapshot } from './test-support/snapshot.js';
+import { displayToken, fingerprint, parseTrace } from '@tessera/trace';
+import { run as runTrace } from './trace.js';
+import { memoryIo } from '../test-support/memory-io.js';
+import {
+  DEMO_PASSWORD,
+  startDemoServer,
+  type DemoServer,
+} from '../../../trace/dist/test-support/demo-server.js';
+import { matchSnapshot } from '../../../trace/dist/test-support/snapshot.js';
 
 const NOW = '2026-03-01T09:00:00.000Z';
 let server: DemoServer;
@@ -55,8 +57,8 @@ const runArgs = (out: string, extra: string[] = []): string[] => [
 
 test('trace run: login + two calls → the expected trace, written 0600, no password in it', async () => {
   const out = join(dir, 'trace.json');
-  const io = memoryIo(dir, { stdin: `${DEMO_PASSWORD}\n` });
-  const code = await runTraceCommand(
+  const io = memoryIo({ cwd: dir, stdin: `${DEMO_PASSWORD}\n` });
+  const code = await runTrace(
     runArgs('trace.json', ['--assert', 'credentials-once,token-only-after-login']),
     io,
   );
@@ -116,10 +118,10 @@ test('trace run: login + two calls → the expected trace, written 0600, no pass
 });
 
 test('trace run is deterministic with --now and matches the committed SVG snapshot', async () => {
-  const io1 = memoryIo(dir, { stdin: DEMO_PASSWORD });
-  assert.equal(await runTraceCommand(runArgs('a.json', ['--format', 'svg']), io1), 0, io1.err());
-  const io2 = memoryIo(dir, { stdin: DEMO_PASSWORD });
-  assert.equal(await runTraceCommand(runArgs('b.json', ['--format', 'svg']), io2), 0, io2.err());
+  const io1 = memoryIo({ cwd: dir, stdin: DEMO_PASSWORD });
+  assert.equal(await runTrace(runArgs('a.json', ['--format', 'svg']), io1), 0, io1.err());
+  const io2 = memoryIo({ cwd: dir, stdin: DEMO_PASSWORD });
+  assert.equal(await runTrace(runArgs('b.json', ['--format', 'svg']), io2), 0, io2.err());
   const svg = io1.out();
   assert.equal(svg, io2.out(), 'byte-stable output');
   const norm = (s: string) => s.replaceAll(String(server.port), 'PORT');
@@ -133,15 +135,11 @@ test('trace run is deterministic with --now and matches the committed SVG snapsh
   assert.ok(svg.includes('authenticated with token #1'));
   assert.ok(svg.includes('password=•••'));
   matchSnapshot('trace-run-login-two-calls.svg', svg);
-  const io3 = memoryIo(dir);
-  assert.equal(
-    await runTraceCommand(['render', 'a.json', '--format', 'mermaid'], io3),
-    0,
-    io3.err(),
-  );
+  const io3 = memoryIo({ cwd: dir });
+  assert.equal(await runTrace(['render', 'a.json', '--format', 'mermaid'], io3), 0, io3.err());
   matchSnapshot('trace-run-login-two-calls.mmd', io3.out());
-  const io4 = memoryIo(dir);
-  assert.equal(await runTraceCommand(['render', 'a.json', '--format', 'ascii'], io4), 0, io4.err());
+  const io4 = memoryIo({ cwd: dir });
+  assert.equal(await runTrace(['render', 'a.json', '--format', 'ascii'], io4), 0, io4.err());
   matchSnapshot('trace-run-login-two-calls.txt', io4.out());
 });
 
@@ -158,8 +156,8 @@ test('a client that re-sends the password fails credentials-once; trace check ex
     ],
   };
   writeFileSync(join(dir, 'resend.json'), JSON.stringify(scenario));
-  const io = memoryIo(dir, { stdin: DEMO_PASSWORD });
-  const code = await runTraceCommand(
+  const io = memoryIo({ cwd: dir, stdin: DEMO_PASSWORD });
+  const code = await runTrace(
     [
       'run',
       'resend.json',
@@ -185,9 +183,9 @@ test('a client that re-sends the password fails credentials-once; trace check ex
   assert.equal(trace.exchanges[1]!.requestHeaders.authorization, 'Basic •••');
 
   // The default assertions decide the exit code too (no --assert given): 1, as the help says.
-  const byDefault = memoryIo(dir, { stdin: DEMO_PASSWORD });
+  const byDefault = memoryIo({ cwd: dir, stdin: DEMO_PASSWORD });
   assert.equal(
-    await runTraceCommand(
+    await runTrace(
       ['run', 'resend.json', '--password-stdin', '--now', NOW, '-o', 'resend-default.json'],
       byDefault,
     ),
@@ -195,17 +193,14 @@ test('a client that re-sends the password fails credentials-once; trace check ex
   );
   assert.match(byDefault.out(), /✗ credentials-once/);
 
-  const check = memoryIo(dir);
-  assert.equal(await runTraceCommand(['check', 'resend-trace.json'], check), 1);
+  const check = memoryIo({ cwd: dir });
+  assert.equal(await runTrace(['check', 'resend-trace.json'], check), 1);
   assert.match(check.out(), /✗ credentials-once: credentials were sent 2 times; again in: #2/);
   assert.match(check.out(), /✗ token-only-after-login: .*#2/);
   assert.match(check.out(), /✓ no-token-in-url/);
-  const json = memoryIo(dir);
+  const json = memoryIo({ cwd: dir });
   assert.equal(
-    await runTraceCommand(
-      ['check', 'resend-trace.json', '--json', '--assert', 'credentials-once'],
-      json,
-    ),
+    await runTrace(['check', 'resend-trace.json', '--json', '--assert', 'credentials-once'], json),
     1,
   );
   assert.deepEqual(JSON.parse(json.out()), {
@@ -219,16 +214,16 @@ test('a client that re-sends the password fails credentials-once; trace check ex
       },
     ],
   });
-  const svg = memoryIo(dir);
-  assert.equal(await runTraceCommand(['render', 'resend-trace.json'], svg), 0);
+  const svg = memoryIo({ cwd: dir });
+  assert.equal(await runTrace(['render', 'resend-trace.json'], svg), 0);
   assert.ok(
     svg.out().includes('credentials sent AGAIN') && svg.out().includes('✗ credentials-once'),
   );
 });
 
 test('--reveal keeps the full token but never the password', async () => {
-  const io = memoryIo(dir, { stdin: DEMO_PASSWORD });
-  assert.equal(await runTraceCommand(runArgs('revealed.json', ['--reveal']), io), 0, io.err());
+  const io = memoryIo({ cwd: dir, stdin: DEMO_PASSWORD });
+  assert.equal(await runTrace(runArgs('revealed.json', ['--reveal']), io), 0, io.err());
   assert.match(io.err(), /warning: --reveal/);
   const text = readFileSync(join(dir, 'revealed.json'), 'utf8');
   const trace = parseTrace(text);
@@ -245,18 +240,18 @@ test('--reveal keeps the full token but never the password', async () => {
 test('an existing trace file is narrowed to 0600 when overwritten', async () => {
   const path = join(dir, 'loose.json');
   writeFileSync(path, '{}', { mode: 0o644 });
-  const io = memoryIo(dir, { stdin: DEMO_PASSWORD });
-  assert.equal(await runTraceCommand(runArgs('loose.json'), io), 0, io.err());
+  const io = memoryIo({ cwd: dir, stdin: DEMO_PASSWORD });
+  assert.equal(await runTrace(runArgs('loose.json'), io), 0, io.err());
   assert.equal(statSync(path).mode & 0o777, 0o600);
 });
 
 test('trace run: a wrong password gives a trace without a token and failing assertions', async () => {
-  const io = memoryIo(dir, { stdin: 'wrong' });
-  assert.equal(await runTraceCommand(runArgs('wrong.json', ['--assert', 'all']), io), 1);
+  const io = memoryIo({ cwd: dir, stdin: 'wrong' });
+  assert.equal(await runTrace(runArgs('wrong.json', ['--assert', 'all']), io), 1);
   assert.match(io.err(), /^login failed: 401 invalid_grant$/m);
   // Without --assert too: a failed login is exit 1, never 0.
-  const plain = memoryIo(dir, { stdin: 'wrong' });
-  assert.equal(await runTraceCommand(runArgs('wrong-plain.json'), plain), 1);
+  const plain = memoryIo({ cwd: dir, stdin: 'wrong' });
+  assert.equal(await runTrace(runArgs('wrong-plain.json'), plain), 1);
   assert.match(plain.err(), /login failed: 401 invalid_grant/);
   const trace = parseTrace(readFileSync(join(dir, 'wrong.json'), 'utf8'));
   assert.equal(trace.exchanges[0]!.status, 401);
@@ -268,8 +263,8 @@ test('trace run exits 5 on a network error and still writes the trace', async ()
   const closed = await startDemoServer();
   const url = closed.url;
   await closed.close();
-  const io = memoryIo(dir, { env: { PW: 'x' } });
-  const code = await runTraceCommand(
+  const io = memoryIo({ cwd: dir, env: { PW: 'x' } });
+  const code = await runTrace(
     [
       'run',
       '--login',
@@ -316,8 +311,8 @@ test('usage errors exit 2; unreadable or invalid input exits 3', async () => {
   ];
   writeFileSync(join(dir, 'resend.json'), JSON.stringify({ not: 'a trace' }));
   for (const [args, want] of cases) {
-    const io = memoryIo(dir);
-    assert.equal(await runTraceCommand(args, io), want, `${args.join(' ')}: ${io.err()}`);
+    const io = memoryIo({ cwd: dir });
+    assert.equal(await runTrace(args, io), want, `${args.join(' ')}: ${io.err()}`);
     if (want !== 0) assert.match(io.err() + io.out(), /error|Usage/);
   }
   for (const [args, file] of [
@@ -325,15 +320,15 @@ test('usage errors exit 2; unreadable or invalid input exits 3', async () => {
     [['import', 'missing.har'], 'missing.har'],
     [['check', 'missing.json'], 'missing.json'],
   ] as const) {
-    const io = memoryIo(dir);
-    await runTraceCommand([...args], io);
+    const io = memoryIo({ cwd: dir });
+    await runTrace([...args], io);
     assert.match(
       io.err(),
       new RegExp(`^error: no such file: ${file} \\(ERR_FILE_UNREADABLE\\)$`, 'm'),
     );
   }
-  const help = memoryIo(dir);
-  assert.equal(await runTraceCommand(['--help'], help), 0);
+  const help = memoryIo({ cwd: dir });
+  assert.equal(await runTrace(['--help'], help), 0);
   assert.match(help.out(), /Exit codes:[\s\S]*5 {2}network error/);
 });
 
@@ -354,8 +349,8 @@ test('a scenario file takes ${NAME} values from --env-file: URLs and the passwor
     join(dir, 'values.env'),
     `# a comment\nSERVICE=${server.url}\nUSER_NAME=alice\nUSER_PASSWORD='${DEMO_PASSWORD}'\n`,
   );
-  const io = memoryIo(dir);
-  const code = await runTraceCommand(
+  const io = memoryIo({ cwd: dir });
+  const code = await runTrace(
     [
       'run',
       'placeholders.json',
@@ -381,11 +376,8 @@ test('a scenario file takes ${NAME} values from --env-file: URLs and the passwor
     ],
   );
   // A missing env file is "no such file", like every other input file.
-  const missing = memoryIo(dir);
-  assert.equal(
-    await runTraceCommand(['run', 'placeholders.json', '--env-file', 'nope.env'], missing),
-    3,
-  );
+  const missing = memoryIo({ cwd: dir });
+  assert.equal(await runTrace(['run', 'placeholders.json', '--env-file', 'nope.env'], missing), 3);
   assert.match(missing.err(), /^error: no such file: nope\.env \(ERR_FILE_UNREADABLE\)$/m);
 });
 
@@ -415,8 +407,8 @@ test('a scenario cannot read the process environment: ${NAME} without --env-file
     // Neither without an env file nor with one that lacks the name.
     writeFileSync(join(dir, 'other.env'), 'SERVICE=http://127.0.0.1:1\n');
     for (const extra of [[], ['--env-file', 'other.env']]) {
-      const io = memoryIo(dir, { env: { AWS_SECRET_ACCESS_KEY: 'do-not-send-me' } });
-      const code = await runTraceCommand(
+      const io = memoryIo({ cwd: dir, env: { AWS_SECRET_ACCESS_KEY: 'do-not-send-me' } });
+      const code = await runTrace(
         ['run', 'exfiltrate.json', ...extra, '-o', 'exfiltrate-trace.json'],
         io,
       );

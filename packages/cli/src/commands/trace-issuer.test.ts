@@ -1,50 +1,40 @@
 /**
- * The real issuer (`@tessera/server`, `POST /token` password grant with client Basic auth) and
- * a resource server on @tessera/guard that verifies with JWKS alone: the trace shows credentials once, then
- * only the EdDSA access token. The issuer is loaded at run time (it is not a dependency of this
- * package); when it is not built, the test says so and skips.
+ * `tessera trace run` against the real issuer (`@tessera/server`, `POST /token` password grant
+ * with client Basic auth) and a resource server on @tessera/guard that verifies with JWKS alone:
+ * the trace shows credentials once, then only the EdDSA access token. It lives in the CLI, the one
+ * package that may import the issuer, the guard and the trace together.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runTraceCommand } from './command.js';
-import { parseTrace } from './validate.js';
-import { memoryIo } from './test-support/memory-io.js';
+import { createGuard, withGuard } from '@tessera/guard';
+import {
+  createClient,
+  createPasswordHasher,
+  createUser,
+  openStore,
+  startServer,
+} from '@tessera/server';
+import { parseTrace } from '@tessera/trace';
+import { run as runTrace } from './trace.js';
+import { memoryIo } from '../test-support/memory-io.js';
 
-interface IssuerModule {
-  openStore(o: object): Promise<{ close(): Promise<void> }>;
-  createPasswordHasher(o: object): unknown;
-  createUser(d: object, input: object): Promise<unknown>;
-  createClient(d: object, input: object): Promise<{ clientSecret: string | undefined }>;
-  startServer(o: object): Promise<{ url: string; close(): Promise<void> }>;
-}
-
-interface GuardModule {
-  createGuard(o: object): { ready(): Promise<void>; close(): void };
-  withGuard(
-    g: unknown,
-    h: (req: { auth: { subject: string } }, res: import('node:http').ServerResponse) => void,
-  ): import('node:http').RequestListener;
-}
-
-/** A resource server on @tessera/guard (loaded at run time, like the issuer): JWKS alone. */
+/** A resource server on @tessera/guard: JWKS alone. */
 async function startResourceServer(issuerUrl: string) {
-  // Not a dependency of this package (the arrows forbid it): loaded by name at run time.
-  const name = '@tessera/guard';
-  const { createGuard, withGuard } = (await import(name)) as GuardModule;
   const guard = createGuard({ issuer: issuerUrl, audience: 'demo-api', allowHttpLoopback: true });
   await guard.ready().catch(() => {});
-  const http = await import('node:http');
-  const server = http.createServer(
+  const server = createServer(
     withGuard(guard, (req, res) => {
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ message: `hello ${req.auth.subject}` }));
     }),
   );
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const port = (server.address() as import('node:net').AddressInfo).port;
+  const port = (server.address() as AddressInfo).port;
   return {
     url: `http://127.0.0.1:${port}`,
     close: async () => {
@@ -55,35 +45,20 @@ async function startResourceServer(issuerUrl: string) {
   };
 }
 
-async function loadIssuer(): Promise<IssuerModule | string> {
-  const name = '@tessera/server';
-  try {
-    const m = (await import(name)) as Partial<IssuerModule>;
-    const fns = ['openStore', 'createPasswordHasher', 'createUser', 'createClient', 'startServer'] as const;
-    return fns.every((f) => typeof m[f] === 'function')
-      ? (m as IssuerModule)
-      : `${name} lacks ${fns.join('/')}`;
-  } catch {
-    return `${name} is not built (run the root build)`;
-  }
-}
-
-const issuer = await loadIssuer();
 const PASSWORD = 'alice-password-0123456789';
 
 test(
   'issuer + resource server: credentials once at /token, then only the access token',
-  { skip: typeof issuer === 'string' ? issuer : false, timeout: 60_000 },
+  { timeout: 60_000 },
   async () => {
-    const m = issuer as IssuerModule;
     const dir = mkdtempSync(join(tmpdir(), 'tessera-trace-issuer-'));
     // The issuer's library functions (the `tessera user`/`client` commands live in the CLI).
-    const store = await m.openStore({ dataDir: dir });
+    const store = await openStore({ dataDir: dir });
     let clientSecret: string;
     try {
-      const hasher = m.createPasswordHasher({ memoryCost: 1024, timeCost: 1, parallelism: 1 });
-      await m.createUser({ store, hasher }, { username: 'alice', password: PASSWORD, roles: [] });
-      const created = await m.createClient(
+      const hasher = createPasswordHasher({ memoryCost: 1024, timeCost: 1, parallelism: 1 });
+      await createUser({ store, hasher }, { username: 'alice', password: PASSWORD, roles: [] });
+      const created = await createClient(
         { store, defaultAudience: 'demo-api' },
         {
           name: 'app',
@@ -98,7 +73,7 @@ test(
     } finally {
       await store.close();
     }
-    const server = await m.startServer({
+    const server = await startServer({
       port: 0,
       dataDir: dir,
       argon2: { memoryCost: 1024, timeCost: 1, parallelism: 1 },
@@ -122,7 +97,7 @@ test(
       );
       // The issuer's published keys, saved to a file: the trace checks signatures offline.
       writeFileSync(join(dir, 'jwks.json'), await (await fetch(`${server.url}/jwks`)).text());
-      const tio = memoryIo(dir, { stdin: PASSWORD });
+      const tio = memoryIo({ cwd: dir, stdin: PASSWORD });
       const args = [
         'run',
         'flow.json',
@@ -139,7 +114,7 @@ test(
         '--name',
         `${new URL(rs.url).host}=Resource server`,
       );
-      assert.equal(await runTraceCommand(args, tio), 0, tio.out() + tio.err());
+      assert.equal(await runTrace(args, tio), 0, tio.out() + tio.err());
       const text = readFileSync(join(dir, 'trace.json'), 'utf8');
       assert.ok(
         !text.includes(PASSWORD) && !text.includes(clientSecret),
