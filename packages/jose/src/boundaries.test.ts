@@ -33,7 +33,10 @@ export const LAYERS: readonly Layer[] = [
   },
   // Strict JSON decodes strict UTF-8 from bytes.ts.
   { name: 'json', files: ['base/json'] },
-  { name: 'registry', files: ['base/algorithms', 'keys/edwards', 'keys/policy', 'keys/rsa-checks'] },
+  {
+    name: 'registry',
+    files: ['base/algorithms', 'keys/edwards', 'keys/policy', 'keys/rsa-checks'],
+  },
   // Checks both cores make on their inputs: signature shapes, JWK members, thumbprint input.
   { name: 'shared checks', files: ['jws/signature-shape', 'keys/jwk-members', 'keys/thumbprint'] },
   {

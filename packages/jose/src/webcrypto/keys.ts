@@ -93,8 +93,7 @@ function checkJwkForAlg(
     checkRsaSize(bitLength(n), alg, policy);
     // The Node.js core's exponent and ROCA checks, on the same numbers (docs/security.md).
     checkRsaPublicNumbers(bigIntOfBytes(n), bigIntOfBytes(b64Member(jwk, 'e', true)!));
-  }
-  else {
+  } else {
     const crv = jwk['crv'];
     if (typeof crv !== 'string' || !alg.curves.includes(crv))
       throw invalidKey(`${alg.alg} requires a key on ${alg.curves.join(' or ')}`);

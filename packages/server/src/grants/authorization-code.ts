@@ -2,6 +2,7 @@ import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import { issueAccessToken } from '../access-tokens.js';
 import { hashCode } from '../authorization-codes.js';
+import type { AuditEvent } from '../audit.js';
 import type { AuthenticatedClient } from '../client-auth.js';
 import type { IssuerContext } from '../context.js';
 import { requireBoundKey } from '../dpop.js';
@@ -46,10 +47,85 @@ export async function authorizationCodeGrant(
   const now = ctx.nowSeconds();
   const sessionId = randomUUID();
   const jti = randomUUID();
-  const spent = await ctx.store.consumeAuthorizationCode(hash, now, {
-    sessionId,
-    jti,
-    exp: now + ctx.config.accessTokenTtl,
+  const grantTypes = JSON.parse(c.grant_types) as string[];
+  const refreshValue = newRefreshToken();
+  let refusal: unknown;
+  let issued: { refresh?: string; scopes: string[]; audit: AuditEvent } | undefined;
+  // One transaction: the spend, the checks, and what the exchange issues (one commit, one fsync).
+  const spent = await ctx.store.redeemAuthorizationCode({
+    hash,
+    now,
+    issuance: { sessionId, jti, exp: now + ctx.config.accessTokenTtl },
+    plan(row, browser, user) {
+      // The checks come after the spend, so a code fails closed: one attempt per code, right
+      // or wrong.
+      if (
+        row.client_id !== c.id ||
+        row.expires_at <= now ||
+        row.redirect_uri !== redirectUri ||
+        !pkceMatches(verifier, row.code_challenge)
+      )
+        return undefined;
+      try {
+        // RFC 9449 §10: a code bound with dpop_jkt is redeemed only with a proof by that key.
+        requireBoundKey(row.dpop_jkt, dpopJkt, 'the authorization code');
+      } catch (e) {
+        refusal = e;
+        return undefined;
+      }
+      if (
+        browser === undefined ||
+        browser.ended_at !== null ||
+        user === undefined ||
+        user.disabled === 1
+      )
+        return undefined;
+      const scopes = row.scope.split(' ').filter((s) => s.length > 0);
+      const scope = scopes.join(' ');
+      const audit: AuditEvent = {
+        type: 'token.issued',
+        subject: user.id,
+        clientId: c.id,
+        ip: request.ip,
+        detail: { sid: browser.id, jti, grant: 'authorization_code' },
+      };
+      // Refresh tokens: always for first-party clients; for third parties only with
+      // offline_access (OIDC Core §11), which the consent page asked for.
+      const refreshAllowed =
+        grantTypes.includes('refresh_token') &&
+        (c.first_party === 1 || scopes.includes('offline_access'));
+      issued = { scopes, audit, ...(refreshAllowed ? { refresh: refreshValue } : {}) };
+      if (!refreshAllowed) return { audit: ctx.audit.row(audit) };
+      // offline_access outlives the browser session's absolute lifetime; otherwise it ends with it.
+      const sessionExpiresAt = scopes.includes('offline_access')
+        ? now + ctx.config.sessionMaxAge
+        : Math.min(now + ctx.config.sessionMaxAge, browser.expires_at);
+      return {
+        session: {
+          id: sessionId,
+          user_id: user.id,
+          client_id: c.id,
+          created_at: now,
+          expires_at: sessionExpiresAt,
+          ended_at: null,
+          ended_reason: null,
+          browser_session_id: browser.id,
+        },
+        token: refreshTokenRow(refreshValue, {
+          sessionId,
+          parentHash: null,
+          clientId: c.id,
+          userId: user.id,
+          scope,
+          now,
+          idleTtl: ctx.config.refreshTokenTtl,
+          sessionExpiresAt,
+          // RFC 9449 §5: a public client's refresh token is bound to its DPoP key.
+          dpopJkt: c.secret_hash === null ? (dpopJkt ?? null) : null,
+        }),
+        audit: ctx.audit.row(audit),
+      };
+    },
   });
   const row = spent.row;
   if (row === undefined) throw invalidGrant(INVALID);
@@ -73,28 +149,17 @@ export async function authorizationCodeGrant(
     });
     throw invalidGrant(INVALID);
   }
-  // The checks come after the spend, so a code fails closed: one attempt per code, right or wrong.
+  if (refusal !== undefined) throw refusal;
+  const { browser, user } = spent;
   if (
-    row.client_id !== c.id ||
-    row.expires_at <= now ||
-    row.redirect_uri !== redirectUri ||
-    !pkceMatches(verifier, row.code_challenge)
-  )
-    throw invalidGrant(INVALID);
-  // RFC 9449 §10: a code bound with dpop_jkt is redeemed only with a proof by that key.
-  requireBoundKey(row.dpop_jkt, dpopJkt, 'the authorization code');
-  const [browser, user] = await Promise.all([
-    ctx.store.findBrowserSessionById(row.browser_session_id),
-    ctx.store.findUserById(row.user_id),
-  ]);
-  if (
+    spent.plan === undefined ||
+    issued === undefined ||
     browser === undefined ||
-    browser.ended_at !== null ||
-    user === undefined ||
-    user.disabled === 1
+    user === undefined
   )
     throw invalidGrant(INVALID);
-  const scopes = row.scope.split(' ').filter((s) => s.length > 0);
+  ctx.audit.log(issued.audit);
+  const { scopes, refresh } = issued;
   const scope = scopes.join(' ');
   const at = issueAccessToken(ctx, {
     sub: user.id,
@@ -107,43 +172,6 @@ export async function authorizationCodeGrant(
     jti,
     ...(dpopJkt !== undefined ? { dpopJkt } : {}),
   });
-  // Refresh tokens: always for first-party clients; for third parties only with offline_access
-  // (OIDC Core §11), which the consent page asked for.
-  let refresh: string | undefined;
-  const refreshAllowed =
-    (JSON.parse(c.grant_types) as string[]).includes('refresh_token') &&
-    (c.first_party === 1 || scopes.includes('offline_access'));
-  if (refreshAllowed) {
-    refresh = newRefreshToken();
-    // offline_access outlives the browser session's absolute lifetime; otherwise it ends with it.
-    const sessionExpiresAt = scopes.includes('offline_access')
-      ? now + ctx.config.sessionMaxAge
-      : Math.min(now + ctx.config.sessionMaxAge, browser.expires_at);
-    await ctx.store.createSession(
-      {
-        id: sessionId,
-        user_id: user.id,
-        client_id: c.id,
-        created_at: now,
-        expires_at: sessionExpiresAt,
-        ended_at: null,
-        ended_reason: null,
-        browser_session_id: browser.id,
-      },
-      refreshTokenRow(refresh, {
-        sessionId,
-        parentHash: null,
-        clientId: c.id,
-        userId: user.id,
-        scope,
-        now,
-        idleTtl: ctx.config.refreshTokenTtl,
-        sessionExpiresAt,
-        // RFC 9449 §5: a public client's refresh token is bound to its DPoP key.
-        dpopJkt: c.secret_hash === null ? (dpopJkt ?? null) : null,
-      }),
-    );
-  }
   const body: TokenResponse = tokenResponse(
     at.token,
     at.expiresIn,
@@ -164,12 +192,5 @@ export async function authorizationCodeGrant(
       accessToken: at.token,
     });
   }
-  await ctx.audit.record({
-    type: 'token.issued',
-    subject: user.id,
-    clientId: c.id,
-    ip: request.ip,
-    detail: { sid: browser.id, jti: at.jti, grant: 'authorization_code' },
-  });
   return body;
 }

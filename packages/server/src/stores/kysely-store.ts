@@ -3,6 +3,12 @@ import { ClientCache } from './client-cache.js';
 import { MIGRATIONS, migrationProvider } from './migrations.js';
 import type { PgChangeChannel } from './pg-notify.js';
 import { rotateInOneStatement } from './pg-rotation.js';
+import {
+  redeemCodeUnit,
+  runUnitInTransaction,
+  runUnitSync,
+  type SyncExecutor,
+} from './code-redemption.js';
 import { findRefreshGrant, type RefreshGrantRows } from './refresh-lookup.js';
 import type { Database } from './schema.js';
 import { blockAfter, blockSql, type BackoffRule, type Reservation } from './login-backoff.js';
@@ -11,9 +17,9 @@ import type {
   AuthorizationCodeRow,
   AuthorizationRequestRow,
   BrowserSessionRow,
-  CodeIssuance,
+  CodeRedemption,
+  CodeRedemptionInput,
   ConsentRow,
-  ConsumeCodeResult,
   ClientRow,
   KeyState,
   MigrationStatus,
@@ -58,24 +64,31 @@ export type RotateFn = (
   audit: AuditEventRow | undefined,
 ) => Promise<boolean>;
 
+/** Runs a synchronous unit of work durably: resolves with its result once committed. */
+export type SyncUnitRunner = <T>(work: (exec: SyncExecutor) => T) => Promise<T>;
+
 export class KyselyStore implements Store {
   private readonly clients = new ClientCache((id) => this.readClient(id));
   private readonly rotate: RotateFn;
   private readonly revocationListeners = new Set<() => void>();
   private channel: PgChangeChannel | undefined;
 
+  private readonly runSync: SyncUnitRunner | undefined;
+
   /**
-   * @param rotate How a rotation is written: SQLite passes its group commit
-   *   (`sqlite-fast-path.ts`); PostgreSQL defaults to the one-statement CTE (`pg-rotation.ts`).
+   * @param fast SQLite passes its group commit (`sqlite-fast-path.ts`): how a rotation is written
+   *   and how a synchronous unit of work (code-redemption.ts) runs. Without it, PostgreSQL rotates
+   *   with the one-statement CTE (`pg-rotation.ts`) and units run in a Kysely transaction.
    */
   constructor(
     readonly kind: 'sqlite' | 'postgres',
     readonly db: Kysely<Database>,
     private readonly migrationSchema?: string,
-    rotate?: RotateFn,
+    fast?: { rotate: RotateFn; runSync: SyncUnitRunner },
   ) {
+    this.runSync = fast?.runSync;
     this.rotate =
-      rotate ??
+      fast?.rotate ??
       (kind === 'postgres'
         ? (...a) => rotateInOneStatement(this.db, ...a)
         : (...a) => this.rotateInTransaction(...a));
@@ -608,32 +621,10 @@ export class KyselyStore implements Store {
   async insertAuthorizationCode(row: AuthorizationCodeRow): Promise<void> {
     await this.db.insertInto('authorization_codes').values(row).execute();
   }
-  async consumeAuthorizationCode(
-    hash: string,
-    now: number,
-    issuance: CodeIssuance,
-  ): Promise<ConsumeCodeResult> {
-    // The compare-and-swap: only a row not yet used is updated (row lock on PostgreSQL, one
-    // writer on SQLite), so exactly one exchange wins.
-    const row = await this.db
-      .updateTable('authorization_codes')
-      .set({
-        used_at: now,
-        issued_session_id: issuance.sessionId,
-        issued_jti: issuance.jti,
-        issued_exp: issuance.exp,
-      })
-      .where('hash', '=', hash)
-      .where('used_at', 'is', null)
-      .returningAll()
-      .executeTakeFirst();
-    if (row !== undefined) return { consumed: true, row };
-    const current = await this.db
-      .selectFrom('authorization_codes')
-      .selectAll()
-      .where('hash', '=', hash)
-      .executeTakeFirst();
-    return { consumed: false, row: current };
+  async redeemAuthorizationCode(input: CodeRedemptionInput): Promise<CodeRedemption> {
+    if (this.runSync !== undefined)
+      return this.runSync((exec) => runUnitSync(redeemCodeUnit(this.db, input), exec));
+    return runUnitInTransaction(this.db, (trx) => redeemCodeUnit(trx, input));
   }
 
   async findConsent(userId: string, clientId: string): Promise<ConsentRow | undefined> {

@@ -1,73 +1,96 @@
 import type Database from 'better-sqlite3';
-import type { Kysely } from 'kysely';
+import type { Kysely, SqliteDatabase } from 'kysely';
+import type { SyncExecutor } from './code-redemption.js';
 import type { Database as Schema } from './schema.js';
 import type { AuditEventRow, RefreshTokenRow } from './store.js';
 
-interface Rotation {
-  hash: string;
-  rotatedAtMs: number;
-  successor: string;
-  next: RefreshTokenRow;
-  audit: AuditEventRow | undefined;
-  resolve(won: boolean): void;
+interface Unit {
+  work(): unknown;
+  resolve(value: unknown): void;
   reject(error: unknown): void;
 }
 
 /**
- * Refresh-token rotation on SQLite with group commit. Every rotation is the compare-and-swap
- * `UPDATE … WHERE state = 'active'`, the successor's INSERT and the audit INSERT, run
- * synchronously with prepared statements (no await between them, so nothing else can run on
- * the one connection in between). Rotations that arrive in the same event-loop turn, or while
- * the previous commit is running, share one transaction and so one fsync; each caller's
- * promise settles only after that COMMIT returned, so no response is sent for a rotation that
- * is not durable. Durability stays `synchronous = FULL`.
+ * Group commit on SQLite for the hot writes: refresh-token rotation and the code exchange
+ * (code-redemption.ts). Each unit runs synchronously with prepared statements (no await inside,
+ * so nothing else can run on the one connection in between) — a rotation is the compare-and-swap
+ * `UPDATE … WHERE state = 'active'`, the successor's INSERT and the audit INSERT. Units that
+ * arrive in the same event-loop turn, or while the previous commit is running, share one
+ * transaction and so one fsync; each caller's promise settles only after that COMMIT returned,
+ * so no response is sent for a write that is not durable. Durability stays `synchronous = FULL`.
  *
- * Each rotation runs in its own SAVEPOINT inside the batch: one that fails (a constraint) is
- * rolled back alone and rejects only its own caller.
+ * Each unit runs in its own SAVEPOINT inside the batch: one that fails (a constraint) is rolled
+ * back alone and rejects only its own caller.
  */
 export class SqliteGroupCommit {
-  private queue: Rotation[] = [];
+  private queue: Unit[] = [];
   private scheduled = false;
-  private readonly one: (r: Rotation) => boolean;
-  private readonly batch: (rs: Rotation[]) => Map<Rotation, { won?: boolean; error?: unknown }>;
+  private readonly one: (u: Unit) => unknown;
+  private readonly batch: (us: Unit[]) => Map<Unit, { value?: unknown; error?: unknown }>;
+  private readonly spend: Database.Statement;
+  private readonly insertToken: Database.Statement;
+  private readonly insertAudit: Database.Statement;
 
+  /**
+   * @param statements The connection's statement cache (prepared-statements.ts), which the
+   *   synchronous executor shares with Kysely's driver.
+   */
   constructor(
     private readonly db: Kysely<Schema>,
     sqlite: Database.Database,
+    private readonly statements: SqliteDatabase,
   ) {
-    const spend = sqlite.prepare(
+    this.spend = sqlite.prepare(
       `update refresh_tokens set state = 'rotated', rotated_at_ms = ?, successor = ?
        where hash = ? and state = 'active'`,
     );
-    const insertToken = sqlite.prepare(
+    this.insertToken = sqlite.prepare(
       `insert into refresh_tokens (hash, session_id, parent_hash, state, client_id, user_id, scope,
          created_at, expires_at, rotated_at_ms, successor, dpop_jkt)
        values (@hash, @session_id, @parent_hash, @state, @client_id, @user_id, @scope,
          @created_at, @expires_at, @rotated_at_ms, @successor, @dpop_jkt)`,
     );
-    const insertAudit = sqlite.prepare(
+    this.insertAudit = sqlite.prepare(
       `insert into audit_events (id, at_ms, type, subject, client_id, ip, detail)
        values (@id, @at_ms, @type, @subject, @client_id, @ip, @detail)`,
     );
     // Called inside `batch`, better-sqlite3 turns this into a SAVEPOINT.
-    this.one = sqlite.transaction((r: Rotation): boolean => {
-      if (spend.run(r.rotatedAtMs, r.successor, r.hash).changes === 0) return false;
-      insertToken.run(r.next);
-      if (r.audit !== undefined) insertAudit.run(r.audit);
-      return true;
-    });
-    this.batch = sqlite.transaction((rs: Rotation[]) => {
-      const out = new Map<Rotation, { won?: boolean; error?: unknown }>();
-      for (const r of rs) {
+    this.one = sqlite.transaction((u: Unit): unknown => u.work());
+    this.batch = sqlite.transaction((us: Unit[]) => {
+      const out = new Map<Unit, { value?: unknown; error?: unknown }>();
+      for (const u of us) {
         try {
-          out.set(r, { won: this.one(r) });
+          out.set(u, { value: this.one(u) });
         } catch (error) {
-          out.set(r, { error });
+          out.set(u, { error });
         }
       }
       return out;
     });
   }
+
+  /** Queue one synchronous unit; resolves with its result once its batch committed. */
+  run<T>(work: () => T): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.queue.push({ work, resolve: resolve as (v: unknown) => void, reject });
+      if (!this.scheduled) {
+        this.scheduled = true;
+        setImmediate(() => void this.flush());
+      }
+    });
+  }
+
+  /** A unit over Kysely-compiled queries (code-redemption.ts), run with the cached statements. */
+  runSync<T>(work: (exec: SyncExecutor) => T): Promise<T> {
+    return this.run(() => work(this.exec));
+  }
+
+  private readonly exec: SyncExecutor = (query) => {
+    const stmt = this.statements.prepare(query.sql) as unknown as Database.Statement;
+    const params = query.parameters as unknown[];
+    if (stmt.reader) return { rows: stmt.all(params) };
+    return { rows: [], numAffectedRows: BigInt(stmt.run(params).changes) };
+  };
 
   /** Queue one rotation; resolves true when this caller won the compare-and-swap, once committed. */
   rotate(
@@ -77,17 +100,16 @@ export class SqliteGroupCommit {
     next: RefreshTokenRow,
     audit: AuditEventRow | undefined,
   ): Promise<boolean> {
-    return new Promise<boolean>((resolve, reject) => {
-      this.queue.push({ hash, rotatedAtMs, successor, next, audit, resolve, reject });
-      if (!this.scheduled) {
-        this.scheduled = true;
-        setImmediate(() => void this.flush());
-      }
+    return this.run(() => {
+      if (this.spend.run(rotatedAtMs, successor, hash).changes === 0) return false;
+      this.insertToken.run(next);
+      if (audit !== undefined) this.insertAudit.run(audit);
+      return true;
     });
   }
 
   private async flush(): Promise<void> {
-    let items: Rotation[] = [];
+    let items: Unit[] = [];
     try {
       // Kysely's connection mutex: no Kysely transaction is open on the connection while the
       // batch runs (it would otherwise swallow the batch into its own BEGIN … COMMIT).
@@ -96,10 +118,10 @@ export class SqliteGroupCommit {
         this.queue = [];
         this.scheduled = false;
         const results = this.batch(items);
-        for (const r of items) {
-          const o = results.get(r)!;
-          if (o.error !== undefined) r.reject(o.error);
-          else r.resolve(o.won!);
+        for (const u of items) {
+          const o = results.get(u)!;
+          if ('error' in o) u.reject(o.error);
+          else u.resolve(o.value);
         }
       });
     } catch (error) {

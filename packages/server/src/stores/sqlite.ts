@@ -36,16 +36,18 @@ export async function openSqliteStore(
   sqlite.pragma(options.synchronous === 'normal' ? 'synchronous = NORMAL' : 'synchronous = FULL');
   sqlite.pragma('busy_timeout = 5000');
   sqlite.pragma('foreign_keys = ON');
-  const db = new Kysely<Schema>({
-    dialect: new SqliteDialect({ database: cachedStatements(sqlite) }),
-  });
+  const statements = cachedStatements(sqlite);
+  const db = new Kysely<Schema>({ dialect: new SqliteDialect({ database: statements }) });
   const plain = new KyselyStore('sqlite', db);
   // Left unmigrated on request (`tessera migrate --dry-run`): no group commit, whose statements
   // need the tables.
   if (options.migrate === false && (await plain.migrationStatus()).pending.length > 0) return plain;
   // The group commit prepares its statements against the tables: migrate first.
   await plain.migrate();
-  const commits = new SqliteGroupCommit(db, sqlite);
-  const store = new KyselyStore('sqlite', db, undefined, (...a) => commits.rotate(...a));
+  const commits = new SqliteGroupCommit(db, sqlite, statements);
+  const store = new KyselyStore('sqlite', db, undefined, {
+    rotate: (...a) => commits.rotate(...a),
+    runSync: (work) => commits.runSync(work),
+  });
   return store;
 }

@@ -38,9 +38,39 @@ export interface CodeIssuance {
   readonly exp: number;
 }
 
-/** The outcome of spending an authorization code. */
-export type ConsumeCodeResult =
-  | { readonly consumed: true; readonly row: AuthorizationCodeRow }
+/** What a code exchange writes besides the spend, decided inside the same transaction. */
+export interface CodeRedemptionPlan {
+  readonly session?: SessionRow;
+  readonly token?: RefreshTokenRow;
+  readonly audit?: AuditEventRow;
+}
+
+export interface CodeRedemptionInput {
+  readonly hash: string;
+  readonly now: number;
+  readonly issuance: CodeIssuance;
+  /**
+   * Given the spent code, its browser session and its user, what to issue (`undefined`: nothing,
+   * the code stays spent). Runs inside the transaction: synchronous, no I/O, and it must not
+   * throw (a throw would roll the spend back).
+   */
+  plan(
+    row: AuthorizationCodeRow,
+    browser: BrowserSessionRow | undefined,
+    user: UserRow | undefined,
+  ): CodeRedemptionPlan | undefined;
+}
+
+/** The outcome of redeeming an authorization code. */
+export type CodeRedemption =
+  | {
+      readonly consumed: true;
+      readonly row: AuthorizationCodeRow;
+      readonly browser: BrowserSessionRow | undefined;
+      readonly user: UserRow | undefined;
+      /** What was written with the spend; `undefined` when the plan refused. */
+      readonly plan: CodeRedemptionPlan | undefined;
+    }
   | { readonly consumed: false; readonly row: AuthorizationCodeRow | undefined };
 
 export const REFRESH_STATES = { active: 'active', rotated: 'rotated', revoked: 'revoked' } as const;
@@ -179,14 +209,11 @@ export interface Store {
 
   insertAuthorizationCode(row: AuthorizationCodeRow): Promise<void>;
   /**
-   * Spend a code exactly once: of any number of concurrent callers one gets `consumed: true`,
-   * and what it will issue is recorded in the same statement.
+   * Spend a code exactly once and write what it issues, in one transaction: of any number of
+   * concurrent callers one gets `consumed: true`; the issuance ids are recorded with the spend
+   * (so a replay can revoke them), and the plan's rows commit with it (one fsync).
    */
-  consumeAuthorizationCode(
-    hash: string,
-    now: number,
-    issuance: CodeIssuance,
-  ): Promise<ConsumeCodeResult>;
+  redeemAuthorizationCode(input: CodeRedemptionInput): Promise<CodeRedemption>;
 
   findConsent(userId: string, clientId: string): Promise<ConsentRow | undefined>;
   /** Insert or replace the consent of a user for a client. */
