@@ -1,4 +1,4 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import { encodeBase64url } from '@tessera/jose';
 import type { Audit } from './audit.js';
 import type { ClientRow, Store } from './stores/store.js';
@@ -205,6 +205,11 @@ export interface ClientDeps {
   now?: () => number;
   /** The audience for clients that name none. */
   defaultAudience: string;
+  /**
+   * How long a disabled client's session ids stay on the revocation feed: at least the
+   * access-token lifetime + clock skew (default: the longest allowed lifetime, 1 day, + 60 s).
+   */
+  revocationTtlSeconds?: number;
 }
 
 /**
@@ -300,6 +305,7 @@ export async function createClient(
     id_token_signed_response_alg: idAlg,
     require_dpop: input.requireDpop === true ? 1 : 0,
     introspect_audiences: JSON.stringify(introspectAudiences),
+    credentials_sid: randomUUID(),
   };
   await d.store.insertClient(row);
   await d.audit?.record({
@@ -326,15 +332,36 @@ async function mustFind(d: Pick<ClientDeps, 'store'>, id: string): Promise<Clien
   return c;
 }
 
-/** Disable (or re-enable) a client: a disabled client fails authentication everywhere. */
+/**
+ * Disable (or re-enable) a client: a disabled client fails authentication everywhere. Disabling
+ * also takes back what it holds: the sessions it started end (refresh families revoked) and
+ * their ids go on the revocation feed, and so does the `sid` shared by its client_credentials
+ * access tokens, which is replaced so that tokens issued after a re-enable are not caught.
+ */
 export async function setClientDisabled(
   d: ClientDeps,
   clientId: string,
   disabled: boolean,
 ): Promise<void> {
   const c = await mustFind(d, clientId);
-  await d.store.updateClient(c.id, { disabled: disabled ? 1 : 0 });
+  if (!disabled) {
+    await d.store.updateClient(c.id, { disabled: 0 });
+    await d.audit?.record({ type: 'client.updated', clientId: c.id, detail: { disabled } });
+    return;
+  }
+  await d.store.updateClient(c.id, { disabled: 1, credentials_sid: randomUUID() });
   await d.audit?.record({ type: 'client.updated', clientId: c.id, detail: { disabled } });
+  // After the flag: a grant racing with this call either fails or its session is ended here.
+  const now = Math.floor((d.now ?? Date.now)() / 1000);
+  const until = now + (d.revocationTtlSeconds ?? 86400 + 60);
+  const sids = await d.store.endClientSessions(c.id, 'client_disabled', now);
+  const all = c.credentials_sid !== null ? [...sids, c.credentials_sid] : sids;
+  for (const sid of all) await d.store.addRevocation('sid', sid, until, now);
+  await d.audit?.record({
+    type: 'session.ended',
+    clientId: c.id,
+    detail: { reason: 'client_disabled', sessions: sids.length },
+  });
 }
 
 /** Require DPoP proofs for a client's token requests, or stop requiring them. */

@@ -83,8 +83,10 @@ export interface UserDeps {
 }
 
 /**
- * End every session of a user: refresh families revoked, session ids on the revocation feed
- * (so resource servers drop the access tokens already out there).
+ * End every session of a user: refresh families revoked, browser sessions (single sign-on)
+ * ended, and the ids of both on the revocation feed — family ids are the `sid` of password-grant
+ * tokens, browser-session ids that of code-flow tokens — so resource servers drop the access
+ * tokens already out there.
  */
 export async function endSessions(
   d: Pick<UserDeps, 'store' | 'audit' | 'now' | 'revocationTtlSeconds'>,
@@ -93,7 +95,8 @@ export async function endSessions(
 ): Promise<number> {
   const now = Math.floor((d.now ?? Date.now)() / 1000);
   const sids = await d.store.endUserSessions(userId, reason, now);
-  for (const sid of sids) {
+  const browsers = await d.store.endUserBrowserSessions(userId, now);
+  for (const sid of [...sids, ...browsers]) {
     await d.store.addRevocation('sid', sid, now + (d.revocationTtlSeconds ?? 86400 + 60), now);
   }
   if (sids.length > 0)

@@ -1,61 +1,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import {
-  dropPostgresSchema,
-  openPostgresStore,
-  openSqliteStore,
-  startServer,
-} from '@tessera/server';
-import { main } from '../main.js';
-import { memoryIo } from '../test-support/memory-io.js';
+import { openSqliteStore, startServer } from '@tessera/server';
 import { tempDir } from '../test-support/fixtures.js';
+import { PG_URL, cli, postgresEnv, sqliteEnv, type IssuerEnv } from '../test-support/issuer-env.js';
 
 const bin = fileURLToPath(new URL('../bin.js', import.meta.url));
-const PG_URL = process.env['TESSERA_TEST_DATABASE_URL'];
-
-interface Env {
-  env: Record<string, string>;
-  args: string[];
-  dispose: () => Promise<void>;
-}
-
-async function sqliteEnv(): Promise<Env> {
-  const dir = tempDir();
-  return {
-    env: { TESSERA_KEK: randomBytes(32).toString('hex'), TESSERA_PASSWORD: 'alice-password-123' },
-    args: ['--data-dir', dir],
-    dispose: async () => {},
-  };
-}
-
-async function postgresEnv(): Promise<Env> {
-  const schema = `tessera_admin_${process.pid}_${randomBytes(4).toString('hex')}`;
-  // Create the schema (migrated) so a search_path in the URL selects it for every command.
-  await (await openPostgresStore(PG_URL!, { schema })).close();
-  const url = `${PG_URL}${PG_URL!.includes('?') ? '&' : '?'}options=${encodeURIComponent(`-c search_path=${schema}`)}`;
-  return {
-    env: {
-      TESSERA_KEK: randomBytes(32).toString('hex'),
-      TESSERA_PASSWORD: 'alice-password-123',
-      TESSERA_DATABASE_URL: url,
-    },
-    args: [],
-    dispose: () => dropPostgresSchema(PG_URL!, schema),
-  };
-}
-
-async function cli(e: Env, argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const io = memoryIo({ env: e.env });
-  const code = await main([...argv, ...e.args], io);
-  return { code, out: io.out(), err: io.err() };
-}
-
-async function adminFlow(e: Env): Promise<void> {
+async function adminFlow(e: IssuerEnv): Promise<void> {
   const client = await cli(e, [
     'client',
     'create',

@@ -27,6 +27,8 @@ export async function clientCredentialsGrant(
     clientId: c.id,
     audience: c.audience,
     scope,
+    // One sid for all of the client's tokens: disabling the client revokes them at once.
+    ...(c.credentials_sid !== null ? { sid: c.credentials_sid } : {}),
     ...(dpopJkt !== undefined ? { dpopJkt } : {}),
   });
   // Routine machine-to-machine issuance goes to the log only: no write per token keeps this grant fast.

@@ -175,9 +175,12 @@ test('client_credentials: sub is the client, the client audience, no refresh tok
   assert.equal(r.status, 200);
   assert.equal(r.json['refresh_token'], undefined);
   const claims = decodeJwt(String(r.json['access_token']));
+  // sid: the client's client_credentials sid, revoked when it is disabled (disable-revokes.test.ts).
+  const sid = (await t.store.findClient('svc'))?.credentials_sid;
+  assert.ok(sid);
   assert.deepEqual(
     [claims.sub, claims.aud, claims['client_id'], claims['sid']],
-    ['svc', 'reports', 'svc', undefined],
+    ['svc', 'reports', 'svc', sid],
   );
   const pw = await post(
     t.app,

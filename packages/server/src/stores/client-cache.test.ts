@@ -30,6 +30,7 @@ const row = (id: string, disabled = 0): ClientRow => ({
   id_token_signed_response_alg: null,
   require_dpop: 0,
   introspect_audiences: '[]',
+  credentials_sid: null,
 });
 
 test('ClientCache: one read per TTL, concurrent misses share it, invalidation wins over a read in flight', async () => {

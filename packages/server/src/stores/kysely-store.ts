@@ -250,11 +250,22 @@ export class KyselyStore implements Store {
   }
 
   async endUserSessions(userId: string, reason: string, now: number): Promise<string[]> {
+    return this.endSessionsOf('user_id', userId, reason, now);
+  }
+  async endClientSessions(clientId: string, reason: string, now: number): Promise<string[]> {
+    return this.endSessionsOf('client_id', clientId, reason, now);
+  }
+  private async endSessionsOf(
+    column: 'user_id' | 'client_id',
+    value: string,
+    reason: string,
+    now: number,
+  ): Promise<string[]> {
     return this.db.transaction().execute(async (trx) => {
       const ended = await trx
         .updateTable('sessions')
         .set({ ended_at: now, ended_reason: reason })
-        .where('user_id', '=', userId)
+        .where(column, '=', value)
         .where('ended_at', 'is', null)
         .returning('id')
         .execute();
@@ -563,6 +574,16 @@ export class KyselyStore implements Store {
       .set({ last_seen_at: now })
       .where('id', '=', id)
       .execute();
+  }
+  async endUserBrowserSessions(userId: string, now: number): Promise<string[]> {
+    const ended = await this.db
+      .updateTable('browser_sessions')
+      .set({ ended_at: now })
+      .where('user_id', '=', userId)
+      .where('ended_at', 'is', null)
+      .returning('id')
+      .execute();
+    return ended.map((r) => r.id);
   }
   async endBrowserSession(id: string, now: number): Promise<string[] | undefined> {
     return this.db.transaction().execute(async (trx) => {

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
 
 /**
@@ -230,6 +231,21 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0005-dpop-code': {
     async up(db: Kysely<unknown>): Promise<void> {
       await db.schema.alterTable('authorization_codes').addColumn('dpop_jkt', 'text').execute();
+    },
+  },
+  // Issue 12: a client's client_credentials tokens share one random sid, revoked when it is disabled.
+  '0006-credentials-sid': {
+    async up(db: Kysely<unknown>): Promise<void> {
+      await db.schema.alterTable('clients').addColumn('credentials_sid', 'text').execute();
+      const d = db as unknown as Kysely<{
+        clients: { id: string; credentials_sid: string | null };
+      }>;
+      for (const { id } of await d.selectFrom('clients').select('id').execute())
+        await d
+          .updateTable('clients')
+          .set({ credentials_sid: randomUUID() })
+          .where('id', '=', id)
+          .execute();
     },
   },
 };

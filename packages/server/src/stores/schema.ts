@@ -40,6 +40,11 @@ export interface ClientTable {
   require_dpop: number;
   /** JSON list: audiences whose tokens this (resource-server) client may introspect. */
   introspect_audiences: string;
+  /**
+   * Random `sid` of this client's client_credentials access tokens; replaced when the client is
+   * disabled, the old one going on the revocation feed (null only for a row not yet backfilled).
+   */
+  credentials_sid: string | null;
 }
 
 export interface SessionTable {

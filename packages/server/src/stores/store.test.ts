@@ -110,6 +110,7 @@ for (const kind of ['sqlite', 'postgres'] as const) {
         id_token_signed_response_alg: null,
         require_dpop: 0,
         introspect_audiences: '["api"]',
+        credentials_sid: null,
       };
       await s.insertClient(c);
       assert.deepEqual(await s.findClient('c1'), c);
@@ -141,6 +142,41 @@ for (const kind of ['sqlite', 'postgres'] as const) {
       assert.equal((await s.findRefreshToken('h1'))?.state, 'revoked');
       assert.equal((await s.findRefreshToken('h3'))?.state, 'active');
       assert.deepEqual(await s.endUserSessions('u1', 'user_disabled', 2001), []);
+    }));
+
+  test(`${kind}: ending a client's sessions revokes the families it started only`, (t) =>
+    withStore(t, kind, async (s) => {
+      await s.createSession(session('s1'), token('h1', 's1'));
+      await s.createSession(
+        { ...session('s2'), client_id: 'c2' },
+        { ...token('h2', 's2'), client_id: 'c2' },
+      );
+      assert.deepEqual(await s.endClientSessions('c1', 'client_disabled', 2000), ['s1']);
+      assert.equal((await s.findRefreshToken('h1'))?.state, 'revoked');
+      assert.equal((await s.findSession('s1'))?.ended_reason, 'client_disabled');
+      assert.equal((await s.findRefreshToken('h2'))?.state, 'active');
+      assert.deepEqual(await s.endClientSessions('c1', 'client_disabled', 2001), []);
+    }));
+
+  test(`${kind}: ending a user's browser sessions ends only that user's open ones`, (t) =>
+    withStore(t, kind, async (s) => {
+      const browser = (id: string, user: string) => ({
+        id,
+        token_hash: `hash-${id}`,
+        user_id: user,
+        auth_time: 1000,
+        amr: '["pwd"]',
+        acr: '0',
+        last_seen_at: 1000,
+        expires_at: 9000,
+        ended_at: null,
+      });
+      await s.createBrowserSession(browser('b1', 'u1'));
+      await s.createBrowserSession(browser('b2', 'u2'));
+      assert.deepEqual(await s.endUserBrowserSessions('u1', 2000), ['b1']);
+      assert.equal((await s.findBrowserSessionById('b1'))?.ended_at, 2000);
+      assert.equal((await s.findBrowserSessionById('b2'))?.ended_at, null);
+      assert.deepEqual(await s.endUserBrowserSessions('u1', 2001), []);
     }));
 
   test(`${kind}: a failed session insert leaves no token behind (one transaction)`, (t) =>

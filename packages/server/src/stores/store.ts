@@ -130,6 +130,8 @@ export interface Store {
   endSession(id: string, reason: string, now: number): Promise<boolean>;
   /** End every open session of a user (and revoke their families); returns the ended session ids. */
   endUserSessions(userId: string, reason: string, now: number): Promise<string[]>;
+  /** End every open session started by a client (and revoke their families); returns their ids. */
+  endClientSessions(clientId: string, reason: string, now: number): Promise<string[]>;
 
   findRefreshToken(hash: string): Promise<RefreshTokenRow | undefined>;
   /** The token, its session and its user in one read (see `refresh-lookup.ts`). */
@@ -196,6 +198,8 @@ export interface Store {
   findBrowserSession(tokenHash: string): Promise<BrowserSessionRow | undefined>;
   findBrowserSessionById(id: string): Promise<BrowserSessionRow | undefined>;
   touchBrowserSession(id: string, now: number): Promise<void>;
+  /** End every open browser session of a user; returns their ids (the `sid` of code-flow tokens). */
+  endUserBrowserSessions(userId: string, now: number): Promise<string[]>;
   /**
    * End a browser session and every refresh family started from it, in one transaction; returns
    * the client ids those families belonged to, or undefined when it had already ended.
