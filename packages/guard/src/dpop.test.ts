@@ -130,12 +130,16 @@ test('refused: a proof for another method', async () => {
   );
 });
 
-test('refused: a proof for another URL (path, origin)', async () => {
+test('refused: a proof for another path', async () => {
   const { guard, token } = await setup();
   await refused(
     guard.authenticate(input(token, proofFor(token, { htu: `${ORIGIN}/admin` }))),
     'invalid_dpop_proof',
   );
+});
+
+test('refused: a proof for another origin', async () => {
+  const { guard, token } = await setup();
   await refused(
     guard.authenticate(input(token, proofFor(token, { htu: 'https://other.test/orders' }))),
     'invalid_dpop_proof',
@@ -151,13 +155,17 @@ test('refused: a proof by another key than the token is bound to', async () => {
   );
 });
 
-test('refused: a proof without ath, and with the ath of another token', async () => {
-  const { iss, guard, token } = await setup();
+test('refused: a proof without ath', async () => {
+  const { guard, token } = await setup();
   const e = await refused(
     guard.authenticate(input(token, proofFor(undefined))),
     'invalid_dpop_proof',
   );
   assert.match(String((e.cause as Error).message), /"ath" is required/);
+});
+
+test('refused: a proof with the ath of another token', async () => {
+  const { iss, guard, token } = await setup();
   const other = iss.mint({ cnf: { jkt: JKT } });
   const e2 = await refused(guard.authenticate(input(token, proofFor(other))), 'invalid_dpop_proof');
   assert.match(String((e2.cause as Error).message), /"ath" does not match/);
@@ -170,13 +178,17 @@ test('refused: a replayed proof (same guard)', async () => {
   await refused(guard.authenticate(input(token, p)), 'invalid_dpop_proof', 'dpop_replay');
 });
 
-test('refused: an old iat (beyond the 60 s window) and a future iat', async () => {
+test('refused: an old iat (beyond the 60 s window)', async () => {
   const { guard, token } = await setup();
   await refused(
     guard.authenticate(input(token, proofFor(token, { at: Date.now() - 70_000 }))),
     'invalid_dpop_proof',
     'ERR_JWT_EXPIRED',
   );
+});
+
+test('refused: a future iat', async () => {
+  const { guard, token } = await setup();
   await refused(
     guard.authenticate(input(token, proofFor(token, { at: Date.now() + 30_000 }))),
     'invalid_dpop_proof',
@@ -265,9 +277,13 @@ test('refused: a DPoP-bound token sent as Bearer (RFC 9449 §7.1), with DPoP on 
   await refused(guard.authenticate(input(plain, proofFor(plain))), 'invalid_token', 'dpop_unbound');
 });
 
-test('refused: the DPoP scheme without a proof, or with two DPoP headers', async () => {
+test('refused: the DPoP scheme without a proof', async () => {
   const { guard, token } = await setup();
   await refused(guard.authenticate(input(token, undefined)), 'invalid_dpop_proof', 'dpop_missing');
+});
+
+test('refused: two DPoP headers; a bad token with the DPoP scheme gets the DPoP challenge', async () => {
+  const { guard, token } = await setup();
   await refused(
     guard.authenticate(input(token, `${proofFor(token)}, ${proofFor(token)}`)),
     'invalid_dpop_proof',
@@ -280,7 +296,7 @@ test('refused: the DPoP scheme without a proof, or with two DPoP headers', async
   );
 });
 
-test('guard nonces (RFC 9449 §9): use_dpop_nonce with DPoP-Nonce; missing, expired and foreign nonces refused', async () => {
+test('guard nonces (RFC 9449 §9): a proof without the nonce gets use_dpop_nonce with a DPoP-Nonce; with it, it passes on any guard sharing the secret', async () => {
   const secret = randomBytes(32);
   const { guard, token } = await setup({ nonce: { secret, period: 60 } });
   const e = await refused(guard.authenticate(input(token, proofFor(token))), 'use_dpop_nonce');
@@ -296,6 +312,11 @@ test('guard nonces (RFC 9449 §9): use_dpop_nonce with DPoP-Nonce; missing, expi
     (await twin.authenticate(input(token, proofFor(token, { nonce })))).subject,
     'user-1',
   );
+});
+
+test('refused: an expired guard nonce', async () => {
+  const secret = randomBytes(32);
+  const { guard, token } = await setup({ nonce: { secret, period: 60 } });
   const expired = createDpopNonces({ secret, period: 60, purpose: 'resource' }).current(
     new Date(Date.now() - 5 * 60_000),
   );
@@ -303,6 +324,10 @@ test('guard nonces (RFC 9449 §9): use_dpop_nonce with DPoP-Nonce; missing, expi
     guard.authenticate(input(token, proofFor(token, { nonce: expired }))),
     'use_dpop_nonce',
   );
+});
+
+test('refused: a guard nonce made with another secret', async () => {
+  const { guard, token } = await setup({ nonce: { secret: randomBytes(32), period: 60 } });
   const foreign = createDpopNonces({
     secret: randomBytes(32),
     period: 60,
@@ -356,7 +381,10 @@ test('fetch entry: guard.verifyRequest checks DPoP against the Request (method, 
     assert.match(challenge(r), /^DPoP .*error="invalid_dpop_proof".*algs="[^"]+"/);
   }
   // The bound token as Bearer (RFC 9449 §7.1), and with the DPoP scheme but no proof.
-  for (const headers of [{ authorization: `Bearer ${token}` }, { authorization: `DPoP ${token}` }]) {
+  for (const headers of [
+    { authorization: `Bearer ${token}` },
+    { authorization: `DPoP ${token}` },
+  ]) {
     const r = await guard.verifyRequest(req(headers));
     assert.ok(r instanceof Response);
     assert.equal(r.status, 401);

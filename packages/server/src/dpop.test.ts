@@ -146,21 +146,25 @@ test('client_credentials with a proof: a bound access token', async () => {
   assert.deepEqual(cnf(r.json['access_token']), { jkt: calculateJwkThumbprint(key2.publicKey) });
 });
 
-test('refused: a proof for another method or URL, an old or future one, two DPoP headers', async () => {
-  for (const [dpop, why] of [
-    [proof({ htm: 'GET' }), /htm/],
-    [proof({ htu: `${ISSUER}/revoke` }), /htu/],
-    [proof({ htu: 'http://other.test/token' }), /htu/],
-    [proof({ at: t.clock.ms - 120_000 }), /iat/],
-    [proof({ at: t.clock.ms + 60_000 }), /iat/],
-    ['not-a-jwt', /JWS/],
-  ] as const) {
+for (const [what, make, why] of [
+  ['a proof for another method', () => proof({ htm: 'GET' }), /htm/],
+  ['a proof for another path', () => proof({ htu: `${ISSUER}/revoke` }), /htu/],
+  ['a proof for another origin', () => proof({ htu: 'http://other.test/token' }), /htu/],
+  ['an old proof (iat beyond the window)', () => proof({ at: t.clock.ms - 120_000 }), /iat/],
+  ['a future proof (iat ahead of the clock)', () => proof({ at: t.clock.ms + 60_000 }), /iat/],
+  ['a proof that is not a JWS', () => 'not-a-jwt', /JWS/],
+] as const) {
+  test(`refused at /token: ${what}`, async () => {
+    const dpop = make();
     const r = await loginPublic(dpop);
     assert.equal(r.status, 400);
     assert.equal(r.json['error'], 'invalid_dpop_proof');
     assert.match(String(r.json['error_description']), why);
     assert.ok(!String(r.json['error_description']).includes(dpop));
-  }
+  });
+}
+
+test('refused at /token: two DPoP headers', async () => {
   const two = await t.app.inject({
     method: 'POST',
     url: '/token',
@@ -223,7 +227,7 @@ test('--require-dpop: a client that must send proofs is refused without one', as
   assert.equal((await call()).json['token_type'], 'Bearer');
 });
 
-test('nonces (--dpop-nonce): use_dpop_nonce + DPoP-Nonce; shared by nodes; missing/expired/foreign refused', async () => {
+test('nonces (--dpop-nonce): use_dpop_nonce + DPoP-Nonce; shared by nodes; missing/expired/foreign refused', async (tc) => {
   const ts = await openTestStore('sqlite');
   const clock = { ms: Date.now() };
   const kek = createKek(randomBytes(32));
@@ -261,25 +265,40 @@ test('nonces (--dpop-nonce): use_dpop_nonce + DPoP-Nonce; shared by nodes; missi
           }),
         },
       );
-    const first = await call(a);
-    assert.equal(first.status, 400);
-    assert.equal(first.json['error'], 'use_dpop_nonce');
-    const nonce = String(first.headers['dpop-nonce']);
-    assert.match(nonce, /^[A-Za-z0-9_-]{43}$/);
-    // Node b issued nothing, yet accepts node a's nonce: both read one secret from the store.
-    const ok = await call(b, nonce);
-    assert.equal(ok.status, 200, ok.body);
-    assert.equal(ok.headers['dpop-nonce'], nonce, 'the current nonce rides on success too');
-    // A nonce made with another secret (another deployment's store) is refused.
-    const foreignNonce = String((await call(foreign)).headers['dpop-nonce']);
-    assert.notEqual(foreignNonce, nonce);
-    assert.equal((await call(a, foreignNonce)).json['error'], 'use_dpop_nonce');
-    // Expired: two slots (10 min) later the old nonce is refused and a new one offered.
-    clock.ms += 11 * 60_000;
-    const late = await call(a, nonce);
-    assert.equal(late.json['error'], 'use_dpop_nonce');
-    assert.notEqual(late.headers['dpop-nonce'], nonce);
-    assert.equal((await call(a, String(late.headers['dpop-nonce']))).status, 200);
+    let nonce = '';
+    await tc.test(
+      'refused: a proof without a nonce gets use_dpop_nonce and a DPoP-Nonce',
+      async () => {
+        const first = await call(a);
+        assert.equal(first.status, 400);
+        assert.equal(first.json['error'], 'use_dpop_nonce');
+        nonce = String(first.headers['dpop-nonce']);
+        assert.match(nonce, /^[A-Za-z0-9_-]{43}$/);
+      },
+    );
+    await tc.test(
+      'a nonce issued by node a is accepted by node b (one secret in the store)',
+      async () => {
+        const ok = await call(b, nonce);
+        assert.equal(ok.status, 200, ok.body);
+        assert.equal(ok.headers['dpop-nonce'], nonce, 'the current nonce rides on success too');
+      },
+    );
+    await tc.test('refused: a nonce made with another secret (another deployment)', async () => {
+      const foreignNonce = String((await call(foreign)).headers['dpop-nonce']);
+      assert.notEqual(foreignNonce, nonce);
+      assert.equal((await call(a, foreignNonce)).json['error'], 'use_dpop_nonce');
+    });
+    await tc.test(
+      'refused: an expired nonce (two slots later); the new one offered works',
+      async () => {
+        clock.ms += 11 * 60_000;
+        const late = await call(a, nonce);
+        assert.equal(late.json['error'], 'use_dpop_nonce');
+        assert.notEqual(late.headers['dpop-nonce'], nonce);
+        assert.equal((await call(a, String(late.headers['dpop-nonce']))).status, 200);
+      },
+    );
   } finally {
     await Promise.all([a.close(), b.close(), foreign.close()]);
     await ts.dispose();
