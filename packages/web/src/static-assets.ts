@@ -9,9 +9,22 @@ export interface StaticAsset {
   readonly contentType: string;
 }
 
+const JS = 'text/javascript; charset=utf-8';
+
+/** The page's ES modules: the entry (app.js), the shared parts (page.js) and one per pane. */
+export const SCRIPT_MODULES = [
+  'app.js',
+  'page.js',
+  'decode.js',
+  'verify.js',
+  'sign.js',
+  'audit.js',
+  'trace.js',
+] as const;
+
 /** URL path under the UI's prefix → file name in `assets/`. */
 const FILES: Readonly<Record<string, [file: string, contentType: string]>> = {
-  'app.js': ['app.js', 'text/javascript; charset=utf-8'],
+  ...Object.fromEntries(SCRIPT_MODULES.map((m) => [m, [m, JS] as [string, string]])),
   'app.css': ['app.css', 'text/css; charset=utf-8'],
   'favicon.svg': ['favicon.svg', 'image/svg+xml'],
 };

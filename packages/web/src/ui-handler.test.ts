@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { startUi, type RunningUi } from './start-ui.js';
 import { createUiHandler } from './ui-handler.js';
 import { CONTENT_SECURITY_POLICY } from './http-security.js';
+import { SCRIPT_MODULES } from './static-assets.js';
 import { enterSession, postApi, rawRequest } from './test-support/ui-session.js';
 import { SECRET, hsToken } from './test-support/fixtures.js';
 import { minimalTraceSvg, sampleTrace } from './test-support/trace-fixture.js';
@@ -51,10 +52,12 @@ test('the CSP and the other security headers are on every response: page, asset,
   assert.match(CONTENT_SECURITY_POLICY, /img-src 'self' data:/);
   assert.match(CONTENT_SECURITY_POLICY, /frame-ancestors 'none'/);
   assert.doesNotMatch(CONTENT_SECURITY_POLICY, /unsafe-inline|unsafe-eval/);
-  const js = await rawRequest(port, '/_tessera/app.js', { headers: { cookie } });
-  assert.equal(js.status, 200);
-  assert.match(String(js.headers['content-type']), /javascript/);
-  assertSecurityHeaders(js.headers, 'asset');
+  for (const module of SCRIPT_MODULES) {
+    const js = await rawRequest(port, `/_tessera/${module}`, { headers: { cookie } });
+    assert.equal(js.status, 200, module);
+    assert.match(String(js.headers['content-type']), /javascript/);
+    assertSecurityHeaders(js.headers, `asset ${module}`);
+  }
   assertSecurityHeaders((await rawRequest(port, '/nope', { headers: { cookie } })).headers, '404');
   assertSecurityHeaders(
     (await rawRequest(port, '/', { headers: { host: 'evil.example' } })).headers,
