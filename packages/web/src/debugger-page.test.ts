@@ -263,6 +263,17 @@ e2e('trace: loading trace.json shows the diagram, the assertions and the exchang
   await page.waitForSelector('#claims-table tr[data-claim="scope"]');
 });
 
+e2e('garbage gets the badge "not a JWT" (the CLI\'s words), never PARTIAL', async () => {
+  await tab('decode');
+  for (const garbage of ['hello world', 'not.a.jwt']) {
+    await page.fill('#token-input', garbage);
+    await page.waitForSelector('#format-badge[data-format="invalid"]');
+    assert.equal(await page.textContent('#format-badge'), 'not a JWT');
+    await page.fill('#token-input', '');
+    await page.waitForFunction(() => document.getElementById('format-badge')?.textContent === '');
+  }
+});
+
 e2e('dark theme follows prefers-color-scheme', async () => {
   await page.emulateMedia({ colorScheme: 'dark' });
   await tab('decode');

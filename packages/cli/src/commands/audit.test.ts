@@ -160,6 +160,20 @@ test("sensitive data: passwords, secrets, Luhn-valid card numbers, national ids 
   assert.ok(ids(hsToken({ taxpayer: '123-45-6789' })).includes('sensitive-national-id'));
 });
 
+test('tessera audit calls an ssn claim a national identifier, never a password', async () => {
+  const io = memoryIo({ now: NOW });
+  await run([hsToken({ ssn: '123-45-6789' }), '--json'], io);
+  const { findings } = JSON.parse(io.out()) as {
+    findings: { id: string; name?: string; message: string }[];
+  };
+  const ssn = findings.filter((x) => x.name === 'ssn');
+  assert.equal(ssn.length, 1, io.out());
+  assert.equal(ssn[0]!.id, 'sensitive-identifier-name');
+  assert.match(ssn[0]!.message, /national identifier/);
+  assert.doesNotMatch(ssn[0]!.message, /password|secret/i);
+  assert.ok(!io.out().includes('123-45-6789'), 'the value is never echoed');
+});
+
 test('--fail-on decides exit 1; --json shape; never → 0', async () => {
   const t = hsToken({ exp: NOW_S + 30 * 86400 }); // one low finding
   assert.equal(await run([t], memoryIo({ now: NOW })), 0);

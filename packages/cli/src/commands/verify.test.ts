@@ -381,14 +381,16 @@ test('verify --jwks URL: connection refused → exit 5', async () => {
 
 void ec;
 
-test('verify messages name the cause: a missing key file (path and reason), a kid that is not this key, expected vs actual aud', async () => {
+test('verify --key MISSING names the path and the reason (no such file; a directory)', async () => {
   const missing = memoryIo({ now: NOW });
   assert.equal(await run([esToken(), '--key', join(dir, 'nope.jwk')], missing), 3);
   assert.match(missing.err(), /cannot read the key file .*nope\.jwk: no such file/);
   const folder = memoryIo({ now: NOW });
   assert.equal(await run([esToken(), '--key', dir], folder), 3);
   assert.match(folder.err(), /: it is a directory/);
+});
 
+test('verify: a failed signature whose kid is not this key says so (kid and thumbprint shown)', async () => {
   // A token signed by another key whose kid names that key, checked with ours.
   const other = generateKeyPair('ES256');
   const foreign = signJwt({ sub: 'alice', exp: NOW_S + 600 }, other.privateKey, {
@@ -408,7 +410,9 @@ test('verify messages name the cause: a missing key file (path and reason), a ki
   const ok = memoryIo({ now: NOW });
   assert.equal(await run([esToken(), '--key', join(dir, 'ec.jwk')], ok), 0);
   assert.doesNotMatch(ok.out(), /probably the wrong key/);
+});
 
+test('verify --aud failure shows the expected audiences and the actual aud', async () => {
   const aud = memoryIo({ now: NOW });
   const s = ['--secret-file', join(dir, 'secret.txt')];
   assert.equal(await run([hsToken({ aud: ['web', 'admin'] }), ...s, '--aud', 'api,api2'], aud), 1);
@@ -416,4 +420,16 @@ test('verify messages name the cause: a missing key file (path and reason), a ki
     aud.out(),
     /unexpected "aud": expected one of "api", "api2", the token has \["web","admin"\]/,
   );
+});
+
+test('verify --iss failure shows the expected and the actual issuer', async () => {
+  const io = memoryIo({ now: NOW });
+  const s = ['--secret-file', join(dir, 'secret.txt')];
+  assert.equal(await run([hsToken(), ...s, '--iss', 'https://login.example'], io), 1);
+  assert.match(
+    io.out(),
+    /✗ unexpected "iss": expected "https:\/\/login\.example", the token has "https:\/\/issuer\.test"/,
+  );
+  const ok = memoryIo({ now: NOW });
+  assert.equal(await run([hsToken(), ...s, '--iss', 'https://issuer.test'], ok), 0, ok.out());
 });
