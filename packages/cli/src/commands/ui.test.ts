@@ -26,6 +26,15 @@ test('unknown flags and bad ports are usage errors (exit 2)', async () => {
   }
 });
 
+test('--allow-http-loopback goes with --allow-network (alone it is a usage error, exit 2)', async () => {
+  const c = memoryIo();
+  assert.equal(await runUi(['--no-open', '--allow-http-loopback'], c), 2);
+  assert.match(c.err(), /--allow-http-loopback goes with --allow-network/);
+  const h = memoryIo();
+  assert.equal(await runUi(['--help'], h), 0);
+  assert.match(h.out(), /--allow-http-loopback/);
+});
+
 test('prints the URL, never opens a browser with --no-open, serves until stopped, then exits 0', async () => {
   const stop = new AbortController();
   const c = memoryIo({ signal: stop.signal });

@@ -7,12 +7,14 @@ import { parse } from '../args.js';
 import { CliError, EXIT } from '../exit-codes.js';
 import type { CliIo } from '../io.js';
 
-export const help = `Usage: tessera ui [--port N] [--no-open] [--allow-network]
+export const help = `Usage: tessera ui [--port N] [--no-open] [--allow-network [--allow-http-loopback]]
 
 Start the offline debugger (decode, verify, sign, audit, trace) on 127.0.0.1.
-  --port N           port to bind (default: a free port)
-  --no-open          print the URL but do not open a browser
-  --allow-network    allow fetching a JWKS URL (https only, on a button press)
+  --port N                port to bind (default: a free port)
+  --no-open               print the URL but do not open a browser
+  --allow-network         allow fetching a JWKS URL (https only, on a button press)
+  --allow-http-loopback   with --allow-network: also plain http to 127.0.0.1 / ::1 / localhost
+                          (a local issuer such as npm start's)
 The URL holds a one-time token; append #token=<jwt> to preload a token.
 Nothing is persisted and nothing leaves this machine unless --allow-network is given.
 Exit codes: 0 stopped normally, 2 usage error.
@@ -23,6 +25,7 @@ export const OPTIONS = {
   port: { type: 'string' },
   'no-open': { type: 'boolean' },
   'allow-network': { type: 'boolean' },
+  'allow-http-loopback': { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -90,6 +93,9 @@ export async function runUi(args: string[], io: CliIo, hooks: UiHooks = {}): Pro
   try {
     values = parse(args, OPTIONS, false).values;
     port = portOf(values.port);
+    // Like verify's --allow-http-loopback beside --jwks-url: it widens the fetch, never enables it.
+    if (values['allow-http-loopback'] === true && values['allow-network'] !== true)
+      throw new CliError(EXIT.USAGE, '--allow-http-loopback goes with --allow-network');
   } catch (e) {
     if (!(e instanceof CliError)) throw e;
     io.stderr.write(`tessera ui: ${e.message}\n\n${help}`);
@@ -109,6 +115,7 @@ export async function runUi(args: string[], io: CliIo, hooks: UiHooks = {}): Pro
     ui = await web.startUi({
       renderTraceSvg: (trace: unknown) => renderSvg(trace as Parameters<typeof renderSvg>[0]),
       allowNetwork,
+      allowHttpLoopback: values['allow-http-loopback'] === true,
       port,
     });
   } catch (e) {
