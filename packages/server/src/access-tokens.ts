@@ -64,6 +64,11 @@ export function issueAccessToken(ctx: IssuerContext, input: AccessTokenInput): I
   };
 }
 
+/** The token's `aud` as a list (RFC 7519 §4.1.3: a string or an array of strings). */
+export function tokenAudiences(claims: JwtPayload): readonly string[] {
+  return typeof claims.aud === 'string' ? [claims.aud] : (claims.aud ?? []);
+}
+
 /** Verify an access token this issuer signed (signature, `typ`, `iss`, expiry); undefined when not valid. */
 export function verifyOwnAccessToken(ctx: IssuerContext, token: string): JwtPayload | undefined {
   const ring = ctx.keys.current;

@@ -1,6 +1,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createLocalKeySet, decodeJwt, decodeProtectedHeader, verifyJwt } from '@tessera/jose';
+import { createClient } from '../clients.js';
 import { ISSUER, login, makeIssuer, post, type TestIssuer } from '../test-support/harness.js';
 
 let t: TestIssuer;
@@ -189,8 +190,20 @@ test('revocation: unknown tokens answer 200; a token of another client is left a
   assert.deepEqual([hint.status, hint.json['error']], [400, 'unsupported_token_type']);
 });
 
-test('logout with the access token ends the session and feeds its sid', async () => {
-  const s = await login(t);
+test('logout with an access token for the issuer itself ends the session and feeds its sid', async () => {
+  // Only a token whose audience is the issuer is a logout credential (logout-audience.test.ts).
+  const { clientSecret } = await createClient(
+    { store: t.store, defaultAudience: 'api' },
+    { name: 'self', clientId: 'self-app', firstParty: true, audience: ISSUER },
+  );
+  const s = (
+    await post(
+      t.app,
+      '/token',
+      { grant_type: 'password', username: t.username, password: t.password },
+      { authorization: t.basic('self-app', clientSecret!) },
+    )
+  ).json as { access_token: string; refresh_token: string };
   const sid = String(decodeJwt(s.access_token)['sid']);
   const r = await t.app.inject({
     method: 'POST',
@@ -198,7 +211,10 @@ test('logout with the access token ends the session and feeds its sid', async ()
     headers: { authorization: `Bearer ${s.access_token}` },
   });
   assert.equal(r.statusCode, 204);
-  assert.equal((await introspect(s.refresh_token)).json['active'], false);
+  assert.equal(
+    (await introspect(s.refresh_token, t.basic('self-app', clientSecret!))).json['active'],
+    false,
+  );
   assert.ok((await feed()).payload.revoked.some((e) => e.sid === sid));
   const audit = await t.store.listAuditEvents(50, 'session.ended');
   assert.ok(audit.some((e) => JSON.parse(e.detail).sid === sid));

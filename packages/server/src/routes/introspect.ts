@@ -1,7 +1,7 @@
 import type { JwtPayload } from '@tessera/jose';
 import type { FastifyInstance } from 'fastify';
 import type { ClientRow } from '../stores/store.js';
-import { verifyOwnAccessToken } from '../access-tokens.js';
+import { tokenAudiences, verifyOwnAccessToken } from '../access-tokens.js';
 import { authenticateClient } from '../client-auth.js';
 import type { IssuerContext } from '../context.js';
 import { formParams } from '../form.js';
@@ -17,8 +17,7 @@ function mayIntrospect(claims: JwtPayload, client: ClientRow): boolean {
   if (claims['client_id'] === client.id) return true;
   const allowed = JSON.parse(client.introspect_audiences) as string[];
   if (allowed.length === 0) return false;
-  const aud = typeof claims.aud === 'string' ? [claims.aud] : (claims.aud ?? []);
-  return aud.some((a) => allowed.includes(a));
+  return tokenAudiences(claims).some((a) => allowed.includes(a));
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { verifyOwnAccessToken } from '../access-tokens.js';
+import { tokenAudiences, verifyOwnAccessToken } from '../access-tokens.js';
 import { authenticateClient } from '../client-auth.js';
 import type { IssuerContext } from '../context.js';
 import { formParams } from '../form.js';
@@ -8,8 +8,14 @@ import { hashRefreshToken, MAX_REFRESH_TOKEN_LENGTH } from '../refresh-tokens.js
 
 /**
  * POST /logout: end the session — revoke its refresh-token family and put `sid` on the
- * revocation feed so resource servers drop its access tokens. Authenticated either with the
- * session's access token (`Authorization: Bearer`) or as the client with `refresh_token`.
+ * revocation feed so resource servers drop its access tokens. Authenticated either with an
+ * access token of the session whose `aud` names this issuer (`Authorization: Bearer`), or as the
+ * client with its `refresh_token` (client authentication as at the token endpoint; a public
+ * client identifies itself with `client_id`, as when it refreshes).
+ *
+ * A token whose audience is a resource server is not a credential here: every API that received
+ * it could replay it to end the user's session (RFC 9068 §4, RFC 8707 §2: a token is for its
+ * audience only). See docs/security.md#logout-audience.
  */
 export function registerLogout(app: FastifyInstance, ctx: IssuerContext): void {
   app.post('/logout', async (request, reply) => {
@@ -23,6 +29,7 @@ export function registerLogout(app: FastifyInstance, ctx: IssuerContext): void {
       if (
         claims === undefined ||
         typeof claims['sid'] !== 'string' ||
+        !tokenAudiences(claims).includes(ctx.config.issuer) ||
         (await ctx.store.isRevoked('jti', claims.jti!, now))
       ) {
         throw new OAuthError(401, 'invalid_token', 'the access token is not valid', {
