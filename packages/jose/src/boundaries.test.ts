@@ -25,6 +25,8 @@ interface Layer {
  */
 export const LAYERS: readonly Layer[] = [
   { name: 'errors', files: ['base/errors'] },
+  // The owner-only file writer (node:fs), for the CLI and trace through ./internal only.
+  { name: 'files', files: ['base/private-file'] },
   // dpop/htu (RFC 9449 §4.3 URI normalisation) needs only errors; the Web Crypto entry uses it too.
   // keys/rsa-numbers (RSA exponent and ROCA checks on bigints) too: both cores call it.
   {

@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { dirname, isAbsolute, relative } from 'node:path';
 import { encodeBase64url } from '@tessera/jose';
+import { writePrivateFile } from '@tessera/jose/internal';
 import { createClient, rotateClientSecret } from './clients.js';
 import type { IssuerContext } from './context.js';
 import { createUser, setUserDisabled, setUserPassword } from './users.js';
@@ -125,8 +126,8 @@ function writeDemoEnv(file: string, issuer: string, d: DemoSetup): void {
     `TESSERA_DEMO_PASSWORD=${d.password}`,
   ];
   mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
-  writeFileSync(file, `${lines.join('\n')}\n`, { mode: 0o600 });
-  chmodSync(file, 0o600);
+  // A new 0600 file renamed into place: a leftover demo.env's mode never survives.
+  writePrivateFile(file, `${lines.join('\n')}\n`);
 }
 
 /** A path as the user would type it: relative to the working folder when inside it. */

@@ -1,8 +1,10 @@
 /**
- * Reading and writing `trace.json`. Files are written with mode 0600: even redacted, a trace
- * names endpoints and users' habits, and with `--reveal` it holds live tokens.
+ * Reading and writing `trace.json`. Files are written owner-only (0600, through a new file renamed
+ * into place, so an existing file's mode does not survive): even redacted, a trace names endpoints
+ * and users' habits, and with `--reveal` it holds live tokens.
  */
-import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { writePrivateFile } from '@tessera/jose/internal';
 import type { Trace } from './model.js';
 import { TraceInputError } from './model.js';
 import { parseTrace } from './validate.js';
@@ -13,15 +15,14 @@ export function serializeTrace(trace: Trace): string {
 }
 
 /**
- * Write a file readable by its owner only (0600), also when it already existed.
+ * Write a file readable by its owner only (0600), also when it already existed: a new 0600 file
+ * renamed over `path`, never a chmod after writing. The one writer lives in
+ * `@tessera/jose/internal` (the CLI's token and key files use it too); re-exported here.
  *
  * @example
  * writePrivateFile('trace.json', serializeTrace(trace));
  */
-export function writePrivateFile(path: string, text: string): void {
-  writeFileSync(path, text, { mode: 0o600 });
-  chmodSync(path, 0o600);
-}
+export { writePrivateFile };
 
 /** Write `trace.json` with mode 0600. */
 export function writeTraceFile(path: string, trace: Trace): void {

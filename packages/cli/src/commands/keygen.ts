@@ -1,4 +1,3 @@
-import { open, unlink } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { KeyObject } from 'node:crypto';
 import {
@@ -16,7 +15,8 @@ import type { CliIo } from '../io.js';
 import { parse } from '../args.js';
 import { runGuarded } from '../command-runner.js';
 import { stringifyResult } from '../json-result.js';
-import { EXIT, inputError, usageError } from '../exit-codes.js';
+import { writeOutputFile } from '../output-file.js';
+import { EXIT, usageError } from '../exit-codes.js';
 
 export const help = `Usage: tessera keygen [options]
 
@@ -124,33 +124,6 @@ function checkRsa(size: number | undefined): number {
   return bits;
 }
 
-/** Write a file with the given mode, refusing to overwrite unless `force` (mode applies at creation). */
-export async function writeNewFile(
-  path: string,
-  data: string,
-  mode: number,
-  force: boolean,
-): Promise<void> {
-  if (force) await unlink(path).catch(() => undefined);
-  let fh;
-  try {
-    fh = await open(path, 'wx', mode);
-  } catch (e) {
-    const code = (e as { code?: string }).code;
-    throw inputError(
-      code === 'EEXIST'
-        ? 'the output file exists (use --force to overwrite)'
-        : 'cannot write the output file',
-    );
-  }
-  try {
-    await fh.writeFile(data);
-    await fh.chmod(mode);
-  } finally {
-    await fh.close();
-  }
-}
-
 /** `tessera keygen`. */
 export async function run(args: string[], io: CliIo): Promise<number> {
   return runGuarded('keygen', args, io, async () => {
@@ -192,13 +165,16 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     const force = v.force === true;
     if (v['out-private'] !== undefined) {
       const p = resolve(io.cwd, v['out-private']);
-      await writeNewFile(p, privateText, 0o600, force);
+      writeOutputFile(p, privateText, { overwrite: force });
       files['private'] = v['out-private'];
     }
     if (v['out-public'] !== undefined) {
       if (publicText === undefined)
         throw usageError('an oct (HMAC) secret has no public part for --out-public');
-      await writeNewFile(resolve(io.cwd, v['out-public']), publicText, 0o644, force);
+      writeOutputFile(resolve(io.cwd, v['out-public']), publicText, {
+        mode: 0o644,
+        overwrite: force,
+      });
       files['public'] = v['out-public'];
     }
     if (v.json === true) {

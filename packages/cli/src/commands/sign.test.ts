@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { statSync, readFileSync } from 'node:fs';
+import { chmodSync, readdirSync, statSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { decodeProtectedHeader, decodeJwt, verifyJwt } from '@tessera/jose';
 import { run } from './sign.js';
@@ -122,6 +122,28 @@ test('sign -o writes the token with mode 0600; --json gives token + shape', asyn
   assert.equal(r.format, 'jws');
   assert.equal(r.payload.sub, 'a');
   assert.equal(r.token.split('.').length, 3);
+});
+
+/**
+ * #12 item 10: `sign -o FILE` over a file another local user can read used to keep its mode (a
+ * mode given to writeFile applies at creation only), leaving the token world-readable.
+ */
+test('sign -o over an existing world-readable file (0644) leaves it 0600 with the new token', async () => {
+  const d = tempDir();
+  const out = join(d, 'token.jwt');
+  writeFileSync(out, 'an old token\n');
+  chmodSync(out, 0o644);
+  assert.equal(await run([...s, '--sub', 'fresh', '-o', out], memoryIo({ now: NOW })), 0);
+  assert.equal(statSync(out).mode & 0o777, 0o600);
+  const token = readFileSync(out, 'utf8');
+  assert.match(token, /^eyJ[\w-]+\.[\w-]+\.[\w-]+\n$/);
+  assert.equal(decodeJwt(token.trim())['sub'], 'fresh');
+  assert.deepEqual(readdirSync(d), ['token.jwt'], 'no temporary file left behind');
+  // A folder that does not exist: exit 3, one line that names no token.
+  const io = memoryIo({ now: NOW });
+  assert.equal(await run([...s, '-o', join(d, 'missing', 'token.jwt')], io), 3);
+  assert.match(io.err(), /cannot write the output file/);
+  assert.doesNotMatch(io.err() + io.out(), /eyJ/);
 });
 
 test('sign: input errors exit 3 (bad JSON, duplicate members, missing file)', async () => {

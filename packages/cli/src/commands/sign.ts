@@ -1,4 +1,3 @@
-import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { KeyObject } from 'node:crypto';
 import {
@@ -24,6 +23,7 @@ import { resolveSecret } from '../secrets.js';
 import { loadKeyFile, readInputFile } from '../key-sources.js';
 import { decodeToken, duplicateMembers, span } from '@tessera/inspect';
 import { jsonResult, stringifyResult } from '../json-result.js';
+import { writeOutputFile } from '../output-file.js';
 import { EXIT, inputError, keyError, usageError } from '../exit-codes.js';
 
 export const help = `Usage: tessera sign [payload.json|-] (--secret S | --key FILE) [options]     (alias: encode)
@@ -247,11 +247,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     if (!out.quiet && !out.json)
       for (const w of warnings) io.stderr.write(`warning: ${w.message}\n`);
     if (v.out !== undefined) {
-      try {
-        await writeFile(resolve(io.cwd, v.out), `${token}\n`, { mode: 0o600 });
-      } catch {
-        throw inputError('cannot write the output file');
-      }
+      writeOutputFile(resolve(io.cwd, v.out), `${token}\n`);
     }
     if (out.json) {
       const r = jsonResult(decodeToken(token), now, warnings);

@@ -36,7 +36,7 @@ Usage:
 
 Common options:
   -o, --out FILE        run/proxy/import: trace file (default trace.json, mode 0600);
-                        render: output file (default stdout)
+                        render: output file (default stdout; mode 0600)
   --format FORMAT       svg, html, mermaid, ascii or json (capture default ascii, render default svg)
   --name HOST[/PREFIX]=LABEL   relabel a participant, e.g. --name 127.0.0.1:3000/auth="Auth API"
   --reveal              keep full tokens in the trace (never passwords); for local debugging only

@@ -4,7 +4,7 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, statSync, writeFileSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, statSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { displayToken, fingerprint, parseTrace } from '@tessera/trace';
@@ -243,6 +243,34 @@ test('an existing trace file is narrowed to 0600 when overwritten', async () => 
   const io = memoryIo({ cwd: dir, stdin: DEMO_PASSWORD });
   assert.equal(await runTrace(runArgs('loose.json'), io), 0, io.err());
   assert.equal(statSync(path).mode & 0o777, 0o600);
+  assert.equal(parseTrace(readFileSync(path, 'utf8')).exchanges.length > 0, true);
+});
+
+/**
+ * #12 item 10: a picture of a trace captured with --reveal holds live tokens; `render -o` used to
+ * write it with the umask's mode and leave an existing file's mode as it was.
+ */
+test('an existing world-readable render target (0644) ends 0600 with the rendering in it', async () => {
+  const io = memoryIo({ cwd: dir, stdin: DEMO_PASSWORD });
+  assert.equal(await runTrace(runArgs('to-render.json', ['--reveal']), io), 0, io.err());
+  for (const [file, format] of [
+    ['loose.svg', 'svg'],
+    ['loose.html', 'html'],
+    ['loose.mmd', 'mermaid'],
+  ] as const) {
+    const path = join(dir, file);
+    writeFileSync(path, 'old', { mode: 0o644 });
+    chmodSync(path, 0o644);
+    const r = memoryIo({ cwd: dir });
+    assert.equal(
+      await runTrace(['render', 'to-render.json', '--format', format, '-o', file], r),
+      0,
+      r.err(),
+    );
+    assert.equal(statSync(path).mode & 0o777, 0o600, file);
+    assert.notEqual(readFileSync(path, 'utf8'), 'old');
+    assert.ok(readFileSync(path, 'utf8').length > 100, `${file} holds the rendering`);
+  }
 });
 
 test('trace run: a wrong password gives a trace without a token and failing assertions', async () => {

@@ -4,7 +4,6 @@
  * flags, the help and the exit codes (docs/cli.md#exit-codes: 0 ok, 1 assertion failed, 2 usage,
  * 3 input error, 4 key error, 5 network error during `trace run`).
  */
-import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import {
   checkAssertions,
@@ -127,8 +126,8 @@ function renderCommand(args: string[], io: CliIo): number {
   const text = render(trace, format);
   if (values.out !== undefined) {
     const path = resolve(io.cwd, values.out);
-    if (format === 'json') writePrivateFile(path, text);
-    else writeFileSync(path, text);
+    // Every rendering owner-only: a trace captured with --reveal draws live tokens in any format.
+    writePrivateFile(path, text);
   } else io.stdout.write(text);
   return EXIT.OK;
 }
