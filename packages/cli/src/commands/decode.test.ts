@@ -104,6 +104,15 @@ test('decode shows the header of a JWE and says the payload is encrypted', async
   assert.equal(r.jwe.ciphertext, 'Y2lwaGVy');
 });
 
+test('decode describes a JWE header from RFC 7516, never RFC 7515', async () => {
+  const jwe = `${encodeBase64url('{"alg":"RSA-OAEP-256","enc":"A256GCM","kid":"k"}')}.ZW5j.aXY.Y2lwaGVy.dGFn`;
+  const io = memoryIo({ now: NOW });
+  assert.equal(await run([jwe], io), 0);
+  for (const name of ['alg', 'enc', 'kid'])
+    assert.match(io.out(), new RegExp(`^\\s*${name} .*\\(RFC 7516 §4\\.1\\.\\d+\\)$`, 'm'), name);
+  assert.doesNotMatch(io.out(), /7515/);
+});
+
 test('decode labels alg:none tokens "unsecured" and warns', async () => {
   const io = memoryIo({ now: NOW });
   assert.equal(await run([encodeUnsecuredJwt({ sub: 'x' }), '--json'], io), 0);

@@ -70,3 +70,19 @@ test('jwks fetch network errors exit 5: redirect, not a JWKS, too large, timeout
     assert.equal(r.jwks, null);
   }
 });
+
+test('jwks fetch: a refused connection names the URL once (never its query) and the reason, exit 5', async () => {
+  const closed = createServer();
+  await new Promise<void>((r) => closed.listen(0, '127.0.0.1', r));
+  const port = (closed.address() as AddressInfo).port;
+  await new Promise<void>((r) => closed.close(() => r()));
+  const io = memoryIo();
+  const url = `http://127.0.0.1:${port}/jwks`;
+  assert.equal(await run(['fetch', `${url}?api_key=hidden`, '--allow-http-loopback'], io), 5);
+  assert.match(
+    io.err(),
+    new RegExp(`the request to ${url.replace(/\./g, '\\.')} failed \\(ECONNREFUSED\\)`),
+  );
+  assert.equal(io.err().split(url).length - 1, 1, `the URL once: ${io.err()}`);
+  assert.doesNotMatch(io.err(), /hidden/);
+});

@@ -219,17 +219,11 @@ export async function fetchJwks(
 ): Promise<JwkSet> {
   const target = checkFetchUrl(url, options.allowHttpLoopback === true, 'the JWKS url');
   const where = describeUrl(target);
-  let res: BoundedResponse;
-  try {
-    res = await fetchBounded(target, {
-      ...options,
-      headers: { accept: 'application/jwk-set+json, application/json', ...options.headers },
-    });
-  } catch (e) {
-    if (e instanceof JoseError && e.code !== 'ERR_OPTIONS_INVALID')
-      throw new JoseError(e.code, `${where}: ${e.message}`, { cause: e });
-    throw e;
-  }
+  // fetchBounded's failures already name the URL (once: no prefix here).
+  const res = await fetchBounded(target, {
+    ...options,
+    headers: { accept: 'application/jwk-set+json, application/json', ...options.headers },
+  });
   if (res.status !== 200)
     throw new JoseError('ERR_JWKS_FETCH_FAILED', `${where} answered HTTP ${res.status}`);
   let doc;
