@@ -102,6 +102,35 @@ test('tokens presented: Bearer JWT, JWT cookie, JWT in the query; opaque bearer 
   assert.deepEqual(o.tokensPresented, []);
 });
 
+test('tokens presented in a form: id_token_hint, token, access_token, logout_token — not a client_assertion', () => {
+  const c = classifyExchange(
+    raw({
+      method: 'POST',
+      url: 'http://127.0.0.1:3000/end-session',
+      requestHeaders: [['content-type', 'application/x-www-form-urlencoded']],
+      requestBody: `id_token_hint=${JWT}&token=${JWT}&access_token=${JWT}&logout_token=${JWT}&client_assertion=${JWT}&state=${JWT}`,
+    }),
+  );
+  assert.deepEqual(
+    c.tokensPresented.map((t) => [t.location, t.name]),
+    [
+      ['form', 'id_token_hint'],
+      ['form', 'token'],
+      ['form', 'access_token'],
+      ['form', 'logout_token'],
+    ],
+  );
+  // An opaque (non-JWT) value in such a field is not followed as a token.
+  const opaque = classifyExchange(
+    raw({
+      method: 'POST',
+      requestHeaders: [['content-type', 'application/x-www-form-urlencoded']],
+      requestBody: 'token=abc123',
+    }),
+  );
+  assert.deepEqual(opaque.tokensPresented, []);
+});
+
 test('tokens issued: JSON members and Set-Cookie with its flags', () => {
   const c = classifyExchange(
     raw({

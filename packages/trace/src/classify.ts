@@ -9,7 +9,7 @@ import type { RawExchange } from './raw-exchange.js';
 
 export interface FoundToken {
   value: string;
-  location: 'authorization' | 'cookie' | 'query';
+  location: 'authorization' | 'cookie' | 'query' | 'form';
   name?: string;
 }
 
@@ -34,6 +34,12 @@ export interface Classification {
 /** JSON members of a response that carry issued tokens (RFC 6749 §5.1, OIDC Core §3.1.3.3). */
 const ISSUED_FIELDS = /^(access_token|id_token|refresh_token|token)$/;
 const GRANTS_WITH_CREDENTIALS = /^(password|client_credentials)$/;
+/**
+ * Form fields that present a token to the server: RFC 6750 §2.2 `access_token`, RFC 7009 / RFC
+ * 7662 `token`, OIDC RP-Initiated Logout `id_token_hint`, Back-Channel Logout `logout_token`.
+ * (A `client_assertion` authenticates the client; it is not a token the trace follows.)
+ */
+const PRESENTED_FORM_FIELDS = /^(access_token|token|id_token_hint|logout_token)$/;
 
 type Fields = [name: string, value: unknown][];
 
@@ -118,7 +124,8 @@ export function parseSetCookie(header: string): {
  *
  * - credentials: `Authorization: Basic`; form, JSON or query fields named like
  *   `password|passwd|pwd|secret|client_secret|otp|pin`; `grant_type=password|client_credentials`;
- * - tokens presented: `Authorization: Bearer <JWT>`, a cookie whose value is a JWT, a JWT in the query;
+ * - tokens presented: `Authorization: Bearer <JWT>`, a cookie whose value is a JWT, a JWT in the
+ *   query, a JWT in a form field that presents a token (`id_token_hint`, `token`, …);
  * - tokens issued: JSON members `access_token|id_token|refresh_token|token` (JWT or opaque),
  *   `Set-Cookie` with a JWT value (with its flags).
  *
@@ -191,6 +198,10 @@ export function classifyExchange(raw: RawExchange): Classification {
   const req = parseBody(raw.requestBody, headerValue(raw.requestHeaders, 'content-type'));
   if (req.summary?.type === 'form' || req.summary?.type === 'json')
     fieldCredentials(req.fields, req.summary.type);
+  if (req.summary?.type === 'form')
+    for (const [name, value] of req.fields)
+      if (PRESENTED_FORM_FIELDS.test(name) && typeof value === 'string' && isJwtShaped(value))
+        tokensPresented.push({ value, location: 'form', name: safeName(name) });
 
   const res = parseBody(raw.responseBody, headerValue(raw.responseHeaders, 'content-type'));
   if (res.summary?.type === 'json') {

@@ -45,8 +45,8 @@ export interface CookieFlags {
 
 export interface TokenPresented {
   fingerprint: string;
-  location: 'authorization' | 'cookie' | 'query';
-  /** Cookie or query parameter name. */
+  location: 'authorization' | 'cookie' | 'query' | 'form';
+  /** Cookie, query parameter or form field name. */
   name?: string;
 }
 

@@ -107,7 +107,11 @@ const exchange = obj({
     }),
   ),
   tokensPresented: arr(
-    obj({ fingerprint: str, location: oneOf('authorization', 'cookie', 'query'), name: opt(str) }),
+    obj({
+      fingerprint: str,
+      location: oneOf('authorization', 'cookie', 'query', 'form'),
+      name: opt(str),
+    }),
   ),
   tokensIssued: arr(
     obj({

@@ -13,7 +13,7 @@ import { startDemoWebApp } from './web-app.js';
 
 // The live trace of `serve --demo`, recorded from the real sign-in over real ports.
 test(
-  'demo code-flow trace: four lifelines, credentials-once passes, the password crosses one arrow (browser → issuer) and never reaches the app',
+  'demo code-flow trace: four lifelines, credentials-once and no-token-in-url pass, the password crosses one arrow (browser → issuer) and never reaches the app',
   { timeout: 120_000 },
   async () => {
     const dir = mkdtempSync(join(tmpdir(), 'tessera-demo-trace-'));
@@ -50,6 +50,12 @@ test(
       const [browser, app, issuer, rs] = t.participants.map((p) => p.id);
       const once = t.assertions.find((a) => a.name === 'credentials-once');
       assert.equal(once?.status, 'pass', once?.message);
+      // RP-initiated logout posts the ID token: no token in any URL of the flow.
+      const noUrl = t.assertions.find((a) => a.name === 'no-token-in-url');
+      assert.equal(noUrl?.status, 'pass', noUrl?.message);
+      const endSession = t.exchanges.find((e) => new URL(e.url).pathname === '/end-session');
+      assert.equal(endSession?.method, 'POST');
+      assert.equal(new URL(endSession!.url).search, '');
 
       // Exactly one arrow carries the password: the browser's POST of the issuer's login form.
       const withPassword = t.exchanges.filter((e) =>

@@ -164,6 +164,10 @@ export async function recordCodeFlow(
     page = await go(`${o.appUrl}/call`, { csrf: csrf() });
     page = await go(`${o.appUrl}/refresh`, { csrf: csrf() });
     page = await go(`${o.appUrl}/logout`, { csrf: csrf() });
+    // The app's logout page posts the ID token to the issuer's end_session_endpoint.
+    const out = formOf(page.html, page.url);
+    page = await go(out.action, out.fields);
+    if (!page.url.startsWith(o.appUrl)) throw new Error('sign-out did not return to the app');
     return [...raws].sort((a, b) => a.t - b.t);
   } finally {
     rec.raws = undefined;
@@ -192,7 +196,7 @@ export async function traceCodeFlow(
       `${new URL(demo.issuerUrl).host}=Issuer (tessera serve)`,
       `${new URL(demo.resourceUrl).host}=Resource server (guard)`,
     ].flatMap((rule) => parseNameRule(rule) ?? []),
-    // Not no-token-in-url: RP-initiated logout sends the ID token as id_token_hint in the query.
-    assertions: ['credentials-once'],
+    // RP-initiated logout posts the ID token, so no token appears in any URL.
+    assertions: ['credentials-once', 'no-token-in-url'],
   });
 }

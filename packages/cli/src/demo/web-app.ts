@@ -1,4 +1,4 @@
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { createHash, generateKeyPairSync, randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as oidc from 'openid-client';
@@ -143,11 +143,18 @@ export async function startDemoWebApp(o: DemoWebAppOptions): Promise<DemoWebApp>
         s.apiResult = undefined;
         s.refreshedAt = undefined;
         if (idToken === undefined) return redirect(res, '/');
-        const to = oidc.buildEndSessionUrl(config, {
-          id_token_hint: idToken,
-          post_logout_redirect_uri: `${url}/`,
-        });
-        return redirect(res, to.href);
+        const endSession = config.serverMetadata().end_session_endpoint;
+        if (endSession === undefined) return redirect(res, '/');
+        // RP-initiated logout by POST (OIDC RP-Initiated Logout 1.0 §2 allows GET and POST):
+        // the ID token goes in the body, never in a URL that logs and Referer headers keep.
+        return send(
+          res,
+          200,
+          page(
+            'Signing out',
+            `<form id="rp-logout" method="post" action="${esc(endSession)}"><input type="hidden" name="id_token_hint" value="${esc(idToken)}"><input type="hidden" name="post_logout_redirect_uri" value="${esc(`${url}/`)}"><button type="submit">Continue signing out</button></form><script>${AUTO_SUBMIT}</script>`,
+          ),
+        );
       }
     }
     return send(res, 404, page('Not found', '<p>Not found.</p>'));
@@ -222,6 +229,10 @@ ${form('/logout', 'Sign out')}`,
   );
 }
 
+// The logout form submits itself; the CSP allows exactly this script by its hash.
+const AUTO_SUBMIT = "document.getElementById('rp-logout').submit();";
+const AUTO_SUBMIT_HASH = `'sha256-${createHash('sha256').update(AUTO_SUBMIT).digest('base64')}'`;
+
 function page(title: string, body: string): string {
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${esc(title)}</title></head><body><main><h1>${esc(title)}</h1>${body}</main></body></html>`;
 }
@@ -230,8 +241,7 @@ function send(res: ServerResponse, status: number, html: string): void {
   res.writeHead(status, {
     'content-type': 'text/html; charset=utf-8',
     'cache-control': 'no-store',
-    'content-security-policy':
-      "default-src 'none'; form-action 'self' http://127.0.0.1:*; frame-ancestors 'none'",
+    'content-security-policy': `default-src 'none'; script-src ${AUTO_SUBMIT_HASH}; form-action 'self' http://127.0.0.1:*; frame-ancestors 'none'`,
     'referrer-policy': 'no-referrer',
   });
   res.end(html);
