@@ -247,10 +247,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   registerPageAssets(app);
   if (options.mount !== undefined) await options.mount(app);
 
-  // Housekeeping: drop expired revocations, refresh tokens and stale login counters.
+  // Housekeeping: drop expired revocations, refresh tokens, stale login counters and audit
+  // events past their retention.
   const purge = setInterval(() => {
     store
-      .purgeExpired(ctx.nowSeconds())
+      .purgeExpired(ctx.nowSeconds(), { auditRetention: ctx.config.auditRetention })
       .catch((e: unknown) => app.log.warn({ err: e }, 'purge failed'));
   }, options.purgeIntervalMs ?? 600_000);
   purge.unref();

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { AuditEventRow, Store } from './stores/store.js';
 
 /** Security-relevant event types (docs/security.md#audit-events). */
@@ -31,6 +31,35 @@ export type AuditType =
   | 'store.migrated'
   | 'store.backed_up';
 
+/**
+ * Events anyone can cause without authenticating (or by repeating one refused request): their
+ * repeats share one row per minute and key with a count, so a flood of wrong secrets or blocked
+ * logins adds a bounded number of rows (docs/security.md#audit-bounds). The key is the type, the
+ * subject, the client, the address and the detail fields listed here — the ones that name a
+ * category (`why`, `kind`); a measurement such as `retryAfter` is not part of it, the row keeps
+ * the first event's.
+ */
+export const AGGREGATED_AUDIT_TYPES: ReadonlyMap<string, readonly string[]> = new Map([
+  ['client.authentication_failed', ['why']],
+  ['login.failed', []],
+  ['login.blocked', []],
+  ['token.revocation_refused', ['kind', 'why']],
+]);
+
+/** The aggregation key of an event: its minute and a hash of what identifies its repeats. */
+function bucketOf(e: AuditEvent, atMs: number): string | null {
+  const fields = AGGREGATED_AUDIT_TYPES.get(e.type);
+  if (fields === undefined) return null;
+  const key = JSON.stringify([
+    e.type,
+    e.subject ?? null,
+    e.clientId ?? null,
+    e.ip ?? null,
+    ...fields.map((f) => e.detail?.[f] ?? null),
+  ]);
+  return `${Math.floor(atMs / 60_000)}:${createHash('sha256').update(key).digest('base64url')}`;
+}
+
 export interface AuditEvent {
   type: AuditType | `key.${string}`;
   subject?: string | undefined;
@@ -45,7 +74,10 @@ export interface AuditLogger {
 }
 
 export interface Audit {
-  /** Append to the audit table and the log. */
+  /**
+   * Append to the audit table and the log. A repeat of an {@link AGGREGATED_AUDIT_TYPES} event
+   * within its minute adds to the count of the first one's row instead of a new row.
+   */
   record(event: AuditEvent): Promise<void>;
   /** The log only: for high-volume routine events (client_credentials issuance). */
   log(event: AuditEvent): void;
@@ -82,15 +114,21 @@ export function createAudit(
       `audit ${e.type}`,
     );
   };
-  const row = (e: AuditEvent): AuditEventRow => ({
-    id: randomUUID(),
-    at_ms: now(),
-    type: e.type,
-    subject: e.subject ?? null,
-    client_id: e.clientId ?? null,
-    ip: e.ip ?? null,
-    detail: JSON.stringify(e.detail ?? {}),
-  });
+  const row = (e: AuditEvent): AuditEventRow => {
+    const at = now();
+    return {
+      id: randomUUID(),
+      at_ms: at,
+      type: e.type,
+      subject: e.subject ?? null,
+      client_id: e.clientId ?? null,
+      ip: e.ip ?? null,
+      detail: JSON.stringify(e.detail ?? {}),
+      count: 1,
+      last_at_ms: null,
+      bucket: bucketOf(e, at),
+    };
+  };
   return {
     log: line,
     row,

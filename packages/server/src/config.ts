@@ -45,6 +45,11 @@ export interface ServerOptions {
   jwksMaxAge?: Duration;
   /** Clock skew allowed to verifiers, added to key retention (default 60 s). */
   clockSkew?: Duration;
+  /**
+   * How long audit events are kept: the periodic purge deletes older ones (default 90 days;
+   * 1 day to 10 years).
+   */
+  auditRetention?: Duration;
   /** Argon2id parameters (default: OWASP baseline). Lower only in tests. */
   argon2?: Argon2Params;
   /**
@@ -133,6 +138,8 @@ export interface ServerConfig {
   readonly keyRotationInterval: number;
   readonly jwksMaxAge: number;
   readonly clockSkew: number;
+  /** Seconds an audit event is kept. */
+  readonly auditRetention: number;
   /** How long a key stays published after it stops signing. */
   readonly keyRetention: number;
   readonly argon2: Readonly<Argon2Params>;
@@ -202,6 +209,9 @@ export function resolveConfig(o: ServerOptions): ServerConfig {
   const refreshTokenTtl = duration(o.refreshTokenTtl, 14 * 86400, 'refreshTokenTtl');
   const sessionMaxAge = duration(o.sessionMaxAge, 30 * 86400, 'sessionMaxAge');
   const replayWindow = duration(o.replayWindow, 10, 'replayWindow');
+  const auditRetention = duration(o.auditRetention, 90 * 86400, 'auditRetention');
+  if (auditRetention < 86400 || auditRetention > 3650 * 86400)
+    throw new ConfigError('auditRetention must be between 1 day and 10 years');
   if (replayWindow > 60) throw new ConfigError('replayWindow must be at most 60 s');
   const claimBudgetBytes = o.claimBudgetBytes ?? 1024;
   if (!Number.isSafeInteger(claimBudgetBytes) || claimBudgetBytes < 0 || claimBudgetBytes > 8192) {
@@ -294,6 +304,7 @@ export function resolveConfig(o: ServerOptions): ServerConfig {
     keyRotationInterval,
     jwksMaxAge,
     clockSkew,
+    auditRetention,
     // docs/security.md#key-publication: published ≥ max access-token lifetime + clock skew +
     // JWKS cache period after use.
     keyRetention: accessTokenTtl + clockSkew + jwksMaxAge,

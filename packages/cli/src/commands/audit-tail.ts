@@ -11,6 +11,9 @@ export const help = `Usage: tessera audit tail [--follow] [--json] [--event TYPE
   actions), oldest first: the last N (default 20), then with --follow new ones as they are
   stored (polled each second, until interrupted). --event keeps one type (e.g. login.failed).
   --json prints one JSON object per line. Events carry identifiers only, never a secret.
+  Repeated failures (wrong client secrets, failed or blocked logins, refused revocations) share
+  one row per minute, type, subject, client and address: the line ends count=N last=TIME;
+  with --follow a row is printed again when its count grows.
 `;
 
 interface EventRow {
@@ -21,6 +24,9 @@ interface EventRow {
   client_id: string | null;
   ip: string | null;
   detail: string;
+  /** Events the row stands for (absent before migration 0007: 1). */
+  count?: number;
+  last_at_ms?: number | null;
 }
 
 function show(e: EventRow, json: boolean): string {
@@ -31,9 +37,15 @@ function show(e: EventRow, json: boolean): string {
     detail = {};
   }
   const at = new Date(e.at_ms).toISOString();
+  const count = e.count ?? 1;
+  const last =
+    e.last_at_ms !== undefined && e.last_at_ms !== null
+      ? new Date(e.last_at_ms).toISOString()
+      : null;
   if (json)
-    return `${JSON.stringify({ id: e.id, at, type: e.type, subject: e.subject, client_id: e.client_id, ip: e.ip, detail })}\n`;
-  return `${at}  ${e.type.padEnd(24)} subject=${e.subject ?? '-'} client=${e.client_id ?? '-'} ip=${e.ip ?? '-'} ${JSON.stringify(detail)}\n`;
+    return `${JSON.stringify({ id: e.id, at, type: e.type, subject: e.subject, client_id: e.client_id, ip: e.ip, detail, count, ...(last !== null ? { last_at: last } : {}) })}\n`;
+  const repeats = count > 1 ? ` count=${count} last=${last ?? at}` : '';
+  return `${at}  ${e.type.padEnd(24)} subject=${e.subject ?? '-'} client=${e.client_id ?? '-'} ip=${e.ip ?? '-'} ${JSON.stringify(detail)}${repeats}\n`;
 }
 
 const POLL_MS = 1000;
@@ -61,13 +73,14 @@ export async function run(args: string[], io: CliIo): Promise<number> {
       throw usageError('--event must be an event type such as login.failed');
     const json = values.json === true;
     return withIssuerStore(values, io, async ({ store }) => {
-      const seen = new Set<string>();
+      // id → count printed: an aggregated row is printed again when its count has grown.
+      const seen = new Map<string, number>();
       const fetch = async (limit: number) =>
         ((await store.listAuditEvents(limit, values.event)) as EventRow[]).reverse();
       // Everything already stored counts as seen (so --follow prints only what comes later);
       // the last `lines` of it are printed.
       const initial = await fetch(Math.max(lines, BATCH));
-      for (const e of initial) seen.add(e.id);
+      for (const e of initial) seen.set(e.id, e.count ?? 1);
       for (const e of lines === 0 ? [] : initial.slice(-lines)) io.stdout.write(show(e, json));
       if (values.follow !== true) return EXIT.OK;
       io.stderr.write('following the audit log (Ctrl-C to stop)\n');
@@ -81,8 +94,9 @@ export async function run(args: string[], io: CliIo): Promise<number> {
         while (!stop) {
           await new Promise((r) => setTimeout(r, POLL_MS));
           for (const e of await fetch(BATCH)) {
-            if (seen.has(e.id)) continue;
-            seen.add(e.id);
+            const printed = seen.get(e.id);
+            if (printed !== undefined && printed >= (e.count ?? 1)) continue;
+            seen.set(e.id, e.count ?? 1);
             io.stdout.write(show(e, json));
           }
         }

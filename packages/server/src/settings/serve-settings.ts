@@ -38,6 +38,7 @@ const TTL_KEYS = [
   'keyRotationInterval',
   'jwksMaxAge',
   'clockSkew',
+  'auditRetention',
 ] as const;
 
 /**

@@ -85,6 +85,11 @@ export const SETTINGS: readonly SettingSpec[] = [
   { path: 'jwksMaxAge', kind: duration, description: 'JWKS cache period (default 5m).' },
   { path: 'clockSkew', kind: duration, description: 'Clock skew of verifiers (default 60s).' },
   {
+    path: 'auditRetention',
+    kind: duration,
+    description: 'How long audit events are kept; older ones are purged (default 90d).',
+  },
+  {
     path: 'claimBudgetBytes',
     kind: { type: 'integer', minimum: 0, maximum: 8192 },
     description: 'Byte budget of custom claims and roles (default 1024).',

@@ -102,6 +102,9 @@ const plan = (sid: string, hash: string): CodeRedemptionPlan => ({
     client_id: 'c1',
     ip: null,
     detail: '{}',
+    count: 1,
+    last_at_ms: null,
+    bucket: null,
   },
 });
 

@@ -24,6 +24,7 @@ import type {
   KeyState,
   MigrationStatus,
   LoginFailureRow,
+  PurgeOptions,
   RefreshTokenRow,
   RevocationRow,
   RotateResult,
@@ -414,7 +415,12 @@ export class KyselyStore implements Store {
     return row.sealed;
   }
 
-  async purgeExpired(now: number): Promise<void> {
+  async purgeExpired(now: number, options: PurgeOptions = {}): Promise<void> {
+    if (options.auditRetention !== undefined)
+      await this.db
+        .deleteFrom('audit_events')
+        .where('at_ms', '<', (now - options.auditRetention) * 1000)
+        .execute();
     await this.db.deleteFrom('dpop_proofs').where('expires_at', '<=', now).execute();
     await this.db.deleteFrom('revocations').where('expires_at', '<=', now).execute();
     await this.db.deleteFrom('refresh_tokens').where('expires_at', '<=', now).execute();
@@ -727,7 +733,18 @@ export class KyselyStore implements Store {
   }
 
   async insertAuditEvent(row: AuditEventRow): Promise<void> {
-    await this.db.insertInto('audit_events').values(row).execute();
+    const q = this.db.insertInto('audit_events').values(row);
+    if (row.bucket === null) await q.execute();
+    else
+      // One statement, atomic on every node: the first event of the minute inserts, repeats count.
+      await q
+        .onConflict((oc) =>
+          oc.column('bucket').doUpdateSet((eb) => ({
+            count: eb('audit_events.count', '+', 1),
+            last_at_ms: eb.ref('excluded.at_ms'),
+          })),
+        )
+        .execute();
   }
   async listAuditEvents(limit: number, type?: string): Promise<AuditEventRow[]> {
     let q = this.db.selectFrom('audit_events').selectAll();

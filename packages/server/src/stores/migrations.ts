@@ -248,6 +248,23 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
           .execute();
     },
   },
+  // Issue 12: repeated unauthenticated failures share one row per key and minute, with a count.
+  '0007-audit-aggregation': {
+    async up(db: Kysely<unknown>): Promise<void> {
+      await db.schema
+        .alterTable('audit_events')
+        .addColumn('count', 'integer', (c) => c.notNull().defaultTo(1))
+        .execute();
+      await db.schema.alterTable('audit_events').addColumn('last_at_ms', 'bigint').execute();
+      await db.schema.alterTable('audit_events').addColumn('bucket', 'text').execute();
+      await db.schema
+        .createIndex('audit_events_bucket')
+        .on('audit_events')
+        .column('bucket')
+        .unique()
+        .execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

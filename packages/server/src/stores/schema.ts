@@ -170,12 +170,20 @@ export interface LoginFailureTable {
 
 export interface AuditEventTable {
   id: string;
+  /** When the event (for an aggregated row: the first of its minute) happened. */
   at_ms: number;
   type: string;
   subject: string | null;
   client_id: string | null;
   ip: string | null;
+  /** The event's detail (for an aggregated row: the first event's). */
   detail: string;
+  /** How many events the row stands for: 1, or the repeats of an aggregated event in its minute. */
+  count: number;
+  /** The last repeat of an aggregated row (null: a single event). */
+  last_at_ms: number | null;
+  /** Aggregation key (minute + hash of type, subject, client, address); null: never aggregated. */
+  bucket: string | null;
 }
 
 /** DPoP proofs seen at the token endpoint, until they are too old to be accepted anyway. */

@@ -302,6 +302,9 @@ for (const kind of ['sqlite', 'postgres'] as const) {
         client_id: 'c',
         ip: '1.2.3.4',
         detail: '{}',
+        count: 1,
+        last_at_ms: null,
+        bucket: null,
       });
       await s.insertAuditEvent({
         id: 'b',
@@ -311,6 +314,9 @@ for (const kind of ['sqlite', 'postgres'] as const) {
         client_id: 'c',
         ip: null,
         detail: '{}',
+        count: 1,
+        last_at_ms: null,
+        bucket: null,
       });
       assert.deepEqual(
         (await s.listAuditEvents(10)).map((e) => e.id),

@@ -84,6 +84,12 @@ export const KEY_STATES = {
 } as const;
 export type KeyState = (typeof KEY_STATES)[keyof typeof KEY_STATES];
 
+/** What `purgeExpired` drops beside what has expired. */
+export interface PurgeOptions {
+  /** Seconds: audit events older than this are deleted (absent: audit events are kept). */
+  readonly auditRetention?: number;
+}
+
 /** Applied and pending migrations, by name in order. */
 export interface MigrationStatus {
   readonly applied: readonly string[];
@@ -161,8 +167,11 @@ export interface Store {
   isRevoked(kind: 'jti' | 'sid', value: string, now: number): Promise<boolean>;
   /** True when the `jti`, or the `sid` when given, is revoked: one read for both. */
   isAnyRevoked(jti: string, sid: string | undefined, now: number): Promise<boolean>;
-  /** Drop expired revocations, expired refresh tokens of ended sessions, old login failures. */
-  purgeExpired(now: number): Promise<void>;
+  /**
+   * Drop expired revocations, expired refresh tokens of ended sessions, old login failures — and,
+   * with `auditRetention`, audit events older than that.
+   */
+  purgeExpired(now: number, options?: PurgeOptions): Promise<void>;
 
   listSigningKeys(): Promise<SigningKeyRow[]>;
   insertSigningKey(row: SigningKeyRow): Promise<void>;

@@ -10,7 +10,7 @@ import { createKek, type Kek } from '../keys/kek.js';
 import { createPasswordHasher } from '../passwords.js';
 import { dropPostgresSchema, openPostgresStore } from '../stores/postgres.js';
 import { openSqliteStore } from '../stores/sqlite.js';
-import type { Store } from '../stores/store.js';
+import type { AuditEventRow, Store } from '../stores/store.js';
 import { createUser } from '../users.js';
 
 export const PG_URL = process.env['TESSERA_TEST_DATABASE_URL'];
@@ -136,6 +136,19 @@ export async function makeIssuer(
       if (existing === undefined) await ts.dispose();
     },
   };
+}
+
+/**
+ * How many audit events of `type` were recorded (optionally only rows matching `where`): the sum
+ * of the rows' counts, since repeated failures share one row per minute (audit.ts).
+ */
+export async function countAuditEvents(
+  store: Store,
+  type: string,
+  where: (row: AuditEventRow) => boolean = () => true,
+): Promise<number> {
+  const rows = await store.listAuditEvents(100_000, type);
+  return rows.filter(where).reduce((n, r) => n + r.count, 0);
 }
 
 /** x-www-form-urlencoded body from pairs. */
