@@ -29,7 +29,12 @@ export type AuditType =
   | 'consent.revoked'
   | 'logout.backchannel_failed'
   | 'store.migrated'
-  | 'store.backed_up';
+  | 'store.backed_up'
+  | 'mfa.enrolled'
+  | 'mfa.failed'
+  | 'mfa.blocked'
+  | 'mfa.recovery_code_used'
+  | 'mfa.reset';
 
 /**
  * Events anyone can cause without authenticating (or by repeating one refused request): their

@@ -51,6 +51,8 @@ export {
   InputError,
 } from './users.js';
 export { listConsents, revokeConsent } from './consents.js';
+export { enrolTotp, confirmTotp, listMfa, resetMfa, MfaError } from './mfa/mfa-admin.js';
+export type { MfaDeps, MfaStatus, MfaErrorCode } from './mfa/mfa-admin.js';
 export type { Consent, ConsentDeps } from './consents.js';
 export type { User, UserDeps } from './users.js';
 export {

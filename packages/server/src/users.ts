@@ -175,7 +175,8 @@ export async function listUsers(d: Pick<UserDeps, 'store'>): Promise<User[]> {
   return (await d.store.listUsers()).map(toUser);
 }
 
-async function mustFind(d: Pick<UserDeps, 'store'>, username: string): Promise<UserRow> {
+/** The user named `username`; throws {@link InputError} when there is none. */
+export async function mustFind(d: Pick<UserDeps, 'store'>, username: string): Promise<UserRow> {
   const u = isValidUsername(username) ? await d.store.findUserByUsername(username) : undefined;
   if (u === undefined) throw new InputError('no such user');
   return u;

@@ -24,6 +24,7 @@ import type {
   KeyState,
   MigrationStatus,
   LoginFailureRow,
+  MfaFactorRow,
   PurgeOptions,
   RefreshTokenRow,
   RevocationRow,
@@ -422,6 +423,7 @@ export class KyselyStore implements Store {
         .where('at_ms', '<', (now - options.auditRetention) * 1000)
         .execute();
     await this.db.deleteFrom('dpop_proofs').where('expires_at', '<=', now).execute();
+    await this.db.deleteFrom('totp_used_steps').where('expires_at', '<=', now).execute();
     await this.db.deleteFrom('revocations').where('expires_at', '<=', now).execute();
     await this.db.deleteFrom('refresh_tokens').where('expires_at', '<=', now).execute();
     // The sealed replay copy is needed only within the replay window (at most 60 s).
@@ -730,6 +732,122 @@ export class KyselyStore implements Store {
       .returning('key')
       .executeTakeFirst();
     return row !== undefined;
+  }
+
+  async putMfaFactor(row: MfaFactorRow): Promise<boolean> {
+    return this.db.transaction().execute(async (trx) => {
+      await trx
+        .deleteFrom('mfa_factors')
+        .where('user_id', '=', row.user_id)
+        .where('kind', '=', row.kind)
+        .where('confirmed_at', 'is', null)
+        .execute();
+      // A confirmed factor of this kind survives: the unique key refuses the new row.
+      const r = await trx
+        .insertInto('mfa_factors')
+        .values(row)
+        .onConflict((oc) => oc.columns(['user_id', 'kind']).doNothing())
+        .executeTakeFirst();
+      return Number(r.numInsertedOrUpdatedRows ?? 0) > 0;
+    });
+  }
+  async listMfaFactors(userId: string): Promise<MfaFactorRow[]> {
+    const rows = await this.db
+      .selectFrom('mfa_factors')
+      .selectAll()
+      .where('user_id', '=', userId)
+      .orderBy('created_at')
+      .execute();
+    return rows.map((r) => ({
+      ...r,
+      created_at: Number(r.created_at),
+      confirmed_at: r.confirmed_at === null ? null : Number(r.confirmed_at),
+      last_used_at: r.last_used_at === null ? null : Number(r.last_used_at),
+    }));
+  }
+  async confirmMfaFactor(id: string, now: number): Promise<boolean> {
+    const r = await this.db
+      .updateTable('mfa_factors')
+      .set({ confirmed_at: now })
+      .where('id', '=', id)
+      .where('confirmed_at', 'is', null)
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) > 0;
+  }
+  async touchMfaFactor(id: string, now: number): Promise<void> {
+    await this.db
+      .updateTable('mfa_factors')
+      .set({ last_used_at: now })
+      .where('id', '=', id)
+      .execute();
+  }
+  async deleteUserMfa(userId: string): Promise<number> {
+    return this.db.transaction().execute(async (trx) => {
+      const r = await trx
+        .deleteFrom('mfa_factors')
+        .where('user_id', '=', userId)
+        .executeTakeFirst();
+      await trx.deleteFrom('recovery_codes').where('user_id', '=', userId).execute();
+      await trx.deleteFrom('totp_used_steps').where('user_id', '=', userId).execute();
+      return Number(r.numDeletedRows);
+    });
+  }
+  async spendTotpStep(userId: string, step: number, expiresAt: number): Promise<boolean> {
+    // A spent step is never taken over (unlike DPoP proofs): it stays until it can no longer
+    // verify, and purgeExpired removes it after that.
+    const r = await this.db
+      .insertInto('totp_used_steps')
+      .values({ user_id: userId, step, expires_at: expiresAt })
+      .onConflict((oc) => oc.columns(['user_id', 'step']).doNothing())
+      .executeTakeFirst();
+    return Number(r.numInsertedOrUpdatedRows ?? 0) > 0;
+  }
+  async replaceRecoveryCodes(
+    userId: string,
+    hashes: readonly string[],
+    now: number,
+  ): Promise<void> {
+    await this.db.transaction().execute(async (trx) => {
+      await trx.deleteFrom('recovery_codes').where('user_id', '=', userId).execute();
+      if (hashes.length > 0)
+        await trx
+          .insertInto('recovery_codes')
+          .values(
+            hashes.map((code_hash) => ({
+              user_id: userId,
+              code_hash,
+              created_at: now,
+              used_at: null,
+            })),
+          )
+          .execute();
+    });
+  }
+  async spendRecoveryCode(
+    userId: string,
+    hash: string,
+    now: number,
+  ): Promise<{ spent: boolean; remaining: number }> {
+    const r = await this.db
+      .updateTable('recovery_codes')
+      .set({ used_at: now })
+      .where('user_id', '=', userId)
+      .where('code_hash', '=', hash)
+      .where('used_at', 'is', null)
+      .executeTakeFirst();
+    return {
+      spent: Number(r.numUpdatedRows) > 0,
+      remaining: await this.countRecoveryCodes(userId),
+    };
+  }
+  async countRecoveryCodes(userId: string): Promise<number> {
+    const row = await this.db
+      .selectFrom('recovery_codes')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('user_id', '=', userId)
+      .where('used_at', 'is', null)
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
   }
 
   async insertAuditEvent(row: AuditEventRow): Promise<void> {

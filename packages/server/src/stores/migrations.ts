@@ -265,6 +265,38 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
         .execute();
     },
   },
+  // Issue 16: second factors (TOTP), the spent time steps (one use per code, shared by every
+  // node through the unique key) and recovery codes.
+  '0008-mfa': {
+    async up(db: Kysely<unknown>): Promise<void> {
+      await db.schema
+        .createTable('mfa_factors')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('user_id', 'text', (c) => c.notNull())
+        .addColumn('kind', 'text', (c) => c.notNull())
+        .addColumn('secret_sealed', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('confirmed_at', 'bigint')
+        .addColumn('last_used_at', 'bigint')
+        .addUniqueConstraint('mfa_factors_user_kind', ['user_id', 'kind'])
+        .execute();
+      await db.schema
+        .createTable('totp_used_steps')
+        .addColumn('user_id', 'text', (c) => c.notNull())
+        .addColumn('step', 'bigint', (c) => c.notNull())
+        .addColumn('expires_at', 'bigint', (c) => c.notNull())
+        .addPrimaryKeyConstraint('totp_used_steps_pk', ['user_id', 'step'])
+        .execute();
+      await db.schema
+        .createTable('recovery_codes')
+        .addColumn('user_id', 'text', (c) => c.notNull())
+        .addColumn('code_hash', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('used_at', 'bigint')
+        .addPrimaryKeyConstraint('recovery_codes_pk', ['user_id', 'code_hash'])
+        .execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

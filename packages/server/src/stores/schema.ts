@@ -200,6 +200,35 @@ export interface ServerSecretTable {
   created_at: number;
 }
 
+/** A user's second factor (issue 16): a TOTP secret sealed with the key-encryption key. */
+export interface MfaFactorTable {
+  id: string;
+  user_id: string;
+  /** `totp` (RFC 6238); one per user and kind. */
+  kind: string;
+  /** The secret, sealed with a KEK subkey bound to this row's id. */
+  secret_sealed: string;
+  created_at: number;
+  /** When the first valid code confirmed it; an unconfirmed factor is never asked for. */
+  confirmed_at: number | null;
+  last_used_at: number | null;
+}
+
+/** A TOTP time step a user has spent: each code is accepted once (RFC 6238 §5.2). */
+export interface TotpUsedStepTable {
+  user_id: string;
+  step: number;
+  expires_at: number;
+}
+
+/** A single-use recovery code, stored as SHA-256 only. */
+export interface RecoveryCodeTable {
+  user_id: string;
+  code_hash: string;
+  created_at: number;
+  used_at: number | null;
+}
+
 export interface Database {
   users: UserTable;
   clients: ClientTable;
@@ -217,4 +246,7 @@ export interface Database {
   client_assertions: ClientAssertionTable;
   dpop_proofs: DpopProofTable;
   server_secrets: ServerSecretTable;
+  mfa_factors: MfaFactorTable;
+  totp_used_steps: TotpUsedStepTable;
+  recovery_codes: RecoveryCodeTable;
 }

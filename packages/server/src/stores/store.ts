@@ -6,6 +6,7 @@ import type {
   BrowserSessionTable,
   ConsentTable,
   ClientTable,
+  MfaFactorTable,
   LoginFailureTable,
   RefreshTokenTable,
   RevocationTable,
@@ -30,6 +31,7 @@ export type BrowserSessionRow = Selectable<BrowserSessionTable>;
 export type AuthorizationRequestRow = Selectable<AuthorizationRequestTable>;
 export type AuthorizationCodeRow = Selectable<AuthorizationCodeTable>;
 export type ConsentRow = Selectable<ConsentTable>;
+export type MfaFactorRow = Selectable<MfaFactorTable>;
 
 /** What a code exchange issues, recorded when the code is spent (so a replay can revoke it). */
 export interface CodeIssuance {
@@ -250,6 +252,35 @@ export interface Store {
   recordDpopProof(key: string, expiresAt: number, now: number): Promise<boolean>;
   /** The secret named `name`, storing `candidate` first when there is none yet (first writer wins). */
   getOrCreateSecret(name: string, candidate: string, now: number): Promise<string>;
+
+  /**
+   * Store a new factor. An unconfirmed factor of the same user and kind is replaced; false (and
+   * nothing written) when a confirmed one exists.
+   */
+  putMfaFactor(row: MfaFactorRow): Promise<boolean>;
+  listMfaFactors(userId: string): Promise<MfaFactorRow[]>;
+  /** Mark a factor confirmed, only if it was not (compare-and-swap). */
+  confirmMfaFactor(id: string, now: number): Promise<boolean>;
+  touchMfaFactor(id: string, now: number): Promise<void>;
+  /** Remove every factor, spent step and recovery code of a user; returns how many factors went. */
+  deleteUserMfa(userId: string): Promise<number>;
+  /**
+   * Spend a TOTP time step of a user: true the first time, false for a replay. Atomic over every
+   * node (the unique key on user and step decides).
+   */
+  spendTotpStep(userId: string, step: number, expiresAt: number): Promise<boolean>;
+  /** Replace a user's recovery codes with these hashes. */
+  replaceRecoveryCodes(userId: string, hashes: readonly string[], now: number): Promise<void>;
+  /**
+   * Spend a recovery code once (compare-and-swap); `remaining` counts the unused codes left after
+   * it. `spent: false` when the hash is unknown or already used.
+   */
+  spendRecoveryCode(
+    userId: string,
+    hash: string,
+    now: number,
+  ): Promise<{ readonly spent: boolean; readonly remaining: number }>;
+  countRecoveryCodes(userId: string): Promise<number>;
 
   insertAuditEvent(row: AuditEventRow): Promise<void>;
   listAuditEvents(limit: number, type?: string): Promise<AuditEventRow[]>;
