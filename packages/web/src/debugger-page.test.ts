@@ -12,7 +12,11 @@ import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
 import { startUi, type RunningUi } from './start-ui.js';
 import { createUiHandler } from './ui-handler.js';
-import { CHROMIUM_SKIP, launchBrowser, type TestBrowser } from './test-support/browser.js';
+import {
+  CHROMIUM_SKIP,
+  launchChromiumContext,
+  type ChromiumContext,
+} from '../../jose/dist/test-support/chromium.js';
 import {
   EC_PUBLIC_JWK,
   OTHER_PUBLIC_JWK,
@@ -28,7 +32,7 @@ const e2e = (name: string, fn: (t: TestContext) => void | Promise<void>) =>
   test(name, { skip: SKIP }, fn);
 
 const SHOTS = fileURLToPath(new URL('../screenshots/', import.meta.url));
-let browser: TestBrowser;
+let browser: ChromiumContext;
 let ui: RunningUi;
 let page: Page;
 let rendererIsReal = false;
@@ -43,7 +47,8 @@ before(async () => {
   ui = await startUi({
     renderTraceSvg: renderer.render,
   });
-  browser = await launchBrowser();
+  browser = await launchChromiumContext({ viewport: { width: 1280, height: 900 } });
+  browser.context.setDefaultTimeout(10_000);
   browser.context.on('request', (r) => requested.push(r.url()));
   page = browser.context.pages()[0] ?? (await browser.context.newPage());
   page.on('pageerror', (e) => pageErrors.push(e.message));

@@ -9,7 +9,11 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import type { Page } from 'playwright-core';
 import { startUi, type RunningUi } from './start-ui.js';
-import { CHROMIUM_PATH, launchBrowser, type TestBrowser } from './test-support/browser.js';
+import {
+  CHROMIUM_PATH,
+  launchChromiumContext,
+  type ChromiumContext,
+} from '../../jose/dist/test-support/chromium.js';
 import {
   failureId,
   makeFixtures,
@@ -21,14 +25,15 @@ const SKIP = existsSync(CHROMIUM_PATH)
   ? false
   : `no browser at ${CHROMIUM_PATH} (apt-get install chromium)`;
 
-let browser: TestBrowser;
+let browser: ChromiumContext;
 let ui: RunningUi;
 let page: Page;
 
 before(async () => {
   if (SKIP) return;
   ui = await startUi();
-  browser = await launchBrowser();
+  browser = await launchChromiumContext({ viewport: { width: 1280, height: 900 } });
+  browser.context.setDefaultTimeout(10_000);
   page = browser.context.pages()[0] ?? (await browser.context.newPage());
   await page.goto(ui.url);
   await page.waitForSelector('body[data-ready="true"]');

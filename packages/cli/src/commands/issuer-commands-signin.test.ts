@@ -3,27 +3,12 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
 import { exportJwk, generateKeyPair } from '@tessera/jose';
 import { run as runClientCommand } from './client.js';
 import { run as runUserCommand } from './user.js';
-import type { CliIo } from '../io.js';
+import { memoryIo } from '../test-support/memory-io.js';
 
-function io(
-  env: Record<string, string | undefined> = {},
-): CliIo & { out: () => string; err: () => string } {
-  let out = '';
-  let err = '';
-  return {
-    stdout: { write: (s: string) => (out += s) },
-    stderr: { write: (s: string) => (err += s) },
-    env,
-    stdin: Readable.from([]),
-    cwd: process.cwd(),
-    out: () => out,
-    err: () => err,
-  };
-}
+const io = (env: Record<string, string | undefined> = {}) => memoryIo({ env });
 
 test('tessera client create: code-flow registration fields; tessera user create --email --name; user consents', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'tessera-cmd-signin-'));

@@ -3,29 +3,14 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
 import { run as runClientCommand } from './client.js';
 import { runServeCommand } from './serve.js';
 import { run as runUserCommand } from './user.js';
 import { openSqliteStore } from '@tessera/server';
-import type { CliIo } from '../io.js';
+import { memoryIo } from '../test-support/memory-io.js';
 
-function io(
-  env: Record<string, string | undefined> = {},
-  stdin?: string,
-): CliIo & { out: () => string; err: () => string } {
-  let out = '';
-  let err = '';
-  return {
-    stdout: { write: (s: string) => (out += s) },
-    stderr: { write: (s: string) => (err += s) },
-    env,
-    stdin: Readable.from(stdin !== undefined ? [stdin] : []),
-    cwd: process.cwd(),
-    out: () => out,
-    err: () => err,
-  };
-}
+const io = (env: Record<string, string | undefined> = {}, stdin?: string) =>
+  memoryIo({ env, ...(stdin !== undefined ? { stdin } : {}) });
 
 test('tessera user: create, list, disable, set-password; exit codes 0/2/3', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'tessera-cmd-'));

@@ -4,7 +4,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { runUi } from './ui.js';
 import { memoryIo } from '../test-support/memory-io.js';
-import { CHROMIUM_SKIP, launchTestBrowser } from '../test-support/browser.js';
+import { CHROMIUM_SKIP, launchChromium } from '../../../jose/dist/test-support/chromium.js';
 import { ecPublicJwk } from '../test-support/fixtures.js';
 
 // #13 item 12, in real Chromium: `tessera ui --allow-network` refuses a JWKS on plain
@@ -20,7 +20,7 @@ test(
     });
     await new Promise<void>((r) => jwks.listen(0, '127.0.0.1', r));
     const jwksUrl = `http://127.0.0.1:${(jwks.address() as AddressInfo).port}/jwks`;
-    const browser = await launchTestBrowser();
+    const browser = await launchChromium();
     try {
       for (const [flags, expected] of [
         [['--allow-network'], /--allow-http-loopback/],

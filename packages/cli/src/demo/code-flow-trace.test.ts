@@ -3,9 +3,8 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
+import { memoryIo } from '../test-support/memory-io.js';
 import { runServeCommand, type DemoInfo } from '../commands/serve.js';
-import type { CliIo } from '../io.js';
 import { renderSvg } from '@tessera/trace';
 import { createFlowRecorder, recordingFetch, traceCodeFlow } from './code-flow-trace.js';
 import { startDemoResourceServer } from './resource-server.js';
@@ -18,14 +17,9 @@ test(
   async () => {
     const dir = mkdtempSync(join(tmpdir(), 'tessera-demo-trace-'));
     const abort = new AbortController();
-    let out = '';
-    const io: CliIo = {
-      stdout: { write: (s: string) => (out += s) },
-      stderr: { write: (s: string) => (out += s) },
-      env: {},
-      stdin: Readable.from([]),
-      cwd: process.cwd(),
-    };
+    const io = memoryIo({ env: {} });
+    /** stdout and stderr as the terminal shows them. */
+    const out = (): string => io.out() + io.err();
     const recorder = createFlowRecorder();
     let demo: DemoInfo | undefined;
     const ready = new Promise<void>((resolve) => {
@@ -36,11 +30,11 @@ test(
           startDemoWebApp({ ...o, fetch: recordingFetch(recorder, () => recorder.appUrl) }),
         onDemo: (d) => (demo = d),
         onReady: () => resolve(),
-      }).then((code) => assert.equal(code, 0, out));
+      }).then((code) => assert.equal(code, 0, out()));
     });
     await ready;
     try {
-      assert.ok(demo?.webAppUrl !== undefined, out);
+      assert.ok(demo?.webAppUrl !== undefined, out());
       recorder.appUrl = demo.webAppUrl;
       const t = await traceCodeFlow(recorder, { ...demo, appUrl: demo.webAppUrl });
       assert.deepEqual(
@@ -112,10 +106,10 @@ test(
           startDemoWebApp({ ...o, fetch: recordingFetch(recorder, () => recorder.appUrl) }),
         onDemo: (d) => (demo2 = d),
         onReady: () => resolve(),
-      }).then((code) => assert.equal(code, 0, out));
+      }).then((code) => assert.equal(code, 0, out()));
     });
     try {
-      assert.ok(demo2?.webAppUrl !== undefined, out);
+      assert.ok(demo2?.webAppUrl !== undefined, out());
       recorder.appUrl = demo2.webAppUrl;
       const t2 = await traceCodeFlow(recorder, { ...demo2, appUrl: demo2.webAppUrl });
       assert.equal(t2.assertions.find((a) => a.name === 'credentials-once')?.status, 'pass');

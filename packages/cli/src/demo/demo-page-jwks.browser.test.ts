@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { CHROMIUM_SKIP, launchTestBrowser } from '../test-support/browser.js';
+import { CHROMIUM_SKIP, launchChromium } from '../../../jose/dist/test-support/chromium.js';
 import { tempDir } from '../test-support/fixtures.js';
 
 // #13 item 12: the debugger page that `npm start` serves fetches its own issuer's JWKS (plain
@@ -26,7 +26,7 @@ test(
     let out = '';
     demo.stdout.setEncoding('utf8').on('data', (s: string) => (out += s));
     demo.stderr.setEncoding('utf8').on('data', (s: string) => (out += s));
-    const browser = await launchTestBrowser();
+    const browser = await launchChromium();
     try {
       const deadline = Date.now() + 60_000;
       while (!out.includes('Discovery:') && Date.now() < deadline)

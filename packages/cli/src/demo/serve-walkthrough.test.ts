@@ -3,10 +3,9 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
 import type { RunningServer } from '@tessera/server';
+import { memoryIo } from '../test-support/memory-io.js';
 import { runServeCommand } from '../commands/serve.js';
-import type { CliIo } from '../io.js';
 import { startDemoResourceServer } from './resource-server.js';
 
 const form = (p: Record<string, string>) => ({
@@ -19,14 +18,9 @@ const form = (p: Record<string, string>) => ({
 test('serve --demo listens, prints the walk-through, and its resource server verifies through JWKS alone', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'tessera-serve-'));
   const abort = new AbortController();
-  let out = '';
-  const io: CliIo = {
-    stdout: { write: (s: string) => (out += s) },
-    stderr: { write: (s: string) => (out += s) },
-    env: {},
-    stdin: Readable.from([]),
-    cwd: process.cwd(),
-  };
+  const io = memoryIo({ env: {} });
+  /** stdout and stderr as the terminal shows them. */
+  const out = (): string => io.out() + io.err();
   let server: RunningServer | undefined;
   const ready = new Promise<void>((resolve) => {
     void runServeCommand(['--demo', '--port', '0', '--data-dir', dir], io, {
@@ -37,7 +31,7 @@ test('serve --demo listens, prints the walk-through, and its resource server ver
         server = s;
         resolve();
       },
-    }).then((code) => assert.equal(code, 0, out));
+    }).then((code) => assert.equal(code, 0, out()));
   });
   const started = Date.now();
   await ready;
@@ -46,12 +40,12 @@ test('serve --demo listens, prints the walk-through, and its resource server ver
     assert.ok(Date.now() - started < 30_000, 'ready within seconds');
     const url = server!.url;
     assert.match(url, /^http:\/\/127\.0\.0\.1:\d+$/);
-    assert.ok(out.includes(`listening on ${url}`));
-    assert.match(out, /curl -s -u 'demo-app:/);
+    assert.ok(out().includes(`listening on ${url}`));
+    assert.match(out(), /curl -s -u 'demo-app:/);
     assert.equal(statSync(join(dir, 'kek')).mode & 0o777, 0o600);
-    const rsUrl = /Demo resource server\s+(\S+)/.exec(out)![1]!;
-    const password = /Demo user: demo \/ (\S+)/.exec(out)![1]!;
-    const secret = /client: demo-app \/ (\S+)/.exec(out)![1]!;
+    const rsUrl = /Demo resource server\s+(\S+)/.exec(out())![1]!;
+    const password = /Demo user: demo \/ (\S+)/.exec(out())![1]!;
+    const secret = /client: demo-app \/ (\S+)/.exec(out())![1]!;
     const basic = `Basic ${Buffer.from(`demo-app:${secret}`).toString('base64')}`;
 
     const meta = (await (await fetch(`${url}/.well-known/openid-configuration`)).json()) as {

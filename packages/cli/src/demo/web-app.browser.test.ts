@@ -3,10 +3,9 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
+import { memoryIo } from '../test-support/memory-io.js';
 import { runServeCommand, type DemoInfo } from '../commands/serve.js';
-import type { CliIo } from '../io.js';
-import { CHROMIUM_SKIP, launchTestBrowser } from '../test-support/browser.js';
+import { CHROMIUM_SKIP, launchChromium } from '../../../jose/dist/test-support/chromium.js';
 import { startDemoResourceServer } from './resource-server.js';
 import { startDemoWebApp } from './web-app.js';
 
@@ -18,14 +17,9 @@ test(
   async () => {
     const dir = mkdtempSync(join(tmpdir(), 'tessera-demo-app-'));
     const abort = new AbortController();
-    let out = '';
-    const io: CliIo = {
-      stdout: { write: (s: string) => (out += s) },
-      stderr: { write: (s: string) => (out += s) },
-      env: {},
-      stdin: Readable.from([]),
-      cwd: process.cwd(),
-    };
+    const io = memoryIo({ env: {} });
+    /** stdout and stderr as the terminal shows them. */
+    const out = (): string => io.out() + io.err();
     let demo: DemoInfo | undefined;
     const ready = new Promise<void>((resolve) => {
       void runServeCommand(['--demo', '--port', '0', '--data-dir', dir], io, {
@@ -34,16 +28,16 @@ test(
         startDemoWebApp,
         onDemo: (d) => (demo = d),
         onReady: () => resolve(),
-      }).then((code) => assert.equal(code, 0, out));
+      }).then((code) => assert.equal(code, 0, out()));
     });
     await ready;
-    const browser = await launchTestBrowser();
+    const browser = await launchChromium();
     try {
-      assert.ok(demo?.webAppUrl !== undefined, out);
+      assert.ok(demo?.webAppUrl !== undefined, out());
       const app = demo.webAppUrl;
       // The banner names the web app before the rest of the demo's walk-through.
-      const appLine = out.indexOf(`Demo web app            ${app}/`);
-      assert.ok(appLine > 0 && appLine < out.indexOf('Debugger page'), out);
+      const appLine = out().indexOf(`Demo web app            ${app}/`);
+      assert.ok(appLine > 0 && appLine < out().indexOf('Debugger page'), out());
 
       const ctx = await browser.newContext();
       const page = await ctx.newPage();

@@ -4,13 +4,13 @@
  * from their npm registry packages, workerd from miniflare, Chromium from Debian.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { tmpdir } from 'node:os';
 import type { MatrixInput, MatrixReport } from './runtime-cases.js';
+import { CHROMIUM_SKIP, launchChromiumContext } from '../../../jose/dist/test-support/chromium.js';
 
 export type Outcome = { report: MatrixReport } | { skipped: string };
 
@@ -162,8 +162,6 @@ export async function runWorkerd(input: MatrixInput, nodejsCompat: boolean): Pro
   }
 }
 
-const CHROMIUM = '/usr/bin/chromium';
-
 /** Serve the repository's built files on 127.0.0.1 with an import map page. */
 function startStatic(input: MatrixInput): Promise<Server> {
   const importMap = {
@@ -204,24 +202,10 @@ window.__matrix = runMatrix(${JSON.stringify(input)});
 
 /** Headless Chromium (Debian's) loading the built modules from a 127.0.0.1 page. */
 export async function runChromium(input: MatrixInput): Promise<Outcome> {
-  if (!existsSync(CHROMIUM)) return { skipped: `no Chromium at ${CHROMIUM}` };
-  const { chromium } = await import('playwright-core');
+  if (CHROMIUM_SKIP !== false) return { skipped: CHROMIUM_SKIP };
   const server = await startStatic(input);
-  const userDataDir = mkdtempSync(join(tmpdir(), 'tessera-chromium-'));
-  const context = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  const browser = await launchChromiumContext();
+  const context = browser.context;
   try {
     const page = await context.newPage();
     const errors: string[] = [];
@@ -240,8 +224,7 @@ export async function runChromium(input: MatrixInput): Promise<Outcome> {
     if (errors.length > 0 && report === undefined) throw new Error(errors.join('\n'));
     return { report };
   } finally {
-    await context.close();
+    await browser.close();
     server.close();
-    rmSync(userDataDir, { recursive: true, force: true });
   }
 }

@@ -16,7 +16,7 @@ import { createClient } from '../clients.js';
 import { escapeHtml } from '../pages/html.js';
 import { createPasswordHasher } from '../passwords.js';
 import { startServer, type RunningServer } from '../server.js';
-import { CHROMIUM_SKIP, launchTestBrowser } from '../test-support/browser.js';
+import { CHROMIUM_SKIP, launchChromium } from '../../../jose/dist/test-support/chromium.js';
 import { TEST_ARGON2 } from '../test-support/harness.js';
 import { createUser } from '../users.js';
 
@@ -166,7 +166,7 @@ before(async () => {
     })
   ).clientSecret!;
   appServer.on('request', buildRelyingParty(authConfig(secret, thirdSecret)));
-  browser = await launchTestBrowser();
+  browser = await launchChromium();
 });
 after(async () => {
   if (skip !== false) return;

@@ -10,7 +10,7 @@ import { createLocalKeySet, decodeJwt, verifyJwt, type JwkSet } from '@tessera/j
 import { createClient } from '../clients.js';
 import { createPasswordHasher } from '../passwords.js';
 import { startServer, type RunningServer } from '../server.js';
-import { CHROMIUM_SKIP, launchTestBrowser } from '../test-support/browser.js';
+import { CHROMIUM_SKIP, launchChromium } from '../../../jose/dist/test-support/chromium.js';
 import { TEST_ARGON2 } from '../test-support/harness.js';
 import { startRecordingServer, type RecordingServer } from '../test-support/relying-party.js';
 import { createUser } from '../users.js';
@@ -89,7 +89,7 @@ before(async () => {
     jwks: { keys: [{ ...jwk, alg: 'ES256', use: 'sig' }] },
     redirectUris: [cb],
   });
-  browser = await launchTestBrowser();
+  browser = await launchChromium();
 });
 after(async () => {
   if (skip !== false) return;

@@ -14,7 +14,7 @@ import { parseTrace } from '../validate.js';
 import { TraceInputError } from '../model.js';
 import { DEMO_PASSWORD, startDemoServer } from '../test-support/demo-server.js';
 import type { DemoServer } from '../test-support/demo-server.js';
-import { CHROMIUM_SKIP, launchChromium } from '../test-support/chromium.js';
+import { CHROMIUM_SKIP, launchChromium } from '../../../jose/dist/test-support/chromium.js';
 
 const PAGE =
   '<!DOCTYPE html><html><head><meta charset="utf-8"><link rel="icon" href="data:,"><title>demo</title></head><body>demo</body></html>';

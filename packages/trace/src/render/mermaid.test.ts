@@ -12,7 +12,7 @@ import { createRequire } from 'node:module';
 import type { Browser } from 'playwright-core';
 import { renderMermaid } from './mermaid.js';
 import { buildTrace } from '../build-trace.js';
-import { CHROMIUM_SKIP, launchChromium } from '../test-support/chromium.js';
+import { CHROMIUM_SKIP, launchChromium } from '../../../jose/dist/test-support/chromium.js';
 import { START, TOKEN, call, login } from '../test-support/raw-flows.js';
 
 const MERMAID_JS = readFileSync(
