@@ -53,7 +53,7 @@ function verifyRequest(kind, value) {
     requiredClaims: $('verify-require')
       .value.split(/[\s,]+/)
       .filter(Boolean),
-    clockTolerance: $('verify-leeway').value,
+    clockTolerance: $('verify-clock-tolerance').value,
   };
 }
 /** The verification report into the status card, the checks and the hints. */
@@ -160,7 +160,7 @@ for (const id of [
   'verify-sub',
   'verify-typ',
   'verify-require',
-  'verify-leeway',
+  'verify-clock-tolerance',
 ]) {
   $(id).addEventListener('input', scheduleVerify);
   $(id).addEventListener('change', scheduleVerify);

@@ -174,7 +174,7 @@ export function verifyToken(req: VerifyRequest, nowMs = Date.now()): VerifyRepor
   let now = nowMs;
   try {
     if (req.clockTolerance !== undefined && req.clockTolerance !== '')
-      // Bare digits are seconds, as the CLI's --leeway reads them.
+      // Bare digits are seconds, as the CLI's --clock-tolerance reads them.
       clockTolerance = parseDuration(
         typeof req.clockTolerance === 'string' && /^\d+$/.test(req.clockTolerance)
           ? Number(req.clockTolerance)

@@ -44,7 +44,7 @@ function argsFor(c: FixtureCase, dir: string): string[] {
     ...(o.sub !== undefined ? ['--sub', o.sub] : []),
     ...(o.typ !== undefined ? ['--typ', o.typ] : []),
     ...(o.require !== undefined ? ['--require', o.require.join(',')] : []),
-    ...(o.clockTolerance !== undefined ? ['--leeway', String(o.clockTolerance)] : []),
+    ...(o.clockTolerance !== undefined ? ['--clock-tolerance', String(o.clockTolerance)] : []),
     '--json',
   ];
 }

@@ -99,12 +99,21 @@ test('verify reports every claim failure at once (exp, iss, aud, sub, required, 
   assert.match(human.out(), /INVALID: claim checks failed/);
 });
 
-test('verify: --leeway, --ignore-exp and --now move the expiry decision', async () => {
+test('verify: --clock-tolerance, --ignore-exp and --now move the expiry decision', async () => {
   const token = hsToken({ exp: NOW_S - 20 });
   const s = ['--secret-file', join(dir, 'secret.txt')];
   assert.equal(await run([token, ...s], memoryIo({ now: NOW })), 1);
+  assert.equal(await run([token, ...s, '--clock-tolerance', '30s'], memoryIo({ now: NOW })), 0);
+  assert.equal(await run([token, ...s, '--clock-tolerance', '10s'], memoryIo({ now: NOW })), 1);
+  // --leeway is the deprecated alias: the same decision; both at once is a usage error.
   assert.equal(await run([token, ...s, '--leeway', '30s'], memoryIo({ now: NOW })), 0);
   assert.equal(await run([token, ...s, '--leeway', '10s'], memoryIo({ now: NOW })), 1);
+  const both = memoryIo({ now: NOW });
+  assert.equal(await run([token, ...s, '--leeway', '30s', '--clock-tolerance', '30s'], both), 2);
+  assert.match(both.err(), /--leeway is the deprecated name of --clock-tolerance/);
+  const bad = memoryIo({ now: NOW });
+  assert.equal(await run([token, ...s, '--clock-tolerance', '1 minute'], bad), 2);
+  assert.match(bad.err(), /--clock-tolerance must be/);
   assert.equal(await run([token, ...s, '--ignore-exp'], memoryIo({ now: NOW })), 0);
   assert.equal(
     await run([token, ...s, '--now', '2025-12-31T23:59:00Z'], memoryIo({ now: NOW })),

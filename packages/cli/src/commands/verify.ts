@@ -62,7 +62,9 @@ Checks:
   --typ <typ>            expected header typ (e.g. at+jwt)
   --require <claims>     claims that must be present, e.g. exp,iat,jti
   --max-age <duration>   maximum age from iat, e.g. 1h
-  --leeway <duration>    clock skew allowed, e.g. 30s   (default 0)
+  --clock-tolerance <duration>
+                         clock skew allowed, e.g. 30s   (default 0)
+                         (--leeway: the same, deprecated)
   --ignore-exp           do not check exp
   --now <time>           check against this time (ISO 8601 or unix seconds)
 
@@ -85,6 +87,8 @@ export const OPTIONS = {
   typ: { type: 'string' },
   require: { type: 'string', multiple: true },
   'max-age': { type: 'string' },
+  'clock-tolerance': { type: 'string' },
+  /** Deprecated alias of --clock-tolerance (the core's name for it: clockTolerance). */
   leeway: { type: 'string' },
   'ignore-exp': { type: 'boolean' },
   now: { type: 'string' },
@@ -115,7 +119,12 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     if (sources > 1)
       throw usageError('give one key source: --secret/--secret-file, --key or --jwks');
     const algs = parseAlgs(listFlag(v.alg));
-    const leeway = durationFlag(v.leeway, '--leeway') ?? 0;
+    if (v['clock-tolerance'] !== undefined && v.leeway !== undefined)
+      throw usageError('--leeway is the deprecated name of --clock-tolerance: give one of them');
+    const clockTolerance =
+      (v.leeway !== undefined
+        ? durationFlag(v.leeway, '--leeway')
+        : durationFlag(v['clock-tolerance'], '--clock-tolerance')) ?? 0;
     const maxAge = durationFlag(v['max-age'], '--max-age');
     const { decoded, fromStdin } = await readToken(positionals[0], io);
     if (decoded.format === 'jwe')
@@ -139,7 +148,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
         audience: listFlag(v.aud),
         subject: v.sub,
         typ: v.typ,
-        clockTolerance: leeway,
+        clockTolerance,
         maxTokenAge: maxAge,
         requiredClaims: listFlag(v.require) ?? [],
         currentDate: now,
