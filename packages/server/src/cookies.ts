@@ -6,8 +6,20 @@ export function cookieName(config: ServerConfig, base: string): string {
   return config.issuer.startsWith('https:') ? `__Host-${base}` : base;
 }
 
-/** The named cookie of a request, or undefined (first occurrence; values are never decoded). */
-export function readCookie(request: FastifyRequest, name: string): string | undefined {
+/** The longest cookie value {@link readCookie} accepts unless told otherwise. */
+export const MAX_COOKIE_VALUE = 128;
+
+/**
+ * The named cookie of a request (RFC 6265 §5.4), or undefined: the first occurrence, never
+ * decoded, and only when it is base64url segments joined by dots and at most `maxLength`
+ * characters — our cookies are random tokens (128 is plenty) or a sealed value (the device
+ * cookie passes its own, larger cap). Anything else reads as absent, before any parsing.
+ */
+export function readCookie(
+  request: FastifyRequest,
+  name: string,
+  maxLength: number = MAX_COOKIE_VALUE,
+): string | undefined {
   const header = request.headers.cookie;
   if (typeof header !== 'string') return undefined;
   for (const part of header.split(';')) {
@@ -15,15 +27,16 @@ export function readCookie(request: FastifyRequest, name: string): string | unde
     if (i < 0) continue;
     if (part.slice(0, i).trim() === name) {
       const v = part.slice(i + 1).trim();
-      return /^[A-Za-z0-9_-]{1,128}$/.test(v) ? v : undefined;
+      return v.length <= maxLength && /^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/.test(v) ? v : undefined;
     }
   }
   return undefined;
 }
 
 /**
- * Set an issuer cookie: HttpOnly, SameSite=Lax (the redirect back from a relying party is a
- * top-level GET), Path=/, and Secure on https. `maxAge` undefined makes a browser-session cookie.
+ * Set an issuer cookie: HttpOnly, Path=/, Secure on https, and SameSite=Lax unless told `Strict`
+ * (Lax: the redirect back from a relying party is a top-level GET). `maxAge` undefined makes a
+ * browser-session cookie. Appended, so several cookies can be set on one reply.
  */
 export function setCookie(
   reply: FastifyReply,
@@ -31,13 +44,14 @@ export function setCookie(
   base: string,
   value: string,
   maxAge?: number,
+  sameSite: 'Lax' | 'Strict' = 'Lax',
 ): void {
   const secure = config.issuer.startsWith('https:');
   const parts = [
     `${cookieName(config, base)}=${value}`,
     'Path=/',
     'HttpOnly',
-    'SameSite=Lax',
+    `SameSite=${sameSite}`,
     ...(secure ? ['Secure'] : []),
     ...(maxAge !== undefined ? [`Max-Age=${maxAge}`] : []),
   ];

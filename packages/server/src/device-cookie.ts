@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { ServerConfig } from './config.js';
+import { cookieName, readCookie, setCookie } from './cookies.js';
 import type { Kek } from './keys/kek.js';
 
 /**
@@ -7,10 +9,12 @@ import type { Kek } from './keys/kek.js';
  * subkey (AES-256-GCM, so it cannot be forged or moved to another account). A later login for the
  * same account that presents it is not counted against the account-wide ceiling: an attacker
  * guessing from many addresses cannot lock the owner out of a browser they used before.
+ * `__Host-` prefixed on https, like every issuer cookie.
  */
 export const DEVICE_COOKIE = 'tessera_device';
 
 const CONTEXT = 'device-cookie';
+/** A sealed payload of three short fields is about 150 characters; anything far longer is not ours. */
 const MAX_COOKIE_LENGTH = 512;
 
 interface DevicePayload {
@@ -21,15 +25,12 @@ interface DevicePayload {
   readonly exp: number;
 }
 
-/** The value of a cookie named `name` in the request's Cookie header (RFC 6265 §5.4), if any. */
-export function readCookie(request: FastifyRequest, name: string): string | undefined {
-  const header = request.headers.cookie;
-  if (typeof header !== 'string') return undefined;
-  for (const part of header.split(';')) {
-    const eq = part.indexOf('=');
-    if (eq > 0 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
-  }
-  return undefined;
+/** The device cookie the request presents, if any (unchecked: see {@link isTrustedDevice}). */
+export function readDeviceCookie(
+  request: FastifyRequest,
+  config: ServerConfig,
+): string | undefined {
+  return readCookie(request, cookieName(config, DEVICE_COOKIE), MAX_COOKIE_LENGTH);
 }
 
 /** True when `value` is a device cookie this issuer made for `accountHash`, not expired at `now`. */
@@ -48,31 +49,29 @@ export function isTrustedDevice(
   }
 }
 
-/** Set a fresh device cookie for `accountHash` on the reply. */
-export function setDeviceCookie(
-  reply: FastifyReply,
+/** A fresh sealed device cookie value for `accountHash`, valid `maxAgeSeconds` from `now`. */
+export function sealDeviceCookie(
   kek: Kek,
   accountHash: string,
   now: number,
   maxAgeSeconds: number,
-  secure: boolean,
-): void {
+): string {
   const payload: DevicePayload = {
     a: accountHash,
     d: randomBytes(12).toString('base64url'),
     exp: now + maxAgeSeconds,
   };
-  const value = kek.seal(JSON.stringify(payload), CONTEXT);
-  const attrs = [
-    `${DEVICE_COOKIE}=${value}`,
-    'Path=/',
-    `Max-Age=${maxAgeSeconds}`,
-    'HttpOnly',
-    'SameSite=Strict',
-    ...(secure ? ['Secure'] : []),
-  ];
-  // Appended: the hosted login form sets its session cookie on the same reply.
-  const prev = reply.getHeader('set-cookie');
-  const list = prev === undefined ? [] : Array.isArray(prev) ? prev : [String(prev)];
-  reply.header('set-cookie', [...list, attrs.join('; ')]);
+  return kek.seal(JSON.stringify(payload), CONTEXT);
+}
+
+/** Set the device cookie on the reply (SameSite=Strict: only the issuer's own pages send it). */
+export function setDeviceCookie(reply: FastifyReply, config: ServerConfig, value: string): void {
+  setCookie(
+    reply,
+    config,
+    DEVICE_COOKIE,
+    value,
+    config.loginProtection.deviceCookieMaxAgeSeconds,
+    'Strict',
+  );
 }

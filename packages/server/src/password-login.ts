@@ -1,6 +1,11 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { IssuerContext } from './context.js';
-import { DEVICE_COOKIE, isTrustedDevice, readCookie, setDeviceCookie } from './device-cookie.js';
+import {
+  isTrustedDevice,
+  readDeviceCookie,
+  sealDeviceCookie,
+  setDeviceCookie,
+} from './device-cookie.js';
 import { loginKeys, reserveLogin } from './login-protection.js';
 import { MAX_PASSWORD_BYTES } from './passwords.js';
 import type { UserRow } from './stores/store.js';
@@ -10,35 +15,38 @@ export type PasswordLoginResult =
   | { readonly ok: true; readonly user: UserRow }
   | { readonly ok: false; readonly retryAfter: number };
 
+/** What one login attempt brings: the credentials, where it comes from, the device cookie. */
+export interface PasswordLoginInput {
+  readonly username: string;
+  readonly password: string;
+  readonly ip: string;
+  readonly clientId: string;
+  /** The device cookie the browser presented, if any (checked here). */
+  readonly deviceCookie: string | undefined;
+}
+
+/** A login's outcome at the login layer; on success, the device cookie to set. */
+export type PasswordCheck =
+  | { readonly ok: true; readonly user: UserRow; readonly deviceCookie: string }
+  | { readonly ok: false; readonly retryAfter: number };
+
 /**
- * Check a username and password under the login protection: each attempt is reserved in the
- * store (per address+account pair, per address, and the account-wide ceiling unless the browser
- * presents this account's device cookie) *before* Argon2 runs, so concurrent guesses on any
+ * Check a username and password under the login protection, without HTTP: each attempt is
+ * reserved in the store (per address+account pair, per address, and the account-wide ceiling
+ * unless `deviceCookie` is this account's) *before* Argon2 runs, so concurrent guesses on any
  * number of nodes cannot all be evaluated. One answer and similar time for unknown users, wrong
- * passwords and disabled accounts; rehash on login; audit events. Both the password grant and the
- * hosted login form call this, so they share the same counters.
+ * passwords and disabled accounts; rehash on login; audit events. `retryAfter` 0 means the
+ * password was evaluated and wrong; above 0, it was not evaluated.
  */
-export async function checkPasswordLogin(
+export async function evaluatePasswordLogin(
   ctx: IssuerContext,
-  input: {
-    username: string;
-    password: string;
-    ip: string;
-    clientId: string;
-    request: FastifyRequest;
-    reply: FastifyReply;
-  },
-): Promise<PasswordLoginResult> {
-  const { username, password, ip, clientId, request, reply } = input;
+  input: PasswordLoginInput,
+): Promise<PasswordCheck> {
+  const { username, password, ip, clientId } = input;
   const now = ctx.nowSeconds();
   const lp = ctx.config.loginProtection;
   const keys = loginKeys(username, ip, now, lp);
-  const trusted = isTrustedDevice(
-    ctx.deviceKek,
-    readCookie(request, DEVICE_COOKIE),
-    keys.accountHash,
-    now,
-  );
+  const trusted = isTrustedDevice(ctx.deviceKek, input.deviceCookie, keys.accountHash, now);
   // Reserved before Argon2 runs: concurrent guesses cannot all slip in under the threshold.
   const reservation = await reserveLogin(ctx.store, keys, now, lp, trusted);
   if (!reservation.ok) {
@@ -64,19 +72,43 @@ export async function checkPasswordLogin(
     return { ok: false, retryAfter: 0 };
   }
   await reservation.attempt.succeeded();
-  setDeviceCookie(
-    reply,
-    ctx.deviceKek,
-    keys.accountHash,
-    now,
-    lp.deviceCookieMaxAgeSeconds,
-    ctx.config.issuer.startsWith('https:'),
-  );
   if (ctx.hasher.needsRehash(user.password_hash)) {
     await ctx.store.updateUser(user.id, {
       password_hash: await ctx.hasher.hash(password),
       updated_at: now,
     });
   }
-  return { ok: true, user };
+  const deviceCookie = sealDeviceCookie(
+    ctx.deviceKek,
+    keys.accountHash,
+    now,
+    lp.deviceCookieMaxAgeSeconds,
+  );
+  return { ok: true, user, deviceCookie };
+}
+
+/**
+ * {@link evaluatePasswordLogin} for an HTTP request: reads the device cookie from the request and
+ * sets a fresh one on the reply after a successful login. Both the password grant and the hosted
+ * login form call this, so they share the same counters.
+ */
+export async function checkPasswordLogin(
+  ctx: IssuerContext,
+  input: {
+    username: string;
+    password: string;
+    ip: string;
+    clientId: string;
+    request: FastifyRequest;
+    reply: FastifyReply;
+  },
+): Promise<PasswordLoginResult> {
+  const { request, reply, ...credentials } = input;
+  const r = await evaluatePasswordLogin(ctx, {
+    ...credentials,
+    deviceCookie: readDeviceCookie(request, ctx.config),
+  });
+  if (!r.ok) return r;
+  setDeviceCookie(reply, ctx.config, r.deviceCookie);
+  return { ok: true, user: r.user };
 }
