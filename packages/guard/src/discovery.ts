@@ -1,5 +1,6 @@
-import { JoseError } from '@tessera/jose';
 import { checkFetchUrl, fetchBounded, type BoundedFetchOptions } from '@tessera/jose/internal';
+import { GuardError } from './bearer.js';
+import type { GuardErrorCode } from './errors.js';
 
 /** What the guard takes from the issuer's metadata. */
 export interface IssuerMetadata {
@@ -25,8 +26,35 @@ export function openidMetadataUrl(issuer: URL): URL {
   return new URL(`${issuer.href.replace(/\/$/, '')}/.well-known/openid-configuration`);
 }
 
+/**
+ * A metadata failure: the guard cannot decide (503, no detail in the answer); the detail is the
+ * message of `cause`, for logs.
+ */
+const metadataError = (code: GuardErrorCode, message: string, cause?: unknown): GuardError =>
+  new GuardError(503, undefined, 'The authorization service is unavailable', code, {
+    cause: new Error(message, cause === undefined ? undefined : { cause }),
+  });
 const failed = (message: string, cause?: unknown) =>
-  new JoseError('ERR_JWKS_FETCH_FAILED', message, cause === undefined ? undefined : { cause });
+  metadataError('ERR_METADATA_FETCH_FAILED', message, cause);
+const invalid = (message: string, cause?: unknown) =>
+  metadataError('ERR_METADATA_INVALID', message, cause);
+
+/** A URL the metadata names must be https (or loopback http when allowed). */
+function checkNamedUrl(url: string, allow: boolean, name: string): void {
+  try {
+    checkFetchUrl(url, allow, name);
+  } catch (e) {
+    throw invalid(`the metadata "${name}" is not an allowed URL`, e);
+  }
+}
+
+async function fetchMetadata(url: URL, options: BoundedFetchOptions) {
+  try {
+    return await fetchBounded(url, options);
+  } catch (e) {
+    throw failed(`the issuer metadata endpoint ${url.origin}${url.pathname} could not be read`, e);
+  }
+}
 
 /**
  * Fetch the issuer's metadata (RFC 8414, then OpenID Connect Discovery when the first answers
@@ -42,7 +70,7 @@ export async function discoverIssuer(
   const base = checkFetchUrl(issuer, allow, 'issuer');
   let doc: Record<string, unknown> | undefined;
   for (const url of [oauthMetadataUrl(base), openidMetadataUrl(base)]) {
-    const res = await fetchBounded(url, options);
+    const res = await fetchMetadata(url, options);
     if (res.status === 404) continue;
     if (res.status !== 200)
       throw failed(
@@ -52,10 +80,10 @@ export async function discoverIssuer(
     try {
       parsed = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(res.body));
     } catch (cause) {
-      throw new JoseError('ERR_JWKS_INVALID', 'the issuer metadata is not JSON', { cause });
+      throw invalid('the issuer metadata is not JSON', cause);
     }
     if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-      throw new JoseError('ERR_JWKS_INVALID', 'the issuer metadata is not a JSON object');
+      throw invalid('the issuer metadata is not a JSON object');
     }
     doc = parsed as Record<string, unknown>;
     break;
@@ -69,25 +97,24 @@ export async function discoverIssuer(
     const got = JSON.stringify(doc['issuer'] ?? null)
       .replace(/[^\x20-\x7e]/g, '?')
       .slice(0, 200);
-    throw new JoseError(
-      'ERR_JWKS_INVALID',
+    throw metadataError(
+      'ERR_METADATA_ISSUER_MISMATCH',
       `the metadata "issuer" ${got} does not match the configured issuer "${issuer}"`,
     );
   }
   const jwksUri = doc['jwks_uri'];
-  if (typeof jwksUri !== 'string')
-    throw new JoseError('ERR_JWKS_INVALID', 'the metadata has no "jwks_uri"');
-  checkFetchUrl(jwksUri, allow, 'jwks_uri');
+  if (typeof jwksUri !== 'string') throw invalid('the metadata has no "jwks_uri"');
+  checkNamedUrl(jwksUri, allow, 'jwks_uri');
   const feed = doc['revocation_feed_uri'];
   let revocationFeedUri: string | undefined;
   if (typeof feed === 'string') {
-    checkFetchUrl(feed, allow, 'revocation_feed_uri');
+    checkNamedUrl(feed, allow, 'revocation_feed_uri');
     revocationFeedUri = feed;
   }
   const stream = doc['revocation_stream_uri'];
   let revocationStreamUri: string | undefined;
   if (typeof stream === 'string') {
-    checkFetchUrl(stream, allow, 'revocation_stream_uri');
+    checkNamedUrl(stream, allow, 'revocation_stream_uri');
     revocationStreamUri = stream;
   }
   return { issuer, jwksUri, revocationFeedUri, revocationStreamUri };

@@ -237,7 +237,7 @@ test('discovery: a metadata issuer that differs is refused, and the cause shows 
   const { issuer, guard } = await setup({ discoveryTimeoutMs: 15_000 });
   issuer.metadata = { issuer: `${issuer.url}/` };
   await assert.rejects(guard.verify(issuer.mint()), (e: unknown) => {
-    assert.ok(refused(503, undefined, 'ERR_JWKS_INVALID')(e));
+    assert.ok(refused(503, undefined, 'ERR_METADATA_ISSUER_MISMATCH')(e));
     // The log-side cause shows both values; the answer itself stays a fixed description.
     assert.equal(
       ((e as GuardError).cause as Error).message,
@@ -253,7 +253,7 @@ test('discovery: a non-https jwks_uri in the metadata is refused', async () => {
   other.issuer.metadata = { jwks_uri: 'http://keys.example/jwks' };
   await assert.rejects(
     other.guard.verify(other.issuer.mint()),
-    refused(503, undefined, 'ERR_OPTIONS_INVALID'),
+    refused(503, undefined, 'ERR_METADATA_INVALID'),
   );
 });
 
@@ -274,7 +274,7 @@ test('discovery falls back to OpenID Connect metadata; jwksUri skips discovery',
   none.issuer.mode = { metadata: 'missing' };
   await assert.rejects(
     none.guard.verify(none.issuer.mint()),
-    refused(503, undefined, 'ERR_JWKS_FETCH_FAILED'),
+    refused(503, undefined, 'ERR_METADATA_FETCH_FAILED'),
   );
 });
 
@@ -310,7 +310,7 @@ test('issuer down at start: 503 at once, retried after the cooldown, then served
   issuer.mode = { metadata: 'down' };
   await assert.rejects(
     guard.verify(issuer.mint()),
-    refused(503, undefined, 'ERR_JWKS_FETCH_FAILED'),
+    refused(503, undefined, 'ERR_METADATA_FETCH_FAILED'),
   );
   await assert.rejects(guard.verify(issuer.mint()), refused(503));
   assert.equal(issuer.hitsOf('/.well-known/oauth-authorization-server'), 1);

@@ -98,7 +98,9 @@ async function verifySlow(g: GuardCore, token: string): Promise<AuthContext> {
     try {
       await g.conn.ready();
     } catch (e) {
-      // Discovery failed (down, mismatched issuer, bad jwks_uri): not the client's fault.
+      // Discovery failed (down, mismatched issuer, bad jwks_uri): not the client's fault. The
+      // metadata failures are the guard's own 503s (ERR_METADATA_*, errors.ts).
+      if (e instanceof GuardError) throw e;
       if (!isJoseError(e)) throw e;
       throw unavailable(e.code, e);
     }

@@ -5,6 +5,8 @@
  * and adapters for node:http, Express, Fastify and Hono.
  */
 export { createGuard } from './guard.js';
+export { GUARD_ERROR_CODES } from './errors.js';
+export type { GuardErrorCode } from './errors.js';
 export { guardHealth } from './health.js';
 export type { GuardHealth } from './health.js';
 export type { Guard, GuardStatus, AuthContext, Requirement } from './guard.js';
