@@ -53,6 +53,57 @@ const USE_FRAGMENT =
   'Refused: a token in the query string (?token=) ends up in logs and history.\n' +
   'Put it in the fragment instead: …/#token=eyJ… (the fragment never leaves the browser).\n';
 
+function notFound(res: ServerResponse): true {
+  sendText(res, 404, 'Not found\n');
+  return true;
+}
+
+/** `/s/<token>`: the one-time entry path sets the session cookie and redirects to `/`. */
+function enterSession(
+  gate: SessionGate | undefined,
+  path: string,
+  method: string,
+  admitted: boolean,
+  res: ServerResponse,
+): true {
+  if (gate === undefined || method !== 'GET') return notFound(res);
+  const cookie = gate.enter(path.slice(3));
+  if (cookie !== undefined)
+    send(res, 303, 'text/plain; charset=utf-8', '', { location: '/', 'set-cookie': cookie });
+  else if (admitted) send(res, 303, 'text/plain; charset=utf-8', '', { location: '/' });
+  else notFound(res);
+  return true;
+}
+
+/** `/_tessera/api/<name>`: only with a session, and for writes only from this origin. */
+function apiRequest(
+  name: string,
+  req: IncomingMessage,
+  res: ServerResponse,
+  ctx: { admitted: boolean; hosts: readonly string[]; options: UiOptions },
+): void {
+  if (!ctx.admitted) {
+    sendJson(res, 403, {
+      error: { code: 'ERR_SESSION', message: 'no session: open the URL printed by tessera ui' },
+    });
+    return;
+  }
+  if ((req.method ?? 'GET') !== 'GET' && !originAllowed(req, ctx.hosts)) {
+    sendJson(res, 403, {
+      error: { code: 'ERR_ORIGIN', message: 'cross-origin requests are refused' },
+    });
+    return;
+  }
+  handleApi(name, req, ctx.options).then(
+    (r) => sendJson(res, r.status, r.body),
+    (e: unknown) => {
+      if (e instanceof BodyError)
+        sendJson(res, e.status, { error: { code: 'ERR_BODY', message: e.message } });
+      else sendJson(res, 500, { error: { code: 'ERR_INTERNAL', message: 'the request failed' } });
+    },
+  );
+}
+
 /**
  * Create the debugger's request handler.
  *
@@ -102,37 +153,9 @@ export function createUiHandler(options: UiOptions = {}): UiHandler {
     const admitted = gate === undefined || gate.admits(req);
     const method = req.method ?? 'GET';
 
-    if (path.startsWith('/s/')) {
-      if (gate === undefined || method !== 'GET') return notFound(res);
-      const cookie = gate.enter(path.slice(3));
-      if (cookie !== undefined)
-        send(res, 303, 'text/plain; charset=utf-8', '', { location: '/', 'set-cookie': cookie });
-      else if (admitted) send(res, 303, 'text/plain; charset=utf-8', '', { location: '/' });
-      else notFound(res);
-      return true;
-    }
+    if (path.startsWith('/s/')) return enterSession(gate, path, method, admitted, res);
     if (path.startsWith(`${UI_PREFIX}api/`)) {
-      if (!admitted) {
-        sendJson(res, 403, {
-          error: { code: 'ERR_SESSION', message: 'no session: open the URL printed by tessera ui' },
-        });
-        return true;
-      }
-      if (method !== 'GET' && !originAllowed(req, hosts)) {
-        sendJson(res, 403, {
-          error: { code: 'ERR_ORIGIN', message: 'cross-origin requests are refused' },
-        });
-        return true;
-      }
-      handleApi(path.slice(UI_PREFIX.length + 4), req, options).then(
-        (r) => sendJson(res, r.status, r.body),
-        (e: unknown) => {
-          if (e instanceof BodyError)
-            sendJson(res, e.status, { error: { code: 'ERR_BODY', message: e.message } });
-          else
-            sendJson(res, 500, { error: { code: 'ERR_INTERNAL', message: 'the request failed' } });
-        },
-      );
+      apiRequest(path.slice(UI_PREFIX.length + 4), req, res, { admitted, hosts, options });
       return true;
     }
     if (!admitted) return notFound(res);
@@ -147,11 +170,6 @@ export function createUiHandler(options: UiOptions = {}): UiHandler {
     const file = assets.files.get(path.slice(UI_PREFIX.length));
     if (file === undefined) return notFound(res);
     send(res, 200, file.contentType, file.body);
-    return true;
-  }
-
-  function notFound(res: ServerResponse): true {
-    sendText(res, 404, 'Not found\n');
     return true;
   }
 

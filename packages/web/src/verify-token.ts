@@ -91,6 +91,79 @@ function encodingHints(token: string, material: KeyMaterial, algorithms: JwsAlg[
   return hints;
 }
 
+type Meta = { alg?: string; kid?: string };
+
+/** The verification key from the request's key material, or the stopped report saying why not. */
+function keyOf(
+  material: VerifyRequest['key'],
+  alg: (typeof JWS_ALGORITHMS)[JwsAlg],
+  meta: Meta,
+): { key: VerifyKey; source: KeySource } | VerifyReport {
+  if (material === undefined || typeof material.value !== 'string' || material.value === '')
+    return stopped(
+      [fail('key', 'ERR_KEY_INVALID', 'no key given: the signature was not checked')],
+      meta,
+      'not_verified',
+    );
+  if (material.kind === 'secret') {
+    if (alg.family !== 'hmac')
+      return stopped(
+        [fail('key', 'ERR_KEY_INVALID', `${alg.alg} needs a public key, not a secret`)],
+        meta,
+        'invalid',
+      );
+    const encoding: SecretEncoding = material.encoding ?? 'utf8';
+    const bytes = decodeSecret(material.value, encoding);
+    if (bytes === undefined)
+      return stopped(
+        [fail('key', 'ERR_KEY_INVALID', `the secret is not valid ${encoding}`)],
+        meta,
+        'not_verified',
+      );
+    return { key: bytes, source: 'secret' };
+  }
+  if (alg.family === 'hmac')
+    return stopped(
+      // RFC 8725 §3.1: a public key is never used as an HMAC secret.
+      [fail('key', 'ERR_KEY_INVALID', `${alg.alg} needs a secret, not a public key`)],
+      meta,
+      'invalid',
+    );
+  try {
+    return readVerificationKey(material.value, alg.alg, material.kid);
+  } catch (e) {
+    if (isJoseError(e) || isInspectError(e))
+      return stopped([fail('key', e.code, e.message)], meta, 'invalid');
+    throw e;
+  }
+}
+
+/** The request's clock tolerance (seconds) and `now` (ms), or undefined when either is malformed. */
+function clockOf(
+  req: VerifyRequest,
+  nowMs: number,
+): { clockTolerance: number; now: number } | undefined {
+  let clockTolerance = 0;
+  let now = nowMs;
+  try {
+    if (req.clockTolerance !== undefined && req.clockTolerance !== '')
+      // Bare digits are seconds, as the CLI's --clock-tolerance reads them.
+      clockTolerance = parseDuration(
+        typeof req.clockTolerance === 'string' && /^\d+$/.test(req.clockTolerance)
+          ? Number(req.clockTolerance)
+          : req.clockTolerance,
+        'clockTolerance',
+      );
+    if (req.now !== undefined && req.now !== '') {
+      now = Date.parse(req.now);
+      if (!Number.isFinite(now)) return undefined;
+    }
+  } catch {
+    return undefined;
+  }
+  return { clockTolerance, now };
+}
+
 /**
  * Verify a token for the Verify pane with @tessera/inspect's `verifyReport` — the same checks,
  * failures and wording as `tessera verify` — from key text the user typed. Weak HMAC secrets and
@@ -127,65 +200,13 @@ export function verifyToken(req: VerifyRequest, nowMs = Date.now()): VerifyRepor
     isJwsAlg(headerAlg) &&
     algorithms.includes(headerAlg);
   if (usable) {
-    const alg = JWS_ALGORITHMS[headerAlg];
-    if (material === undefined || typeof material.value !== 'string' || material.value === '')
-      return stopped(
-        [fail('key', 'ERR_KEY_INVALID', 'no key given: the signature was not checked')],
-        meta,
-        'not_verified',
-      );
-    if (material.kind === 'secret') {
-      if (alg.family !== 'hmac')
-        return stopped(
-          [fail('key', 'ERR_KEY_INVALID', `${alg.alg} needs a public key, not a secret`)],
-          meta,
-          'invalid',
-        );
-      const encoding: SecretEncoding = material.encoding ?? 'utf8';
-      const bytes = decodeSecret(material.value, encoding);
-      if (bytes === undefined)
-        return stopped(
-          [fail('key', 'ERR_KEY_INVALID', `the secret is not valid ${encoding}`)],
-          meta,
-          'not_verified',
-        );
-      key = bytes;
-      keySource = 'secret';
-    } else {
-      if (alg.family === 'hmac')
-        return stopped(
-          // RFC 8725 §3.1: a public key is never used as an HMAC secret.
-          [fail('key', 'ERR_KEY_INVALID', `${alg.alg} needs a secret, not a public key`)],
-          meta,
-          'invalid',
-        );
-      try {
-        const read = readVerificationKey(material.value, alg.alg, material.kid);
-        key = read.key;
-        keySource = read.source;
-      } catch (e) {
-        if (isJoseError(e) || isInspectError(e))
-          return stopped([fail('key', e.code, e.message)], meta, 'invalid');
-        throw e;
-      }
-    }
+    const read = keyOf(material, JWS_ALGORITHMS[headerAlg], meta);
+    if ('status' in read) return read;
+    key = read.key;
+    keySource = read.source;
   }
-  let clockTolerance = 0;
-  let now = nowMs;
-  try {
-    if (req.clockTolerance !== undefined && req.clockTolerance !== '')
-      // Bare digits are seconds, as the CLI's --clock-tolerance reads them.
-      clockTolerance = parseDuration(
-        typeof req.clockTolerance === 'string' && /^\d+$/.test(req.clockTolerance)
-          ? Number(req.clockTolerance)
-          : req.clockTolerance,
-        'clockTolerance',
-      );
-    if (req.now !== undefined && req.now !== '') {
-      now = Date.parse(req.now);
-      if (!Number.isFinite(now)) throw new Error('bad date');
-    }
-  } catch {
+  const clock = clockOf(req, nowMs);
+  if (clock === undefined)
     return stopped(
       [
         fail(
@@ -197,7 +218,7 @@ export function verifyToken(req: VerifyRequest, nowMs = Date.now()): VerifyRepor
       meta,
       'invalid',
     );
-  }
+  const { clockTolerance, now } = clock;
   const opt = (v: unknown) => (typeof v === 'string' && v !== '' ? v : undefined);
   let report: InspectReport;
   try {
