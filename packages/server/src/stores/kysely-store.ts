@@ -43,7 +43,9 @@ import type {
 export function isConcurrentSchemaDrop(e: unknown): boolean {
   return (
     e instanceof Error &&
-    /^(schema|relation) ".*" does not exist$|^cache lookup failed for relation/.test(e.message) &&
+    /^(schema|relation) ".*" does not exist$|^cache lookup failed for (relation|type)|^could not open relation with OID/.test(
+      e.message,
+    ) &&
     (e as { code?: unknown }).code !== undefined
   );
 }
@@ -144,8 +146,15 @@ export class KyselyStore implements Store {
       ({ error, results } = await migrator.migrateToLatest());
     }
     if (error !== undefined) {
-      const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
-      throw new StoreError(`migration ${failed} failed`, { cause: error });
+      const failed = results?.find((r) => r.status === 'Error')?.migrationName;
+      // The database's own words: a schema, table or column name, never a value or a secret.
+      const why = error instanceof Error ? `: ${error.message.slice(0, 200)}` : '';
+      throw new StoreError(
+        failed === undefined
+          ? `the migrations could not start${why}`
+          : `migration ${failed} failed${why}`,
+        { cause: error },
+      );
     }
   }
 

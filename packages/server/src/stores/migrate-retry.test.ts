@@ -11,6 +11,11 @@ test('migrate retries only a failure caused by a schema dropped meanwhile', () =
     isConcurrentSchemaDrop(pgError('cache lookup failed for relation 1234', 'XX000')),
     true,
   );
+  assert.equal(
+    isConcurrentSchemaDrop(pgError('could not open relation with OID 16384', 'XX000')),
+    true,
+  );
+  assert.equal(isConcurrentSchemaDrop(pgError('cache lookup failed for type 5678', 'XX000')), true);
   // Our own migration failing, or an error without a PostgreSQL code, is not retried.
   assert.equal(
     isConcurrentSchemaDrop(pgError('column "x" of relation "y" already exists', '42701')),
