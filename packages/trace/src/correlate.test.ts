@@ -1,25 +1,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createLocalKeySet, exportJwk, generateKeyPair, signJwt } from '@tessera/jose';
+import { createLocalKeySet } from '@tessera/jose';
 import { buildTrace } from './build-trace.js';
 import { renderMermaid } from './render/mermaid.js';
 import { renderSvg } from './render/svg.js';
-import { START, call, login } from './test-support/raw-flows.js';
+import { jwksOf, OTHER_KEY, SIGNED_RAWS, SIGNER, START } from './test-support/raw-flows.js';
 
-const signer = generateKeyPair('EdDSA');
-const other = generateKeyPair('EdDSA');
-const jwks = (key: typeof signer.publicKey) => ({
-  keys: [{ ...exportJwk(key), kid: 'k1', alg: 'EdDSA' }],
-});
-const token = signJwt({}, signer.privateKey, {
-  alg: 'EdDSA',
-  kid: 'k1',
-  subject: 'alice',
-  expiresIn: '10m',
-  typ: 'at+jwt',
-  currentDate: START,
-});
-const raws = [login({}, token), call('/me', 1000, [['authorization', `Bearer ${token}`]])];
+const signer = SIGNER;
+const other = OTHER_KEY;
+const jwks = jwksOf;
+const raws = SIGNED_RAWS;
 
 test('tokens are summarised from the unverified header and claims and linked by fingerprint', () => {
   const t = buildTrace(raws, { source: 'run', startedAt: START });

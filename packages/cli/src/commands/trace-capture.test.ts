@@ -7,16 +7,15 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { exportJwk, generateKeyPair, signJwt } from '@tessera/jose';
 import { parseTrace } from '@tessera/trace';
 import { run as runTrace } from './trace.js';
 import { memoryIo } from '../test-support/memory-io.js';
 import {
-  DEMO_PASSWORD,
+  loginAndCalls,
   startDemoServer,
   type DemoServer,
 } from '../../../trace/dist/test-support/demo-server.js';
-import { START, call, login } from '../../../trace/dist/test-support/raw-flows.js';
+import { jwksOf, SIGNED_RAWS, SIGNER, START } from '../../../trace/dist/test-support/raw-flows.js';
 
 let server: DemoServer;
 let dir: string;
@@ -28,23 +27,6 @@ after(async () => {
   await server.close();
   rmSync(dir, { recursive: true, force: true });
 });
-
-async function loginAndCalls(base: string): Promise<string> {
-  const login = await fetch(`${base}/login`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ username: 'alice', password: DEMO_PASSWORD }),
-  });
-  assert.equal(login.status, 200);
-  const cookie = login.headers.getSetCookie()[0]!.split(';')[0]!;
-  const { access_token } = (await login.json()) as { access_token: string };
-  const me = await fetch(`${base}/me`, { headers: { authorization: `Bearer ${access_token}` } });
-  assert.deepEqual(await me.json(), { sub: 'alice' });
-  // The cookie flow of a browser: the session cookie alone authenticates /orders.
-  const orders = await fetch(`${base}/orders`, { headers: { cookie } });
-  assert.equal(orders.status, 200);
-  return access_token;
-}
 
 test('trace proxy command: records until stopped, then writes trace.json with mode 0600', async () => {
   const ac = new AbortController();
@@ -83,29 +65,15 @@ test('trace proxy command: records until stopped, then writes trace.json with mo
   assert.match(io.out(), /^sequenceDiagram\n/);
 });
 
-const signer = generateKeyPair('EdDSA');
-const jwks = (key: typeof signer.publicKey) => ({
-  keys: [{ ...exportJwk(key), kid: 'k1', alg: 'EdDSA' }],
-});
-const token = signJwt({}, signer.privateKey, {
-  alg: 'EdDSA',
-  kid: 'k1',
-  subject: 'alice',
-  expiresIn: '10m',
-  typ: 'at+jwt',
-  currentDate: START,
-});
-const raws = [login({}, token), call('/me', 1000, [['authorization', `Bearer ${token}`]])];
-
 test('trace render/import: --jwks errors map to exit codes 2, 3 and 4', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'tessera-trace-jwks-'));
   try {
-    writeFileSync(join(dir, 'good.json'), JSON.stringify(jwks(signer.publicKey)));
+    writeFileSync(join(dir, 'good.json'), JSON.stringify(jwksOf(SIGNER.publicKey)));
     writeFileSync(join(dir, 'bad.json'), JSON.stringify({ keys: 'nope' }));
     const har = {
       log: {
         version: '1.2',
-        entries: raws.map((r, i) => ({
+        entries: SIGNED_RAWS.map((r, i) => ({
           startedDateTime: new Date(START.getTime() + r.t).toISOString(),
           time: i,
           request: {

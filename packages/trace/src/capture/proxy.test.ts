@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startProxy } from './proxy.js';
-import { DEMO_PASSWORD, startDemoServer } from '../test-support/demo-server.js';
+import { DEMO_PASSWORD, loginAndCalls, startDemoServer } from '../test-support/demo-server.js';
 import type { DemoServer } from '../test-support/demo-server.js';
 
 let server: DemoServer;
@@ -20,23 +20,6 @@ after(async () => {
   await server.close();
   rmSync(dir, { recursive: true, force: true });
 });
-
-async function loginAndCalls(base: string): Promise<string> {
-  const login = await fetch(`${base}/login`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ username: 'alice', password: DEMO_PASSWORD }),
-  });
-  assert.equal(login.status, 200);
-  const cookie = login.headers.getSetCookie()[0]!.split(';')[0]!;
-  const { access_token } = (await login.json()) as { access_token: string };
-  const me = await fetch(`${base}/me`, { headers: { authorization: `Bearer ${access_token}` } });
-  assert.deepEqual(await me.json(), { sub: 'alice' });
-  // The cookie flow of a browser: the session cookie alone authenticates /orders.
-  const orders = await fetch(`${base}/orders`, { headers: { cookie } });
-  assert.equal(orders.status, 200);
-  return access_token;
-}
 
 test('the proxy forwards faithfully and records a login, a Bearer call and a cookie call', async () => {
   const proxy = await startProxy({ target: server.url });

@@ -3,6 +3,7 @@
  * made with @tessera/jose, `GET /me` and `GET /orders` require it. With a fixed `now` and the
  * fixed secret, the token is byte-identical on every run (HS256 is deterministic), so snapshots hold.
  */
+import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -143,4 +144,26 @@ export async function startDemoServer(options: DemoServerOptions = {}): Promise<
         server.closeAllConnections();
       }),
   };
+}
+
+/**
+ * What a browser does against the demo service at `base` (directly or through a proxy): log in
+ * with JSON, call /me with the Bearer token, then /orders with the session cookie alone.
+ * Returns the access token.
+ */
+export async function loginAndCalls(base: string): Promise<string> {
+  const login = await fetch(`${base}/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username: DEMO_USER, password: DEMO_PASSWORD }),
+  });
+  assert.equal(login.status, 200);
+  const cookie = login.headers.getSetCookie()[0]!.split(';')[0]!;
+  const { access_token } = (await login.json()) as { access_token: string };
+  const me = await fetch(`${base}/me`, { headers: { authorization: `Bearer ${access_token}` } });
+  assert.deepEqual(await me.json(), { sub: DEMO_USER });
+  // The cookie flow of a browser: the session cookie alone authenticates /orders.
+  const orders = await fetch(`${base}/orders`, { headers: { cookie } });
+  assert.equal(orders.status, 200);
+  return access_token;
 }

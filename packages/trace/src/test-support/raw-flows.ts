@@ -1,5 +1,5 @@
 /** Raw exchanges for unit tests of assertions, building and rendering (no sockets). */
-import { signJwt } from '@tessera/jose';
+import { exportJwk, generateKeyPair, signJwt } from '@tessera/jose';
 import type { RawExchange } from '../raw-exchange.js';
 
 export const SECRET = new TextEncoder().encode('unit-test-secret-unit-test-secret-0123');
@@ -54,3 +54,25 @@ export function call(
     ...over,
   };
 }
+
+/** An EdDSA signer and another EdDSA key, for signature checks of a trace's tokens. */
+export const SIGNER = generateKeyPair('EdDSA');
+export const OTHER_KEY = generateKeyPair('EdDSA');
+/** A JWKS holding `key` as kid `k1`. */
+export const jwksOf = (key: typeof SIGNER.publicKey) => ({
+  keys: [{ ...exportJwk(key), kid: 'k1', alg: 'EdDSA' }],
+});
+/** An RFC 9068 access token signed by {@link SIGNER}. */
+export const SIGNED_TOKEN = signJwt({}, SIGNER.privateKey, {
+  alg: 'EdDSA',
+  kid: 'k1',
+  subject: 'alice',
+  expiresIn: '10m',
+  typ: 'at+jwt',
+  currentDate: START,
+});
+/** A login that issues {@link SIGNED_TOKEN} and one call that presents it. */
+export const SIGNED_RAWS = [
+  login({}, SIGNED_TOKEN),
+  call('/me', 1000, [['authorization', `Bearer ${SIGNED_TOKEN}`]]),
+];
