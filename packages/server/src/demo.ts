@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
 import { dirname, isAbsolute, relative } from 'node:path';
 import { encodeBase64url } from '@tessera/jose';
 import { writePrivateFile } from '@tessera/jose/internal';
 import { createClient, rotateClientSecret } from './clients.js';
+import { makePrivateDir } from './data-folder.js';
 import type { IssuerContext } from './context.js';
 import { createUser, setUserDisabled, setUserPassword } from './users.js';
 
@@ -125,7 +125,7 @@ function writeDemoEnv(file: string, issuer: string, d: DemoSetup): void {
     `TESSERA_DEMO_USERNAME=${d.username}`,
     `TESSERA_DEMO_PASSWORD=${d.password}`,
   ];
-  mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+  makePrivateDir(dirname(file));
   // A new 0600 file renamed into place: a leftover demo.env's mode never survives.
   writePrivateFile(file, `${lines.join('\n')}\n`);
 }

@@ -8,6 +8,7 @@ import { createIssuerMetrics } from './metrics/issuer-metrics.js';
 import { startMetricsServer, type MetricsServer } from './metrics/metrics-routes.js';
 import type { MetricsSettings } from './settings/serve-settings.js';
 import { ConfigError, resolveConfig, type ServerOptions } from './config.js';
+import { assertPrivateDataFolder } from './data-folder.js';
 import { loadOrCreateKekFile, parseKek, type Kek } from './keys/kek.js';
 import { openPostgresStore } from './stores/postgres.js';
 import { openSqliteStore } from './stores/sqlite.js';
@@ -45,6 +46,11 @@ export interface StartOptions extends Partial<ServerOptions> {
   logIp?: LogIpMode;
   /** Environment (default process.env). */
   env?: Record<string, string | undefined>;
+  /**
+   * Start even when the data folder or the SQLite database can be read or written by group or
+   * others (default false: refused with the `chmod` that fixes it; `--allow-insecure-permissions`).
+   */
+  allowInsecurePermissions?: boolean;
 }
 
 export interface RunningServer {
@@ -86,10 +92,15 @@ export async function openStore(o: {
       ...(o.migrate !== undefined ? { migrate: o.migrate } : {}),
     });
   }
-  return openSqliteStore(resolve(database ?? join(o.dataDir ?? '.tessera', 'tessera.db')), {
+  return openSqliteStore(sqliteFile(database, o.dataDir), {
     ...(o.sqliteSynchronous !== undefined ? { synchronous: o.sqliteSynchronous } : {}),
     ...(o.migrate !== undefined ? { migrate: o.migrate } : {}),
   });
+}
+
+/** The SQLite file the options select (`database`, else `<dataDir>/tessera.db`), absolute. */
+function sqliteFile(database: string | undefined, dataDir: string | undefined): string {
+  return resolve(database ?? join(dataDir ?? '.tessera', 'tessera.db'));
 }
 
 /** Which store the options select, without opening it. */
@@ -152,11 +163,22 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
   const shownHost = host.includes(':') ? `[${host}]` : host === '0.0.0.0' ? '127.0.0.1' : host;
   const issuer = options.issuer ?? `http://${shownHost}:${port}`;
   const config = resolveConfig({ ...options, issuer });
+  const kind = storeKind(options);
+  // Before anything is read or created: a data folder others can read already leaked, and a
+  // start over it would write the KEK and new secrets there (docs/security.md#data-folder).
+  if (kind === 'sqlite') {
+    const env = options.env ?? process.env;
+    const database = options.database ?? env['TESSERA_DATABASE_URL'];
+    assertPrivateDataFolder(
+      resolve(options.dataDir ?? '.tessera'),
+      sqliteFile(database, options.dataDir),
+      options.allowInsecurePermissions === true,
+    );
+  }
   // The KEK is checked before the store is opened: a refused start leaves no tables behind.
-  const kek = loadKek(options, storeKind(options));
+  const kek = loadKek(options, kind);
   // The embedded SQLite file always migrates itself; PostgreSQL (shared by nodes of possibly
   // different versions) only when asked.
-  const kind = storeKind(options);
   const store = await openStore({
     ...options,
     migrate: kind === 'sqlite' || options.migrate !== false,

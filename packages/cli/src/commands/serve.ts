@@ -21,11 +21,14 @@ import { runIssuerCommand } from './issuer-store.js';
 /** `tessera serve`: the issuer (loaded only when it runs). */
 export const help = `usage: tessera serve [--config FILE] [--port 4000] [--host 127.0.0.1] [--issuer URL]
                      [--database postgres://…|FILE] [--data-dir ./.tessera] [--alg EdDSA|ES256|RS256]
-                     [--dpop-nonce] [--demo] [--verbose] [any setting as a flag: tessera config schema lists them]
+                     [--dpop-nonce] [--demo] [--verbose] [--allow-insecure-permissions]
+                     [any setting as a flag: tessera config schema lists them]
   Settings come from the config file (--config, TESSERA_CONFIG, else ./tessera.config.json),
   then TESSERA_… environment variables (or TESSERA_…_FILE holding the value), then flags.
   The key-encryption key comes from TESSERA_KEK or TESSERA_KEK_FILE (generated into the data
   folder for SQLite). \`tessera config check\` shows the resolved settings.
+  A data folder or SQLite database that group or others can read or write is refused (with the
+  chmod that fixes it) unless --allow-insecure-permissions.
 `;
 
 /** `tessera serve`'s flags (the parser and shell completion both read it). */
@@ -34,6 +37,7 @@ export const OPTIONS = {
   config: { type: 'string' },
   demo: { type: 'boolean' },
   verbose: { type: 'boolean' },
+  'allow-insecure-permissions': { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -98,6 +102,7 @@ async function listen(
       migrate: settings.migrate,
       logger: { level },
       logIp: settings.logIp,
+      allowInsecurePermissions: values['allow-insecure-permissions'] === true,
       ...(settings.metrics !== undefined ? { metrics: settings.metrics } : {}),
       ...(hooks.mount !== undefined ? { mount: hooks.mount } : {}),
     });
@@ -190,7 +195,14 @@ export async function runServeCommand(
       io.stdout.write(help);
       return EXIT.OK;
     }
-    const { config: configFile, demo: _demo, verbose: _verbose, help: _help, ...flags } = values;
+    const {
+      config: configFile,
+      demo: _demo,
+      verbose: _verbose,
+      help: _help,
+      'allow-insecure-permissions': _allowInsecure,
+      ...flags
+    } = values;
     const loaded = loadSettings({
       ...(configFile !== undefined ? { file: configFile } : {}),
       env: io.env,

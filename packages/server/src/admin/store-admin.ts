@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import type { Audit } from '../audit.js';
+import { createPrivateDatabaseFile, tightenDatabaseSidecars } from '../data-folder.js';
 import { InputError } from '../users.js';
 import type { MigrationStatus, Store } from '../stores/store.js';
 
@@ -25,7 +26,8 @@ export async function migrateStore(
 
 /**
  * Copy a live SQLite store to `destination` with SQLite's online backup API: consistent while
- * the issuer keeps serving (pages changed meanwhile are copied again). Refuses to overwrite.
+ * the issuer keeps serving (pages changed meanwhile are copied again). Refuses to overwrite; the
+ * copy is created 0600 (it holds the password hashes).
  * PostgreSQL is backed up with its own tools (`pg_dump`).
  *
  * @example
@@ -38,9 +40,12 @@ export async function backupSqlite(
 ): Promise<{ pages: number }> {
   if (!existsSync(source)) throw new InputError(`no SQLite store at ${source}`);
   if (existsSync(destination)) throw new InputError(`${destination} exists: give a new file`);
+  // The copy holds what the store holds (password hashes, audit rows): 0600 from the start.
+  createPrivateDatabaseFile(destination);
   const db = new Database(source, { fileMustExist: true });
   try {
     const result = await db.backup(destination);
+    tightenDatabaseSidecars(destination);
     await audit?.record({ type: 'store.backed_up', detail: { pages: result.totalPages } });
     return { pages: result.totalPages };
   } finally {

@@ -1,7 +1,8 @@
 import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { decodeBase64url, encodeBase64url } from '@tessera/jose';
+import { makePrivateDir } from '../data-folder.js';
 
 /** Thrown when sealed data cannot be opened: wrong key-encryption key, or tampering. */
 export class KekError extends Error {
@@ -84,7 +85,7 @@ export function parseKek(text: string): Kek {
 export function loadOrCreateKekFile(dataDir: string): Kek {
   const file = join(dataDir, 'kek');
   if (!existsSync(file)) {
-    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+    makePrivateDir(dataDir);
     // 'wx': never overwrite a KEK another process created meanwhile.
     try {
       writeFileSync(file, `${encodeBase64url(randomBytes(32))}\n`, { mode: 0o600, flag: 'wx' });

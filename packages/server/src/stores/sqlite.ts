@@ -1,7 +1,6 @@
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
+import { createPrivateDatabaseFile, tightenDatabaseSidecars } from '../data-folder.js';
 import { KyselyStore } from './kysely-store.js';
 import { cachedStatements } from './prepared-statements.js';
 import { SqliteGroupCommit } from './sqlite-fast-path.js';
@@ -21,7 +20,8 @@ export interface SqliteStoreOptions {
 
 /**
  * Open (creating if needed) the embedded SQLite store at `file` and run the migrations.
- * WAL journal; see {@link SqliteStoreOptions} for durability.
+ * WAL journal; see {@link SqliteStoreOptions} for durability. A new file is created 0600 in a
+ * folder created 0700, and the `-wal`/`-shm` files are made 0600 (docs/security.md#data-folder).
  *
  * @example
  * const store = await openSqliteStore('./.tessera/tessera.db');
@@ -30,9 +30,11 @@ export async function openSqliteStore(
   file: string,
   options: SqliteStoreOptions = {},
 ): Promise<Store> {
-  if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+  const onDisk = file !== ':memory:';
+  if (onDisk) createPrivateDatabaseFile(file);
   const sqlite = new Database(file);
   sqlite.pragma('journal_mode = WAL');
+  if (onDisk) tightenDatabaseSidecars(file);
   sqlite.pragma(options.synchronous === 'normal' ? 'synchronous = NORMAL' : 'synchronous = FULL');
   sqlite.pragma('busy_timeout = 5000');
   sqlite.pragma('foreign_keys = ON');
