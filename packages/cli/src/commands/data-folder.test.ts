@@ -8,6 +8,7 @@ import { EXIT } from '../exit-codes.js';
 import type { CliIo } from '../io.js';
 import { run as runBackupCommand } from './backup.js';
 import { run as runClientCommand } from './client.js';
+import { run as runMigrateCommand } from './migrate.js';
 import { runServeCommand } from './serve.js';
 import { run as runUserCommand } from './user.js';
 
@@ -91,7 +92,7 @@ test(
 );
 
 test(
-  'a local user cannot read the data folder that client create or serve make first, nor a backup copy',
+  'a local user cannot read the data folder that client create, serve or migrate make first, nor a backup copy',
   { skip },
   () =>
     withRoot(async (root) => {
@@ -109,6 +110,11 @@ test(
       assert.equal(await serveWhile(['--data-dir', viaServe], s), 0, s.err());
       assert.equal(mode(viaServe), 0o700);
       assert.equal(mode(join(viaServe, 'tessera.db')), 0o600);
+      const viaMigrate = join(root, 'by-migrate');
+      const m = io();
+      assert.equal(await runMigrateCommand(['--data-dir', viaMigrate], m), 0, m.err());
+      assert.equal(mode(viaMigrate), 0o700);
+      assert.equal(mode(join(viaMigrate, 'tessera.db')), 0o600);
       const copy = join(root, 'backups', 'copy.db');
       const b = io();
       assert.equal(await runBackupCommand([copy, '--data-dir', viaServe], b), 0, b.err());
