@@ -28,6 +28,7 @@ import {
   nowFlag,
   outputFlags,
   parse,
+  type OutputFlags,
   readToken,
 } from '../args.js';
 import { runGuarded } from '../command-runner.js';
@@ -102,6 +103,69 @@ interface KeyChoice {
   ids?: readonly string[];
 }
 
+/** `--clock-tolerance` (or its deprecated alias `--leeway`, not both) in seconds. */
+function clockToleranceFlag(v: { 'clock-tolerance'?: string; leeway?: string }): number {
+  if (v['clock-tolerance'] !== undefined && v.leeway !== undefined)
+    throw usageError('--leeway is the deprecated name of --clock-tolerance: give one of them');
+  return (
+    (v.leeway !== undefined
+      ? durationFlag(v.leeway, '--leeway')
+      : durationFlag(v['clock-tolerance'], '--clock-tolerance')) ?? 0
+  );
+}
+
+interface TextReport {
+  decoded: DecodedToken;
+  now: Date;
+  signatureOk: boolean;
+  verified: boolean;
+  errors: ReturnType<typeof jsonError>[];
+  warnings: { code: string; message: string }[];
+  alg: unknown;
+  kid: string | null;
+  label: string;
+}
+
+/** `--json`: the decoded token with a `verification` member. */
+function writeJson(io: CliIo, t: TextReport): void {
+  const r = jsonResult(t.decoded, t.now, t.warnings);
+  r.verification = {
+    status: t.verified ? 'verified' : 'invalid',
+    alg: typeof t.alg === 'string' ? t.alg : null,
+    kid: t.kid,
+    keySource: t.label,
+    errors: t.errors,
+  };
+  io.stdout.write(stringifyResult(r));
+}
+
+/** The human output: the token (unless -q), the signature line, every failure, the verdict. */
+function writeText(io: CliIo, out: OutputFlags, t: TextReport): void {
+  const c = palette(useColor(io, io.stdout, out.color));
+  if (!out.quiet)
+    io.stdout.write(
+      `${renderToken(t.decoded, { colors: c, now: t.now, date: out.date, timeZone: io.env['TZ'] })}\n`,
+    );
+  const algText =
+    typeof t.alg === 'string' ? t.alg.replace(/[^\x20-\x7e]/g, '?').slice(0, 32) : '?';
+  const keyText = `${t.label}${t.kid !== null ? `, kid=${t.kid.replace(/[^\x20-\x7e]/g, '?').slice(0, 64)}` : ''}`;
+  if (t.signatureOk)
+    io.stdout.write(`${c.ok('✓')} ${c.ok(`signature verified (${algText}, ${keyText})`)}\n`);
+  for (const e of t.errors) {
+    const extra = e.expiredSecondsAgo !== undefined ? ` (${span(e.expiredSecondsAgo)} ago)` : '';
+    io.stdout.write(
+      `${c.bad('✗')} ${c.bad(`${e.message}${extra}`)} ${c.dim(`[${e.code}${e.claim !== undefined ? ` ${e.claim}` : ''}]`)}\n`,
+    );
+  }
+  if (!out.quiet)
+    for (const w of t.warnings) io.stdout.write(`${c.warn('⚠')} ${c.warn(w.message)}\n`);
+  io.stdout.write(
+    t.verified
+      ? `${c.ok('VERIFIED')}\n`
+      : `${c.bad(t.signatureOk ? 'INVALID: claim checks failed' : 'INVALID: signature not verified')}\n`,
+  );
+}
+
 /** `tessera verify`. */
 export async function run(args: string[], io: CliIo): Promise<number> {
   return runGuarded('verify', args, io, async () => {
@@ -119,12 +183,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     if (sources > 1)
       throw usageError('give one key source: --secret/--secret-file, --key or --jwks');
     const algs = parseAlgs(listFlag(v.alg));
-    if (v['clock-tolerance'] !== undefined && v.leeway !== undefined)
-      throw usageError('--leeway is the deprecated name of --clock-tolerance: give one of them');
-    const clockTolerance =
-      (v.leeway !== undefined
-        ? durationFlag(v.leeway, '--leeway')
-        : durationFlag(v['clock-tolerance'], '--clock-tolerance')) ?? 0;
+    const clockTolerance = clockToleranceFlag(v);
     const maxAge = durationFlag(v['max-age'], '--max-age');
     const { decoded, fromStdin } = await readToken(positionals[0], io);
     if (decoded.format === 'jwe')
@@ -171,41 +230,19 @@ export async function run(args: string[], io: CliIo): Promise<number> {
       typeof decoded.header?.json?.['kid'] === 'string'
         ? (decoded.header.json['kid'] as string)
         : null;
-    if (out.json) {
-      const r = jsonResult(decoded, now, warnings);
-      r.verification = {
-        status: verified ? 'verified' : 'invalid',
-        alg: typeof headerAlg === 'string' ? headerAlg : null,
-        kid,
-        keySource: choice.label,
-        errors,
-      };
-      io.stdout.write(stringifyResult(r));
-      return verified ? EXIT.OK : EXIT.VERIFY_FAILED;
-    }
-    const c = palette(useColor(io, io.stdout, out.color));
-    if (!out.quiet)
-      io.stdout.write(
-        `${renderToken(decoded, { colors: c, now, date: out.date, timeZone: io.env['TZ'] })}\n`,
-      );
-    const algText =
-      typeof headerAlg === 'string' ? headerAlg.replace(/[^\x20-\x7e]/g, '?').slice(0, 32) : '?';
-    const keyText = `${choice.label}${kid !== null ? `, kid=${kid.replace(/[^\x20-\x7e]/g, '?').slice(0, 64)}` : ''}`;
-    if (signatureOk)
-      io.stdout.write(`${c.ok('✓')} ${c.ok(`signature verified (${algText}, ${keyText})`)}\n`);
-    for (const e of errors) {
-      const extra = e.expiredSecondsAgo !== undefined ? ` (${span(e.expiredSecondsAgo)} ago)` : '';
-      io.stdout.write(
-        `${c.bad('✗')} ${c.bad(`${e.message}${extra}`)} ${c.dim(`[${e.code}${e.claim !== undefined ? ` ${e.claim}` : ''}]`)}\n`,
-      );
-    }
-    if (!out.quiet)
-      for (const w of warnings) io.stdout.write(`${c.warn('⚠')} ${c.warn(w.message)}\n`);
-    io.stdout.write(
-      verified
-        ? `${c.ok('VERIFIED')}\n`
-        : `${c.bad(signatureOk ? 'INVALID: claim checks failed' : 'INVALID: signature not verified')}\n`,
-    );
+    const t: TextReport = {
+      decoded,
+      now,
+      signatureOk,
+      verified,
+      errors,
+      warnings,
+      alg: headerAlg,
+      kid,
+      label: choice.label,
+    };
+    if (out.json) writeJson(io, t);
+    else writeText(io, out, t);
     return verified ? EXIT.OK : EXIT.VERIFY_FAILED;
   });
 }
