@@ -10,6 +10,8 @@ export interface FeedStreamOptions {
   allowHttpLoopback: boolean;
   /** Largest event accepted (bytes); a larger one drops the connection. */
   maxEventBytes: number;
+  /** `Authorization` header for a stream behind credentials. */
+  authorization?: string | undefined;
   /** Verifies each event's feed delta JWT exactly like a polled feed. */
   verify: (token: string) => Promise<JwtVerifyResult>;
   list: RevocationList;
@@ -78,6 +80,7 @@ export function startFeedStream(o: FeedStreamOptions): FeedStream {
           method: 'GET',
           headers: {
             accept: 'text/event-stream',
+            ...(o.authorization !== undefined ? { authorization: o.authorization } : {}),
             ...(lastId !== undefined ? { 'last-event-id': lastId } : {}),
           },
         },

@@ -17,6 +17,7 @@ export type {
   PreparedRevocation,
   GuardVerifyOptions,
   RevocationOptions,
+  FeedCredentials,
   VerifierCacheOption,
 } from './options.js';
 export { bearerInputOfRequest, guardErrorToResponse } from './fetch.js';

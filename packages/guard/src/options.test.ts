@@ -19,6 +19,7 @@ test('prepareGuardOptions: defaults, deeply frozen, accepted by createGuard as i
     intervalMs: 30_000,
     maxResponseBytes: 1048576,
     push: true,
+    authorization: undefined,
     staleness: { onFeedUnavailable: 'refuse' },
   });
   assert.equal(c.verify.typ, 'at+jwt');
@@ -93,4 +94,28 @@ test('prepareGuardOptions: guard-level checks fire at configuration time', () =>
   assert.doesNotThrow(() =>
     prepareGuardOptions({ ...base, issuer: 'http://127.0.0.1:1', allowHttpLoopback: true }),
   );
+});
+
+test('revocation.credentials: a feed credential becomes the Authorization header of the feed and its stream', () => {
+  const header = (credentials: unknown) =>
+    prepareGuardOptions({ ...base, revocation: { credentials: credentials as never } }).revocation
+      ?.authorization;
+  assert.equal(header({ token: 'feed-token-0123456789' }), 'Bearer feed-token-0123456789');
+  // RFC 6749 Appendix B: each part form-urlencoded before the Basic encoding.
+  const basic = header({ clientId: 'rs orders', clientSecret: 'a:b+c/é' });
+  assert.equal(
+    Buffer.from(String(basic).replace(/^Basic /, ''), 'base64').toString(),
+    'rs+orders:a%3Ab%2Bc%2F%C3%A9',
+  );
+  for (const bad of [
+    'token',
+    { token: '' },
+    { token: 'has space' },
+    { token: 'line\nbreak' },
+    { token: 'x', clientId: 'y' },
+    { clientId: 'rs' },
+    { clientId: '', clientSecret: 's' },
+    { clientId: 'rs', clientSecret: 42 },
+  ])
+    assert.throws(() => header(bad), refused(/revocation\.credentials/), JSON.stringify(bad));
 });

@@ -26,7 +26,18 @@ export interface RevocationOptions extends FeedStalenessOptions {
    * metadata advertises one; polling goes on beside it as the fallback. Default true.
    */
   push?: boolean;
+  /**
+   * What the guard presents to fetch the feed and its stream when the issuer does not serve them
+   * publicly (`tessera serve --feed-access clients|token`): `{ clientId, clientSecret }` of a
+   * resource-server client (sent as `client_secret_basic`, RFC 6749 §2.3.1), or `{ token }` (the
+   * issuer's `feed.token`, sent as `Authorization: Bearer`). Default: none (a public feed).
+   */
+  credentials?: FeedCredentials;
 }
+
+/** A credential for the issuer's revocation feed (see {@link RevocationOptions.credentials}). */
+export type FeedCredentials =
+  { readonly clientId: string; readonly clientSecret: string } | { readonly token: string };
 
 /** The `cache` option of the core's `createVerifier`. */
 export type VerifierCacheOption = NonNullable<VerifierOptions['cache']>;
@@ -79,6 +90,8 @@ export interface PreparedRevocation {
   readonly intervalMs: number;
   readonly maxResponseBytes: number;
   readonly push: boolean;
+  /** The `Authorization` header for the feed and its stream, when credentials are configured. */
+  readonly authorization: string | undefined;
   /** What to do once the last good feed is too old. */
   readonly staleness: PreparedFeedStaleness;
 }
@@ -175,8 +188,36 @@ function revocationOf(
     intervalMs,
     maxResponseBytes: positiveInt(r.maxResponseBytes, 1024 * 1024, 'revocation.maxResponseBytes'),
     push: boolOption(r.push, true, 'revocation.push'),
+    authorization: feedAuthorization(r.credentials),
     staleness: Object.freeze(resolveFeedStaleness(r, intervalMs)),
   });
+}
+
+/** Printable ASCII without spaces or controls: what fits a header without any escaping. */
+const CREDENTIAL = /^[\x21-\x7e]{1,4096}$/;
+
+function feedAuthorization(c: FeedCredentials | undefined): string | undefined {
+  if (c === undefined) return undefined;
+  if (typeof c !== 'object' || c === null)
+    throw invalid('revocation.credentials must be { clientId, clientSecret } or { token }');
+  if ('token' in c) {
+    if (typeof c.token !== 'string' || !CREDENTIAL.test(c.token) || 'clientId' in c)
+      throw invalid('revocation.credentials.token must be a printable string without spaces');
+    return `Bearer ${c.token}`;
+  }
+  const { clientId, clientSecret } = c;
+  if (
+    typeof clientId !== 'string' ||
+    typeof clientSecret !== 'string' ||
+    clientId.length === 0 ||
+    clientSecret.length === 0 ||
+    clientId.length > 4096 ||
+    clientSecret.length > 4096
+  )
+    throw invalid('revocation.credentials needs a clientId and a clientSecret');
+  // RFC 6749 Appendix B / §2.3.1: each part form-urlencoded before the Basic encoding.
+  const form = (s: string) => encodeURIComponent(s).replace(/%20/g, '+');
+  return `Basic ${btoa(`${form(clientId)}:${form(clientSecret)}`)}`;
 }
 
 function boolOption(v: unknown, fallback: boolean, name: string): boolean {

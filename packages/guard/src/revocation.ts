@@ -124,6 +124,8 @@ export interface RevocationPollerOptions {
   url: URL;
   intervalMs: number;
   fetch: BoundedFetchOptions;
+  /** `Authorization` header sent with every poll (a feed behind credentials). */
+  authorization?: string | undefined;
   /** Verifies the feed JWT (typ, iss, signature with the issuer's key set). */
   verify: (token: string) => Promise<JwtVerifyResult>;
   list: RevocationList;
@@ -206,6 +208,7 @@ export function startRevocationPolling(o: RevocationPollerOptions): RevocationPo
   async function once(): Promise<void> {
     // A conditional request (RFC 9110 §13.1.2): an unchanged feed costs the issuer a 304.
     const headers: Record<string, string> = { accept: 'application/jwt' };
+    if (o.authorization !== undefined) headers['authorization'] = o.authorization;
     if (etag !== undefined && lastGoodAt !== undefined) headers['if-none-match'] = etag;
     const res = await fetchBounded(o.url, { ...o.fetch, headers });
     if (res.status === 304 && headers['if-none-match'] !== undefined) {

@@ -70,6 +70,8 @@ export interface ServerOptions {
   branding?: { name?: string; logoUrl?: string };
   /** DPoP (RFC 9449) at the token endpoint. */
   dpop?: DpopServerOptions;
+  /** Who may read `/revocations` and its stream (default public). */
+  feed?: FeedAccessOptions;
   /** Clock in milliseconds (tests). */
   now?: () => number;
 }
@@ -90,6 +92,26 @@ export interface DpopServerOptions {
   proofMaxAge?: Duration;
   /** Clock skew allowed for a proof's `iat` (default 5 s). */
   clockTolerance?: Duration;
+}
+
+/** Who may read the revocation feed (docs/security.md#feed-access). */
+export const FEED_ACCESS_MODES = ['public', 'clients', 'token'] as const;
+export type FeedAccess = (typeof FEED_ACCESS_MODES)[number];
+
+export interface FeedAccessOptions {
+  /**
+   * `public` (default): anyone; `clients`: resource-server clients (registered with an
+   * introspection audience) authenticating with client_secret_basic; `token`: `Authorization:
+   * Bearer <token>`.
+   */
+  access?: FeedAccess;
+  /** The bearer credential of `access: 'token'` (at least 16 characters, no spaces). */
+  token?: string;
+}
+
+export interface FeedAccessConfig {
+  readonly access: FeedAccess;
+  readonly token?: string;
 }
 
 export interface DpopServerConfig {
@@ -150,6 +172,7 @@ export interface ServerConfig {
   readonly idTokenTtl: number;
   readonly branding: Branding;
   readonly dpop: DpopServerConfig;
+  readonly feed: FeedAccessConfig;
   readonly now: () => number;
 }
 
@@ -169,6 +192,21 @@ export const RESERVED_CLAIMS = new Set([
   'auth_time',
   'cnf',
 ]);
+
+function feedAccessOf(f: FeedAccessOptions): FeedAccessConfig {
+  const access = f.access ?? 'public';
+  if (!(FEED_ACCESS_MODES as readonly string[]).includes(access))
+    throw new ConfigError(`feed.access must be one of ${FEED_ACCESS_MODES.join(', ')}`);
+  if (access !== 'token') {
+    // A credential nobody checks would only look like protection.
+    if (f.token !== undefined)
+      throw new ConfigError('feed.token is used only with feed.access token');
+    return Object.freeze({ access });
+  }
+  if (typeof f.token !== 'string' || !/^\S{16,}$/.test(f.token))
+    throw new ConfigError('feed.access token needs feed.token: at least 16 characters, no spaces');
+  return Object.freeze({ access, token: f.token });
+}
 
 function duration(v: Duration | undefined, fallback: number, name: string): number {
   if (v === undefined) return fallback;
@@ -291,6 +329,7 @@ export function resolveConfig(o: ServerOptions): ServerConfig {
   if (dpop.noncePeriod < 10) throw new ConfigError('dpop.noncePeriod must be at least 10 s');
   if (dpop.proofMaxAge < 1 || dpop.proofMaxAge > 600)
     throw new ConfigError('dpop.proofMaxAge must be between 1 s and 10 min');
+  const feed = feedAccessOf(o.feed ?? {});
   return Object.freeze({
     issuer: o.issuer,
     alg: alg as SigningAlg,
@@ -316,6 +355,7 @@ export function resolveConfig(o: ServerOptions): ServerConfig {
     idTokenTtl,
     branding: Object.freeze({ name: brandName, logoUrl }),
     dpop,
+    feed,
     now: o.now ?? Date.now,
   });
 }

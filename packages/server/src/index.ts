@@ -10,7 +10,13 @@ export { closeGracefully } from './graceful-close.js';
 export type { ShutdownOptions } from './graceful-close.js';
 export { createReadiness } from './readiness.js';
 export type { ReadinessCheck, ReadinessReport } from './readiness.js';
-export { resolveConfig, ConfigError, OWASP_ARGON2, SIGNING_ALGS } from './config.js';
+export {
+  resolveConfig,
+  ConfigError,
+  OWASP_ARGON2,
+  SIGNING_ALGS,
+  FEED_ACCESS_MODES,
+} from './config.js';
 export type {
   ServerOptions,
   ServerConfig,
@@ -19,6 +25,9 @@ export type {
   LoginProtectionConfig,
   DpopServerOptions,
   DpopServerConfig,
+  FeedAccess,
+  FeedAccessOptions,
+  FeedAccessConfig,
 } from './config.js';
 export {
   loadSettings,

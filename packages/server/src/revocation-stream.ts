@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { IssuerContext } from './context.js';
 import { FEED_LIFETIME_SECONDS, FEED_RECHECK_MS, type RevocationFeed } from './revocation-feed.js';
 
@@ -137,14 +137,16 @@ function event(id: string, data: string): string {
   return `id: ${id}\ndata: ${data}\n\n`;
 }
 
-/** Mount GET /revocations/stream over the shared feed. */
+/** Mount GET /revocations/stream over the shared feed; `authorize` refuses as on the feed. */
 export function registerRevocationStream(
   app: FastifyInstance,
   ctx: IssuerContext,
   feed: RevocationFeed,
+  authorize: (request: FastifyRequest) => Promise<void>,
 ): RevocationStream {
   const stream = new RevocationStream(ctx, feed);
   app.get('/revocations/stream', async (request, reply) => {
+    await authorize(request);
     if (stream.size >= MAX_STREAM_SUBSCRIBERS) {
       reply.header('retry-after', '30');
       return reply.code(503).send({ error: 'temporarily_unavailable' });

@@ -1,7 +1,7 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { FastifyInstance } from 'fastify';
 import type { Registry } from 'prom-client';
+import { bearerCredentialCheck } from '../bearer-credential.js';
 import type { IssuerMetrics } from './issuer-metrics.js';
 
 /** Count every answered request by route template (unmatched URLs share one label value). */
@@ -17,8 +17,6 @@ export function registerRequestMetrics(app: FastifyInstance, metrics: IssuerMetr
   });
 }
 
-const digest = (s: string) => createHash('sha256').update(s).digest();
-
 /**
  * GET /metrics on the issuer's own port, only with `Authorization: Bearer <token>` (compared in
  * constant time over SHA-256 digests, so the length is not revealed either).
@@ -28,11 +26,9 @@ export function registerMetricsEndpoint(
   registry: Registry,
   token: string,
 ): void {
-  const expected = digest(token);
+  const allowed = bearerCredentialCheck(token);
   app.get('/metrics', async (request, reply) => {
-    const header = request.headers.authorization ?? '';
-    const given = /^Bearer (\S+)$/i.exec(header)?.[1];
-    if (given === undefined || !timingSafeEqual(digest(given), expected)) {
+    if (!allowed(request.headers.authorization)) {
       return reply
         .code(401)
         .header('www-authenticate', 'Bearer realm="metrics"')

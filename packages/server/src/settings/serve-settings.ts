@@ -2,6 +2,7 @@ import { parseDuration, type Duration } from '@tessera/jose';
 import {
   ConfigError,
   resolveConfig,
+  type FeedAccess,
   type LoginProtectionConfig,
   type SigningAlg,
 } from '../config.js';
@@ -72,6 +73,13 @@ export function toServeSettings(loaded: LoadedSettings): ServeSettings {
   const lp = get<Partial<LoginProtectionConfig>>('loginProtection');
   if (lp !== undefined) start['loginProtection'] = { ...lp };
   if (get<boolean>('dpop.nonce') === true) start['dpop'] = { nonce: true };
+  const feedAccess = get<FeedAccess>('feed.access');
+  const feedToken = get<string>('feed.token');
+  if (feedAccess !== undefined || feedToken !== undefined)
+    start['feed'] = {
+      ...(feedAccess !== undefined ? { access: feedAccess } : {}),
+      ...(feedToken !== undefined ? { token: feedToken } : {}),
+    };
   const trust = get<string[]>('trustProxy');
   if (trust !== undefined && trust.length > 0) start['trustProxy'] = trust;
 

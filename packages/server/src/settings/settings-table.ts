@@ -1,4 +1,4 @@
-import { SIGNING_ALGS } from '../config.js';
+import { FEED_ACCESS_MODES, SIGNING_ALGS } from '../config.js';
 
 /** The value kinds a setting may have; each maps to one JSON Schema fragment and one env parser. */
 export type SettingKind =
@@ -146,6 +146,22 @@ export const SETTINGS: readonly SettingSpec[] = [
     path: 'metrics.port',
     kind: port,
     description: 'Serve /metrics on this separate port (else on the issuer port behind the token).',
+  },
+  {
+    path: 'feed.access',
+    kind: { type: 'enum', values: FEED_ACCESS_MODES },
+    description:
+      'Who may read /revocations and its stream: public (default), clients (resource-server clients, client_secret_basic) or token (Authorization: Bearer feed.token).',
+  },
+  {
+    path: 'feed.token',
+    kind: {
+      type: 'string',
+      pattern: '^\\S{16,}$',
+      patternHint: 'at least 16 characters, no spaces',
+    },
+    secret: true,
+    description: 'Bearer credential of the revocation feed with feed.access token.',
   },
   {
     path: 'metrics.token',
