@@ -16,6 +16,7 @@ import {
   nowFlag,
   outputFlags,
   parse,
+  type Parsed,
   timeFlag,
 } from '../args.js';
 import { runGuarded } from '../command-runner.js';
@@ -108,6 +109,134 @@ export function parseClaims(text: string, what: string): Record<string, unknown>
   return v as Record<string, unknown>;
 }
 
+type Values = Parsed<typeof OPTIONS>['values'];
+
+/** The claims: the payload file or stdin, then `--claim` and the claim flags on top. */
+async function readClaims(
+  v: Values,
+  positional: string | undefined,
+  io: CliIo,
+  now: Date,
+): Promise<{ claims: Record<string, unknown>; stdinTaken: boolean }> {
+  let claims: Record<string, unknown> = {};
+  let stdinTaken = false;
+  const src = positional;
+  if (src === '-' || (src === undefined && io.stdin.isTTY !== true && v.secret !== '-')) {
+    const buf = await readStdin(io);
+    if (buf === undefined) throw inputError('the payload on stdin is too large');
+    claims = parseClaims(buf.toString('utf8'), 'payload');
+    stdinTaken = true;
+  } else if (src !== undefined) {
+    claims = parseClaims(
+      (await readInputFile(src, io, 'payload')).toString('utf8'),
+      'payload file',
+    );
+  }
+  for (const c of v.claim ?? []) {
+    const [k, val] = keyValue(c, '--claim');
+    claims[k] = val;
+  }
+  const set = (name: string, val: unknown) => {
+    if (val !== undefined) claims[name] = val;
+  };
+  set('iss', v.iss);
+  set('sub', v.sub);
+  const aud = listFlag(v.aud);
+  set('aud', aud === undefined ? undefined : aud.length === 1 ? aud[0] : aud);
+  set('jti', v.jti === 'auto' ? crypto.randomUUID() : v.jti);
+  if (v['no-iat'] === true) delete claims['iat'];
+  else
+    set(
+      'iat',
+      timeFlag(v.iat, '--iat', now) ??
+        (claims['iat'] === undefined ? Math.floor(now.getTime() / 1000) : undefined),
+    );
+  set('nbf', timeFlag(v.nbf, '--nbf', now));
+  set('exp', timeFlag(v.exp, '--exp', now));
+  return { claims, stdinTaken };
+}
+
+/** `--header k=v` members (alg, kid and typ have their own flags). */
+function headerFlags(v: Values): Record<string, unknown> {
+  const header: Record<string, unknown> = {};
+  for (const h of v.header ?? []) {
+    const [k, val] = keyValue(h, '--header');
+    if (k === 'alg' || k === 'kid' || k === 'typ')
+      throw usageError(`set ${k} with --${k}, not --header`);
+    header[k] = val;
+  }
+  return header;
+}
+
+/** The signing key and algorithm (`--key`, or a secret), the `kid`, and warnings about the key. */
+async function signingKey(
+  v: Values,
+  io: CliIo,
+  stdinTaken: boolean,
+): Promise<{
+  key: KeyObject | Uint8Array;
+  alg: JwsAlg;
+  kid: string | undefined;
+  warnings: { code: string; message: string }[];
+}> {
+  let key: KeyObject | Uint8Array;
+  let alg: JwsAlg;
+  let kid: string | undefined = v.kid;
+  const warnings: { code: string; message: string }[] = [];
+  if (v.key !== undefined) {
+    const loaded = await loadKeyFile(
+      v.key,
+      io,
+      v.alg === undefined ? undefined : [v.alg as JwsAlg],
+    );
+    if (loaded.kind === 'jwks')
+      throw usageError('--key for sign must be one private key, not a key set');
+    const fits = loaded.algorithms;
+    alg = (v.alg as JwsAlg | undefined) ?? fits[0] ?? 'RS256';
+    key = loaded.key;
+    if (loaded.key.type === 'public')
+      throw keyError('signing needs a private key; this is a public key', 'ERR_KEY_INVALID');
+    if (kid === undefined && v['no-kid'] !== true && loaded.key.type === 'private') {
+      kid =
+        typeof loaded.jwk.kid === 'string' ? loaded.jwk.kid : calculateJwkThumbprint(loaded.key);
+    }
+  } else {
+    const secret = await resolveSecret(v, io, { prompt: true, stdinTaken });
+    if (secret === undefined) throw usageError('no key: give --secret, --secret-file or --key');
+    alg = (v.alg as JwsAlg | undefined) ?? 'HS256';
+    const row = JWS_ALGORITHMS[alg];
+    if (row.family !== 'hmac')
+      throw keyError(`${alg} needs a private key (--key), not a secret`, 'ERR_KEY_INVALID');
+    if (secret.bytes.length < row.minSecretBytes) {
+      warnings.push({
+        code: 'weak-secret',
+        message: `the secret is ${secret.bytes.length} bytes; ${alg} needs at least ${row.minSecretBytes} (RFC 7518 §3.2): verifiers will refuse it`,
+      });
+    }
+    key = secret.bytes;
+  }
+  return { key, alg, kid, warnings };
+}
+
+/** RFC 7519 §4.1.4: a token without exp never expires; one already expired is of no use. */
+function expWarnings(exp: unknown, now: Date): { code: string; message: string }[] {
+  const warnings: { code: string; message: string }[] = [];
+  if (exp === undefined) {
+    // RFC 7519 §4.1.4: without exp nothing ever makes this token invalid.
+    warnings.push({
+      code: 'exp-missing',
+      message: 'no exp: this token never expires (add --exp +15m)',
+    });
+  }
+  if (typeof exp === 'number' && exp <= now.getTime() / 1000) {
+    warnings.push({
+      code: 'exp-past',
+      message: `exp is in the past (expired ${span(now.getTime() / 1000 - exp)} ago)`,
+    });
+  }
+  return warnings;
+}
+
 /** `tessera sign`. */
 export async function run(args: string[], io: CliIo): Promise<number> {
   return runGuarded('sign', args, io, async () => {
@@ -135,99 +264,11 @@ export async function run(args: string[], io: CliIo): Promise<number> {
       );
     }
     // Claims: file or stdin first, then flags on top.
-    let claims: Record<string, unknown> = {};
-    let stdinTaken = false;
-    const src = positionals[0];
-    if (src === '-' || (src === undefined && io.stdin.isTTY !== true && v.secret !== '-')) {
-      const buf = await readStdin(io);
-      if (buf === undefined) throw inputError('the payload on stdin is too large');
-      claims = parseClaims(buf.toString('utf8'), 'payload');
-      stdinTaken = true;
-    } else if (src !== undefined) {
-      claims = parseClaims(
-        (await readInputFile(src, io, 'payload')).toString('utf8'),
-        'payload file',
-      );
-    }
-    for (const c of v.claim ?? []) {
-      const [k, val] = keyValue(c, '--claim');
-      claims[k] = val;
-    }
-    const set = (name: string, val: unknown) => {
-      if (val !== undefined) claims[name] = val;
-    };
-    set('iss', v.iss);
-    set('sub', v.sub);
-    const aud = listFlag(v.aud);
-    set('aud', aud === undefined ? undefined : aud.length === 1 ? aud[0] : aud);
-    set('jti', v.jti === 'auto' ? crypto.randomUUID() : v.jti);
-    if (v['no-iat'] === true) delete claims['iat'];
-    else
-      set(
-        'iat',
-        timeFlag(v.iat, '--iat', now) ??
-          (claims['iat'] === undefined ? Math.floor(now.getTime() / 1000) : undefined),
-      );
-    set('nbf', timeFlag(v.nbf, '--nbf', now));
-    set('exp', timeFlag(v.exp, '--exp', now));
-    const header: Record<string, unknown> = {};
-    for (const h of v.header ?? []) {
-      const [k, val] = keyValue(h, '--header');
-      if (k === 'alg' || k === 'kid' || k === 'typ')
-        throw usageError(`set ${k} with --${k}, not --header`);
-      header[k] = val;
-    }
+    const { claims, stdinTaken } = await readClaims(v, positionals[0], io, now);
+    const header = headerFlags(v);
     // Key and algorithm.
-    let key: KeyObject | Uint8Array;
-    let alg: JwsAlg;
-    let kid: string | undefined = v.kid;
-    const warnings: { code: string; message: string }[] = [];
-    if (v.key !== undefined) {
-      const loaded = await loadKeyFile(
-        v.key,
-        io,
-        v.alg === undefined ? undefined : [v.alg as JwsAlg],
-      );
-      if (loaded.kind === 'jwks')
-        throw usageError('--key for sign must be one private key, not a key set');
-      const fits = loaded.algorithms;
-      alg = (v.alg as JwsAlg | undefined) ?? fits[0] ?? 'RS256';
-      key = loaded.key;
-      if (loaded.key.type === 'public')
-        throw keyError('signing needs a private key; this is a public key', 'ERR_KEY_INVALID');
-      if (kid === undefined && v['no-kid'] !== true && loaded.key.type === 'private') {
-        kid =
-          typeof loaded.jwk.kid === 'string' ? loaded.jwk.kid : calculateJwkThumbprint(loaded.key);
-      }
-    } else {
-      const secret = await resolveSecret(v, io, { prompt: true, stdinTaken });
-      if (secret === undefined) throw usageError('no key: give --secret, --secret-file or --key');
-      alg = (v.alg as JwsAlg | undefined) ?? 'HS256';
-      const row = JWS_ALGORITHMS[alg];
-      if (row.family !== 'hmac')
-        throw keyError(`${alg} needs a private key (--key), not a secret`, 'ERR_KEY_INVALID');
-      if (secret.bytes.length < row.minSecretBytes) {
-        warnings.push({
-          code: 'weak-secret',
-          message: `the secret is ${secret.bytes.length} bytes; ${alg} needs at least ${row.minSecretBytes} (RFC 7518 §3.2): verifiers will refuse it`,
-        });
-      }
-      key = secret.bytes;
-    }
-    const exp = claims['exp'];
-    if (exp === undefined) {
-      // RFC 7519 §4.1.4: without exp nothing ever makes this token invalid.
-      warnings.push({
-        code: 'exp-missing',
-        message: 'no exp: this token never expires (add --exp +15m)',
-      });
-    }
-    if (typeof exp === 'number' && exp <= now.getTime() / 1000) {
-      warnings.push({
-        code: 'exp-past',
-        message: `exp is in the past (expired ${span(now.getTime() / 1000 - exp)} ago)`,
-      });
-    }
+    const { key, alg, kid, warnings } = await signingKey(v, io, stdinTaken);
+    warnings.push(...expWarnings(claims['exp'], now));
     let token: string;
     try {
       token = signJwt(claims, key, {
