@@ -34,6 +34,16 @@ export const OPTIONS = {
 
 const MAX_WORDS = 100_000;
 
+/** `--wordlist FILE`: one candidate secret a line, at most MAX_WORDS. */
+async function readWordlist(path: string | undefined, io: CliIo): Promise<string[]> {
+  if (path === undefined) return [];
+  const text = (await readInputFile(path, io, 'wordlist', 16 * 1024 * 1024)).toString('utf8');
+  return text
+    .split(/\r?\n/)
+    .filter((w) => w.length > 0)
+    .slice(0, MAX_WORDS);
+}
+
 /** `tessera audit`. */
 export async function run(args: string[], io: CliIo): Promise<number> {
   // `tail` is no JWT: the issuer's audit log, not a token lint.
@@ -55,16 +65,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
         throw usageError(`--fail-on must be one of ${SEVERITIES.join(', ')}, never`);
       }
       const now = nowFlag(v.now, nowOf(io));
-      let wordlist: string[] = [];
-      if (v.wordlist !== undefined) {
-        const text = (await readInputFile(v.wordlist, io, 'wordlist', 16 * 1024 * 1024)).toString(
-          'utf8',
-        );
-        wordlist = text
-          .split(/\r?\n/)
-          .filter((w) => w.length > 0)
-          .slice(0, MAX_WORDS);
-      }
+      const wordlist = await readWordlist(v.wordlist, io);
       const { decoded } = await readToken(positionals[0], io);
       const findings = auditDecoded(decoded, {
         now,
