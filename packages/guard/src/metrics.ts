@@ -14,33 +14,8 @@ export interface GuardMetricsOptions {
   prefix?: string;
 }
 
-/**
- * Wrap a guard so it counts its verifications by outcome (`ok` or the refusal's reason code)
- * and whether the keys were already cached, and report at scrape its JWKS fetches and
- * failures, loaded keys and the revocation feed's staleness. Labels carry outcomes only —
- * never a token, a subject or a client.
- *
- * @example
- * const registry = new Registry();
- * const guard = instrumentGuard(createGuard({ issuer, audience }), { registry });
- */
-export function instrumentGuard(
-  guard: Guard,
-  { registry, prefix = 'tessera_guard_' }: GuardMetricsOptions,
-): Guard {
-  const registers = [registry];
-  const verifications = new Counter({
-    name: `${prefix}verifications_total`,
-    help: 'Token verifications by outcome: ok, or the reason the token or request was refused.',
-    labelNames: ['outcome'] as const,
-    registers,
-  });
-  const keyCache = new Counter({
-    name: `${prefix}key_cache_total`,
-    help: 'Verifications answered from cached keys (hit) or that had to wait for a key fetch (miss).',
-    labelNames: ['result'] as const,
-    registers,
-  });
+/** The gauges and counters read from `guard.status()` when the registry is collected. */
+function registerStatusMetrics(guard: Guard, registers: Registry[], prefix: string): void {
   const status = () => guard.status().keys;
   let seenFetches = 0;
   let seenFailures = 0;
@@ -82,6 +57,36 @@ export function instrumentGuard(
       this.set(feed.updatedAt === undefined ? -1 : (Date.now() - feed.updatedAt) / 1000);
     },
   });
+}
+
+/**
+ * Wrap a guard so it counts its verifications by outcome (`ok` or the refusal's reason code)
+ * and whether the keys were already cached, and report at scrape its JWKS fetches and
+ * failures, loaded keys and the revocation feed's staleness. Labels carry outcomes only —
+ * never a token, a subject or a client.
+ *
+ * @example
+ * const registry = new Registry();
+ * const guard = instrumentGuard(createGuard({ issuer, audience }), { registry });
+ */
+export function instrumentGuard(
+  guard: Guard,
+  { registry, prefix = 'tessera_guard_' }: GuardMetricsOptions,
+): Guard {
+  const registers = [registry];
+  const verifications = new Counter({
+    name: `${prefix}verifications_total`,
+    help: 'Token verifications by outcome: ok, or the reason the token or request was refused.',
+    labelNames: ['outcome'] as const,
+    registers,
+  });
+  const keyCache = new Counter({
+    name: `${prefix}key_cache_total`,
+    help: 'Verifications answered from cached keys (hit) or that had to wait for a key fetch (miss).',
+    labelNames: ['result'] as const,
+    registers,
+  });
+  registerStatusMetrics(guard, registers, prefix);
 
   const outcomeOf = (e: unknown): string =>
     isGuardError(e) ? (e.reason ?? e.error ?? 'refused') : 'error';
