@@ -12,6 +12,9 @@ export interface AccessTokenInput {
   /** When the user authenticated (seconds), for sessions: RFC 9068 §2.2.1 `auth_time`. */
   authTime?: number;
   roles?: readonly string[];
+  /** How the user authenticated (RFC 9068 §2.2.1 `acr`, `amr`; RFC 8176 values), for sessions. */
+  acr?: string;
+  amr?: readonly string[];
   /** A `jti` chosen beforehand (the code grant records it before signing). */
   jti?: string;
   /** Bind the token to this DPoP key thumbprint: `cnf.jkt` (RFC 9449 §6.1). */
@@ -27,7 +30,7 @@ export interface IssuedAccessToken {
 
 /**
  * Sign an RFC 9068 access token: header `typ: at+jwt` and `kid`; claims `iss sub aud exp iat jti
- * client_id scope sid` (+ `roles` and the configured custom claims, within the byte budget).
+ * client_id scope sid` (+ `auth_time acr amr` for a browser sign-in, `roles` and the configured custom claims, within the byte budget).
  */
 export function issueAccessToken(ctx: IssuerContext, input: AccessTokenInput): IssuedAccessToken {
   const { config } = ctx;
@@ -53,6 +56,8 @@ export function issueAccessToken(ctx: IssuerContext, input: AccessTokenInput): I
     ...(input.scope.length > 0 ? { scope: input.scope } : {}),
     ...(input.sid !== undefined ? { sid: input.sid } : {}),
     ...(input.authTime !== undefined ? { auth_time: input.authTime } : {}),
+    ...(input.acr !== undefined ? { acr: input.acr } : {}),
+    ...(input.amr !== undefined ? { amr: [...input.amr] } : {}),
     ...(input.dpopJkt !== undefined ? { cnf: { jkt: input.dpopJkt } } : {}),
     ...extra,
   };

@@ -6,6 +6,7 @@ import { resolveConfig, type ServerConfig, type ServerOptions } from './config.j
 import type { IssuerContext } from './context.js';
 import { createIssuerDpop } from './dpop.js';
 import type { Kek } from './keys/kek.js';
+import { totpSecretsKek } from './mfa/totp.js';
 import { KeyManager } from './keys/rotation.js';
 import {
   auditLogFor,
@@ -173,6 +174,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     audit,
     replayKek: options.kek.derive('refresh-replay'),
     deviceKek: options.kek.derive('device-cookie'),
+    mfaSecrets: totpSecretsKek(options.kek),
     log: app.log,
     tracer,
     dpop: await createIssuerDpop(config, store, options.kek),

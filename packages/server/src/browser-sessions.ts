@@ -42,7 +42,25 @@ export async function currentBrowserSession(
   return { row, user };
 }
 
-/** Start a browser session after a successful login and set its cookie. */
+/**
+ * Our `acr` values (OIDC Core §2: the issuer names its own classes): a password alone, or a
+ * password and a second factor. Not ISO/IEC 29115 levels — those claim identity proofing we do
+ * not do.
+ */
+export const ACR = {
+  password: 'urn:tessera:acr:pwd',
+  mfa: 'urn:tessera:acr:mfa',
+} as const;
+
+/** The `acr` of a login that used these RFC 8176 `amr` methods. */
+export function acrOf(amr: readonly string[]): string {
+  return amr.includes('mfa') ? ACR.mfa : ACR.password;
+}
+
+/**
+ * Start a browser session after a successful login and set its cookie. `auth_time` is now: the
+ * time of the last (strongest) step of this login.
+ */
 export async function startBrowserSession(
   ctx: IssuerContext,
   reply: FastifyReply,
@@ -57,8 +75,7 @@ export async function startBrowserSession(
     user_id: user.id,
     auth_time: now,
     amr: JSON.stringify(amr),
-    // No step-up levels yet: a password login is level 1 of ISO/IEC 29115 (`acr` "1").
-    acr: '1',
+    acr: acrOf(amr),
     last_seen_at: now,
     expires_at: now + ctx.config.browserSessionMaxAge,
     ended_at: null,

@@ -79,3 +79,16 @@ test('wrong durations, algorithms and limits refuse to start', () => {
     ConfigError,
   );
 });
+
+test('refusal: a custom claim named acr or amr (it would pass a password login off as a stronger one)', () => {
+  for (const k of ['acr', 'amr', 'auth_time']) {
+    assert.throws(
+      () =>
+        resolveConfig({
+          issuer: 'https://a.example',
+          customClaims: { [k]: 'urn:tessera:acr:mfa' },
+        }),
+      /reserved/,
+    );
+  }
+});

@@ -191,6 +191,9 @@ export const RESERVED_CLAIMS = new Set([
   'roles',
   'auth_time',
   'cnf',
+  // How the user signed in: a custom claim must not pass for a stronger login (issue 16).
+  'acr',
+  'amr',
 ]);
 
 function feedAccessOf(f: FeedAccessOptions): FeedAccessConfig {

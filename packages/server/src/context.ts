@@ -24,6 +24,8 @@ export interface IssuerContext {
   readonly replayKek: Kek;
   /** Seals device cookies (a KEK subkey). */
   readonly deviceKek: Kek;
+  /** Seals TOTP secrets (a KEK subkey, `totpSecretsKek`). */
+  readonly mfaSecrets: Kek;
   readonly log: FastifyBaseLogger;
   /** Spans for grants (request and store spans are added around the routes); none when off. */
   readonly tracer?: Tracer | undefined;

@@ -49,10 +49,33 @@ export async function startInteraction(
   return { interaction, csrf };
 }
 
-/** What waits behind a page: an authorization request, or a logout awaiting confirmation. */
+/**
+ * A password that was right for a user with a second factor: the request waits for the code. No
+ * browser session exists yet; only this interaction (bound to the browser's CSRF cookie) knows.
+ */
+export interface PendingSecondFactor {
+  readonly clientId: string;
+  readonly mfa: { readonly userId: string; readonly passwordAt: number };
+  readonly request: AuthorizationRequest;
+}
+
+/**
+ * What waits behind a page: an authorization request, a logout awaiting confirmation, or a
+ * sign-in awaiting its second factor.
+ */
 export type ParkedRequest =
   | AuthorizationRequest
-  | { readonly clientId: string; readonly logout: Readonly<Record<string, string | undefined>> };
+  | { readonly clientId: string; readonly logout: Readonly<Record<string, string | undefined>> }
+  | PendingSecondFactor
+  | SignedInContinuation;
+
+/** A sign-in that finished on an information page (a recovery code used): go on with `request`. */
+export interface SignedInContinuation {
+  readonly clientId: string;
+  /** The browser session it started: only that session may continue. */
+  readonly signedIn: { readonly sid: string };
+  readonly request: AuthorizationRequest;
+}
 
 export type InteractionLookup<T extends ParkedRequest = AuthorizationRequest> =
   | { readonly ok: true; readonly req: T; readonly idHash: string }
@@ -63,7 +86,7 @@ export async function findInteraction<T extends ParkedRequest = AuthorizationReq
   ctx: IssuerContext,
   request: FastifyRequest,
   form: Readonly<Record<string, string>>,
-  expect: 'authorize' | 'logout' = 'authorize',
+  expect: 'authorize' | 'logout' | 'mfa' | 'continue' = 'authorize',
 ): Promise<InteractionLookup<T>> {
   const interaction = form['interaction'];
   const csrf = form['csrf'];
@@ -80,8 +103,17 @@ export async function findInteraction<T extends ParkedRequest = AuthorizationReq
   if (row.used_at !== null || row.expires_at <= ctx.nowSeconds())
     return { ok: false, why: 'expired' };
   const req = JSON.parse(row.params) as ParkedRequest;
-  // A logout form cannot finish a sign-in, nor the other way round.
-  if ('logout' in req !== (expect === 'logout')) return { ok: false, why: 'expired' };
+  // A logout form cannot finish a sign-in, nor the other way round; a sign-in waiting for its
+  // second factor is finished by the code form only.
+  const kind =
+    'logout' in req
+      ? 'logout'
+      : 'mfa' in req
+        ? 'mfa'
+        : 'signedIn' in req
+          ? 'continue'
+          : 'authorize';
+  if (kind !== expect) return { ok: false, why: 'expired' };
   return { ok: true, req: req as T, idHash };
 }
 
@@ -91,7 +123,7 @@ export async function continueInteraction(
   request: FastifyRequest,
   reply: FastifyReply,
   idHash: string,
-  req: AuthorizationRequest,
+  req: AuthorizationRequest | PendingSecondFactor | SignedInContinuation,
 ): Promise<InteractionForm> {
   await ctx.store.consumeAuthorizationRequest(idHash, ctx.nowSeconds());
   return startInteraction(ctx, request, reply, req);

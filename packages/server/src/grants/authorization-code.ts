@@ -168,6 +168,8 @@ export async function authorizationCodeGrant(
     scope,
     sid: browser.id,
     authTime: row.auth_time,
+    acr: browser.acr,
+    amr: JSON.parse(browser.amr) as string[],
     roles: JSON.parse(user.roles) as string[],
     jti,
     ...(dpopJkt !== undefined ? { dpopJkt } : {}),

@@ -3,6 +3,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { issueAccessToken } from '../access-tokens.js';
 import type { AuthenticatedClient } from '../client-auth.js';
 import type { IssuerContext } from '../context.js';
+import { confirmedTotp } from '../mfa/totp.js';
 import { checkPasswordLogin } from '../password-login.js';
 import { OAuthError, invalidGrant, invalidRequest } from '../oauth-error.js';
 import { newRefreshToken, refreshTokenRow } from '../refresh-tokens.js';
@@ -49,6 +50,11 @@ export async function passwordGrant(
   }
   if (!login.ok) throw invalidGrant(WRONG);
   const user = login.user;
+  // This grant cannot ask for a code: a user with a second factor signs in on the hosted page.
+  if ((await confirmedTotp(ctx.store, user.id)) !== undefined)
+    throw invalidGrant(
+      'this account has a second factor; sign in through the authorization endpoint',
+    );
   const sid = randomUUID();
   const refresh = newRefreshToken();
   const sessionExpiresAt = now + ctx.config.sessionMaxAge;

@@ -1,18 +1,14 @@
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { createHash, randomBytes } from 'node:crypto';
 import { createAudit } from '../audit.js';
 import { createKek } from '../keys/kek.js';
 import { SECOND_FACTOR_BACKOFF } from '../login-protection.js';
 import { createPasswordHasher } from '../passwords.js';
-import { dropPostgresSchema, openPostgresStore } from '../stores/postgres.js';
-import { openSqliteStore } from '../stores/sqlite.js';
 import type { KyselyStore } from '../stores/kysely-store.js';
 import type { Store } from '../stores/store.js';
-import { PG_SKIP, PG_URL, TEST_ARGON2 } from '../test-support/harness.js';
+import { PG_SKIP, TEST_ARGON2 } from '../test-support/harness.js';
+import { openTwoNodeStores } from '../test-support/two-nodes.js';
 import { referenceTotp, stepOf } from '../test-support/totp-codes.js';
 import { createUser } from '../users.js';
 import { confirmTotp, enrolTotp, listMfa, MfaError, resetMfa, type MfaDeps } from './mfa-admin.js';
@@ -21,26 +17,9 @@ import { confirmedTotp, totpSecretsKek } from './totp.js';
 
 /** Two stores over one database: two issuer nodes. */
 async function twoNodes(t: TestContext, kind: 'sqlite' | 'postgres'): Promise<[Store, Store]> {
-  if (kind === 'sqlite') {
-    const dir = mkdtempSync(join(tmpdir(), 'tessera-mfa-'));
-    const a = await openSqliteStore(join(dir, 'db'));
-    const b = await openSqliteStore(join(dir, 'db'));
-    t.after(async () => {
-      await a.close();
-      await b.close();
-      rmSync(dir, { recursive: true, force: true });
-    });
-    return [a, b];
-  }
-  const schema = `tessera_mfa_${process.pid}_${randomBytes(4).toString('hex')}`;
-  const a = await openPostgresStore(PG_URL!, { schema });
-  const b = await openPostgresStore(PG_URL!, { schema });
-  t.after(async () => {
-    await a.close();
-    await b.close();
-    await dropPostgresSchema(PG_URL!, schema);
-  });
-  return [a, b];
+  const nodes = await openTwoNodeStores(kind);
+  t.after(() => nodes.dispose());
+  return [nodes.a.store, nodes.b];
 }
 
 // A fixed instant in the middle of a 30-second step, so ±1 step is unambiguous.

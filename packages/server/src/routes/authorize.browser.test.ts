@@ -1,7 +1,6 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as oidc from 'openid-client';
@@ -11,6 +10,7 @@ import { createClient } from '../clients.js';
 import { createPasswordHasher } from '../passwords.js';
 import { startServer, type RunningServer } from '../server.js';
 import { CHROMIUM_SKIP, launchChromium } from '../../../jose/dist/test-support/chromium.js';
+import { axeViolations } from '../test-support/axe.js';
 import { TEST_ARGON2 } from '../test-support/harness.js';
 import { startRecordingServer, type RecordingServer } from '../test-support/relying-party.js';
 import { createUser } from '../users.js';
@@ -370,19 +370,6 @@ test(
 );
 
 // axe-core over every hosted page, light and dark, at 400 px.
-const require = createRequire(import.meta.url);
-const AXE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
-
-async function axeViolations(page: Page): Promise<string[]> {
-  await page.evaluate(AXE);
-  const result = (await page.evaluate('axe.run(document, { resultTypes: ["violations"] })')) as {
-    violations: { id: string; impact: string; nodes: unknown[] }[];
-  };
-  return result.violations
-    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v) => `${v.id} (${v.impact}, ${v.nodes.length} nodes)`);
-}
-
 test(
   'hosted pages: no serious or critical axe-core violations, no CSP violations, readable at 400 px, dark mode',
   { skip },

@@ -93,7 +93,7 @@ test('code flow: login page → 303 back with code, state and iss (RFC 9207); ex
   assert.equal(payload['azp'], 'rp-web');
   assert.equal(typeof payload['sid'], 'string');
   assert.equal(typeof payload['auth_time'], 'number');
-  assert.equal(payload['acr'], '1');
+  assert.equal(payload['acr'], 'urn:tessera:acr:pwd');
   assert.deepEqual(payload['amr'], ['pwd']);
   assert.equal(payload['at_hash'], accessTokenHash('RS256', body['access_token']!));
   assert.equal(payload['email'], undefined, 'no email claim without the email scope');

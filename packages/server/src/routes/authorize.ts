@@ -15,7 +15,16 @@ import {
 } from '../browser-sessions.js';
 import type { IssuerContext } from '../context.js';
 import { formParams, MAX_PARAM_LENGTH } from '../form.js';
-import { continueInteraction, findInteraction, startInteraction } from '../interactions.js';
+import {
+  continueInteraction,
+  findInteraction,
+  startInteraction,
+  type PendingSecondFactor,
+  type SignedInContinuation,
+} from '../interactions.js';
+import { checkSecondFactor, type SecondFactorInput } from '../mfa/second-factor.js';
+import { confirmedTotp } from '../mfa/totp.js';
+import { mfaPage, recoveryUsedPage } from '../pages/mfa-page.js';
 import { OAuthError } from '../oauth-error.js';
 import { consentPage } from '../pages/consent-page.js';
 import { errorPage } from '../pages/error-page.js';
@@ -256,6 +265,21 @@ export function registerAuthorize(app: FastifyInstance, ctx: IssuerContext): voi
         { formAction: formTargets(req) },
       );
     }
+    // A user with a second factor is always asked for it (issue 16): no session until the code.
+    if ((await confirmedTotp(ctx.store, result.user.id)) !== undefined) {
+      const pending: PendingSecondFactor = {
+        clientId: client.id,
+        mfa: { userId: result.user.id, passwordAt: ctx.nowSeconds() },
+        request: req,
+      };
+      const next = await continueInteraction(ctx, request, reply, idHash, pending);
+      return sendPage(
+        reply,
+        200,
+        mfaPage({ branding: ctx.config.branding, clientName: client.name, ...next }),
+        { formAction: formTargets(req) },
+      );
+    }
     const row = await startBrowserSession(ctx, reply, result.user, ['pwd']);
     await ctx.audit.record({
       type: 'login.succeeded',
@@ -265,6 +289,103 @@ export function registerAuthorize(app: FastifyInstance, ctx: IssuerContext): voi
       detail: { sid: row.id, via: 'login_page' },
     });
     return afterLogin(ctx, request, reply, client, req, { row, user: result.user }, false, idHash);
+  });
+
+  // The second step: a TOTP code or a recovery code for the user whose password was right.
+  app.post('/authorize/mfa', async (request, reply) => {
+    const form = formParams(request);
+    const found = await findInteraction<PendingSecondFactor>(ctx, request, form, 'mfa');
+    if (!found.ok) return formError(ctx, reply, found.why);
+    const { req: pending, idHash } = found;
+    const req = pending.request;
+    const client = await ctx.store.findClient(req.clientId);
+    const user = await ctx.store.findUserById(pending.mfa.userId);
+    // Reset or disabled meanwhile: the pending sign-in is void.
+    const factor = user === undefined ? undefined : await confirmedTotp(ctx.store, user.id);
+    if (
+      client === undefined ||
+      client.disabled === 1 ||
+      user === undefined ||
+      user.disabled === 1 ||
+      factor === undefined
+    )
+      return formError(ctx, reply, 'expired');
+    const recovery = form['recovery_code'];
+    const input: SecondFactorInput =
+      recovery !== undefined
+        ? { kind: 'recovery_code', code: recovery }
+        : { kind: 'totp', code: form['code'] ?? '' };
+    const result = await checkSecondFactor(
+      { store: ctx.store, secrets: ctx.mfaSecrets, audit: ctx.audit, nowMs: ctx.config.now },
+      factor,
+      input,
+      { ip: request.ip, clientId: client.id },
+    );
+    if (!result.ok) {
+      const next = await continueInteraction(ctx, request, reply, idHash, pending);
+      if (result.why === 'blocked') reply.header('retry-after', String(result.retryAfter));
+      const prefix = input.kind === 'recovery_code' ? 'recovery_' : '';
+      return sendPage(
+        reply,
+        result.why === 'blocked' ? 429 : result.why === 'malformed' ? 400 : 401,
+        mfaPage({
+          branding: ctx.config.branding,
+          clientName: client.name,
+          ...next,
+          error:
+            result.why === 'blocked'
+              ? { blocked: result.retryAfter }
+              : result.why === 'malformed'
+                ? (`${prefix}malformed` as const)
+                : (`${prefix}wrong` as const),
+        }),
+        { formAction: formTargets(req) },
+      );
+    }
+    // RFC 8176 §2: "otp" for a TOTP code (RFC 6238); a recovery code is a second factor but not
+    // an OTP of those specifications, so it gives "mfa" without "otp".
+    const amr = result.method === 'totp' ? ['pwd', 'otp', 'mfa'] : ['pwd', 'mfa'];
+    const row = await startBrowserSession(ctx, reply, user, amr);
+    await ctx.audit.record({
+      type: 'login.succeeded',
+      subject: user.id,
+      clientId: client.id,
+      ip: request.ip,
+      detail: { sid: row.id, via: 'login_page', amr },
+    });
+    if (result.method === 'recovery_code') {
+      const then: SignedInContinuation = {
+        clientId: client.id,
+        signedIn: { sid: row.id },
+        request: req,
+      };
+      const next = await continueInteraction(ctx, request, reply, idHash, then);
+      return sendPage(
+        reply,
+        200,
+        recoveryUsedPage({ branding: ctx.config.branding, remaining: result.remaining, ...next }),
+        { formAction: formTargets(req) },
+      );
+    }
+    return afterLogin(ctx, request, reply, client, req, { row, user }, false, idHash);
+  });
+
+  // After the recovery-code page: on to consent or the client, for the session it started only.
+  app.post('/authorize/continue', async (request, reply) => {
+    const form = formParams(request);
+    const found = await findInteraction<SignedInContinuation>(ctx, request, form, 'continue');
+    if (!found.ok) return formError(ctx, reply, found.why);
+    const { req: then, idHash } = found;
+    const client = await ctx.store.findClient(then.clientId);
+    const session = await currentBrowserSession(ctx, request);
+    if (
+      client === undefined ||
+      client.disabled === 1 ||
+      session === undefined ||
+      session.row.id !== then.signedIn.sid
+    )
+      return formError(ctx, reply, 'expired');
+    return afterLogin(ctx, request, reply, client, then.request, session, false, idHash);
   });
 
   app.post('/authorize/consent', async (request, reply) => {
