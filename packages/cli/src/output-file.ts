@@ -1,4 +1,4 @@
-import { writePrivateFile } from '@tessera/jose/internal';
+import { writePrivateFile } from '@tessera/jose/internal/node';
 import { inputError } from './exit-codes.js';
 
 /**

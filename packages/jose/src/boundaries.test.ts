@@ -25,7 +25,8 @@ interface Layer {
  */
 export const LAYERS: readonly Layer[] = [
   { name: 'errors', files: ['base/errors'] },
-  // The owner-only file writer (node:fs), for the CLI and trace through ./internal only.
+  // The owner-only file writer (node:fs), for the CLI, trace and the demo through ./internal/node
+  // only (./internal stays free of node: modules: the guard loads it in workers).
   { name: 'files', files: ['base/private-file'] },
   // dpop/htu (RFC 9449 §4.3 URI normalisation) needs only errors; the Web Crypto entry uses it too.
   // keys/rsa-numbers (RSA exponent and ROCA checks on bigints) too: both cores call it.
@@ -94,7 +95,7 @@ export const LAYERS: readonly Layer[] = [
     files: ['jwt/encrypted', 'jwks/remote', 'jwt/async'],
     internalImports: 'acyclic',
   },
-  { name: 'index', files: ['index', 'internal'] },
+  { name: 'index', files: ['index', 'internal', 'internal-node'] },
 ];
 
 /** The layer index of a module, or undefined when the table does not place it. */

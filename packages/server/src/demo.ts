@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { dirname, isAbsolute, relative } from 'node:path';
 import { encodeBase64url } from '@tessera/jose';
-import { writePrivateFile } from '@tessera/jose/internal';
+import { writePrivateFile } from '@tessera/jose/internal/node';
 import { createClient, rotateClientSecret } from './clients.js';
 import { makePrivateDir } from './data-folder.js';
 import type { IssuerContext } from './context.js';

@@ -4,7 +4,7 @@
  * and users' habits, and with `--reveal` it holds live tokens.
  */
 import { readFileSync } from 'node:fs';
-import { writePrivateFile } from '@tessera/jose/internal';
+import { writePrivateFile } from '@tessera/jose/internal/node';
 import type { Trace } from './model.js';
 import { TraceInputError } from './model.js';
 import { parseTrace } from './validate.js';
