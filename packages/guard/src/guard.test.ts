@@ -1,7 +1,7 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { generateSecret, signCompact, signJwt, JoseError } from '@tessera/jose';
+import { generateSecret, signCompact, signJwt, isJoseError, JoseError } from '@tessera/jose';
 import { createGuard, type GuardOptions } from './guard.js';
 import { GuardError } from './bearer.js';
 import { oauthMetadataUrl, openidMetadataUrl } from './discovery.js';
@@ -323,6 +323,66 @@ test('issuer down at start: 503 at once, retried after the cooldown, then served
   issuer.mode = {};
   await sleep(210);
   assert.equal((await guard.verify(issuer.mint())).subject, 'user-1');
+});
+
+test('JWKS down at start: ready() rejects (no keys is not ready), fast within the cooldown, then resolves', async () => {
+  const { issuer, guard } = await setup();
+  issuer.mode = { jwks: 'down' };
+  const fetchFailed = (e: unknown) => e instanceof JoseError && e.code === 'ERR_JWKS_FETCH_FAILED';
+  await assert.rejects(guard.ready(), fetchFailed);
+  const t0 = Date.now();
+  await assert.rejects(guard.ready(), fetchFailed);
+  assert.ok(Date.now() - t0 < 100, 'answered from the failure, without a fetch');
+  assert.equal(issuer.hitsOf('/jwks'), 1);
+  assert.equal(issuer.hitsOf('/.well-known/oauth-authorization-server'), 1);
+  issuer.mode = {};
+  await sleep(210);
+  await guard.ready();
+  assert.equal(guard.status().keys?.keys, 2);
+  assert.equal((await guard.verify(issuer.mint())).subject, 'user-1');
+  assert.equal(issuer.hitsOf('/.well-known/oauth-authorization-server'), 1, 'discovered once');
+});
+
+test('discovery timing out at start: ready() rejects (a 503 ERR_METADATA_FETCH_FAILED, the timeout its cause) and nothing escapes unhandled', async () => {
+  const unhandled: unknown[] = [];
+  const onUnhandled = (e: unknown) => unhandled.push(e);
+  process.on('unhandledRejection', onUnhandled);
+  try {
+    const { issuer, guard } = await setup({ discoveryTimeoutMs: 200 });
+    issuer.mode = { metadata: 'slow' };
+    const more = Array.from({ length: 3 }, () => {
+      const g = createGuard({
+        issuer: issuer.url,
+        audience: AUDIENCE,
+        allowHttpLoopback: true,
+        keys: { cooldownMs: 200, timeoutMs: 500 },
+        discoveryTimeoutMs: 200,
+      });
+      guards.push(g);
+      return g;
+    });
+    const timedOut = (e: unknown) =>
+      refused(503, undefined, 'ERR_METADATA_FETCH_FAILED')(e) &&
+      isJoseError(((e as Error).cause as Error | undefined)?.cause, 'ERR_JWKS_TIMEOUT');
+    for (const r of await Promise.allSettled([guard, ...more].map((g) => g.ready())))
+      assert.ok(
+        r.status === 'rejected' && timedOut(r.reason),
+        r.status === 'rejected' ? String(r.reason) : 'fulfilled',
+      );
+    await assert.rejects(guard.verify(issuer.mint()), timedOut);
+    assert.equal(
+      issuer.hitsOf('/.well-known/oauth-authorization-server'),
+      1,
+      'one shared discovery',
+    );
+    issuer.mode = {};
+    await sleep(210);
+    await Promise.all([guard, ...more].map((g) => g.ready()));
+    await sleep(50);
+    assert.deepEqual(unhandled, []);
+  } finally {
+    process.off('unhandledRejection', onUnhandled);
+  }
 });
 
 test('a slow issuer times out; redirects and oversized key sets are refused', async () => {

@@ -26,7 +26,11 @@ import { prepareGuardOptions, type GuardOptions, type PreparedGuardOptions } fro
 export interface Guard {
   readonly issuer: string;
   readonly realm: string | undefined;
-  /** Discover the issuer, load its keys and the first revocation feed. Optional: done on first use. */
+  /**
+   * Discover the issuer, load its keys and the first revocation feed. Optional: done on first use.
+   * Rejects until keys are loaded (a 503 GuardError for discovery, the key set's JoseError for
+   * the keys); within the cooldown, from the last failure without a fetch.
+   */
   ready(): Promise<void>;
   /** Verify an access token and return its auth context, or throw a {@link GuardError}. */
   verify(token: string): Promise<AuthContext>;

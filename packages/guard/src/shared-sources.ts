@@ -145,10 +145,13 @@ function createSource(c: PreparedGuardOptions, key: string): Entry {
         link = l;
       },
     ).catch((e: unknown) => {
-      failedAt = Date.now();
-      failure = e;
-      // Discovery succeeded before (a later retry failed): keep serving with what we have.
-      if (link === undefined) throw e;
+      // Discovery failed: ready() answers with this failure until the cooldown has passed. A
+      // failed first key load (discovery done) is the key set's to retry, under its own cooldown.
+      if (link === undefined) {
+        failedAt = Date.now();
+        failure = e;
+      }
+      throw e;
     });
 
   const entry: Entry = {
@@ -159,8 +162,9 @@ function createSource(c: PreparedGuardOptions, key: string): Entry {
     },
     revocations,
     ready() {
-      if (link !== undefined && initializing === undefined) return Promise.resolve();
       if (initializing !== undefined) return initializing;
+      // Ready means usable keys: after a failed first key load, wait for (or retry) the load.
+      if (link !== undefined) return link.keySet.ensureLoaded() ?? Promise.resolve();
       // The issuer is down: answer fast, and retry discovery at most once per cooldown.
       if (Date.now() - failedAt < c.cooldownMs && failure !== undefined)
         return Promise.reject(failure);
