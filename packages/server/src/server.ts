@@ -44,6 +44,11 @@ export interface StartOptions extends Partial<ServerOptions> {
   metrics?: MetricsSettings;
   /** Client addresses in log lines: `full` (default), `truncate` or `omit`. */
   logIp?: LogIpMode;
+  /**
+   * How often the node checks the stored signing keys, in ms (default 30 000): a rotation made
+   * elsewhere (`tessera keys rotate`, another node) is picked up within this interval.
+   */
+  keyCheckIntervalMs?: number;
   /** Environment (default process.env). */
   env?: Record<string, string | undefined>;
   /**
@@ -197,6 +202,9 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
       ...(options.mount !== undefined ? { mount: options.mount } : {}),
       ...(options.trustProxy !== undefined ? { trustProxy: options.trustProxy } : {}),
       ...(options.logIp !== undefined ? { logIp: options.logIp } : {}),
+      ...(options.keyCheckIntervalMs !== undefined
+        ? { keyCheckIntervalMs: options.keyCheckIntervalMs }
+        : {}),
       ...(metrics !== undefined ? { metrics } : {}),
       ...(options.metrics?.token !== undefined ? { metricsToken: options.metrics.token } : {}),
     });
