@@ -53,7 +53,7 @@ export async function completionFlags(): Promise<Readonly<Record<string, string>
     jwk: `thumbprint ${flagsOf(jwk.OPTIONS)}`,
     jwks: `fetch ${flagsOf(jwks.OPTIONS)}`,
     serve: flagsOf(serve.OPTIONS),
-    user: `create list disable enable set-password set-roles consents ${flagsOf(user.OPTIONS)}`,
+    user: `create list disable enable set-password set-roles consents mfa ${flagsOf(user.OPTIONS)}`,
     client: `create list disable enable rotate-secret ${flagsOf(client.OPTIONS)}`,
     trace: `run proxy import render check ${flagsOf(trace.OPTIONS)} --login --call`,
     ui: flagsOf(ui.OPTIONS),

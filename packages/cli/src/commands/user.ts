@@ -5,8 +5,10 @@ import {
   createUser,
   InputError,
   listConsents,
+  listMfa,
   listUsers,
   OWASP_ARGON2,
+  resetMfa,
   revokeConsent,
   setUserDisabled,
   setUserPassword,
@@ -16,7 +18,14 @@ import {
 import { parse, type Parsed } from '../args.js';
 import { EXIT, usageError } from '../exit-codes.js';
 import type { CliIo } from '../io.js';
-import { readStdinLine, runIssuerCommand, STORE_OPTIONS, withStore } from './issuer-store.js';
+import {
+  isoTime,
+  readStdinLine,
+  runIssuerCommand,
+  STORE_OPTIONS,
+  withIssuerStore,
+  withStore,
+} from './issuer-store.js';
 
 /** `tessera user …`: manage the issuer's users (loaded only when it runs). */
 export const help = `usage: tessera user create <username> [--role R]… [--email E [--email-verified]] [--name N] [--password-stdin]
@@ -25,9 +34,12 @@ export const help = `usage: tessera user create <username> [--role R]… [--emai
        tessera user set-password <username> [--password-stdin]
        tessera user set-roles <username> [--role R]…
        tessera user consents <username> [--revoke CLIENT] [--json]
+       tessera user mfa <username> [--list | --reset] [--json]
   common: [--database postgres://…|FILE] [--data-dir ./.tessera]
   The password comes from TESSERA_PASSWORD, or stdin with --password-stdin; when neither is
   given, create generates one and prints it once.
+  mfa --list (the default) shows the user's second factor and recovery codes left; --reset
+  removes them (a lost phone) and ends the user's sessions, audited.
 `;
 
 /** `tessera user`'s flags (the parser and shell completion both read it). */
@@ -40,6 +52,8 @@ export const OPTIONS = {
   'email-verified': { type: 'boolean' },
   name: { type: 'string' },
   revoke: { type: 'string' },
+  list: { type: 'boolean' },
+  reset: { type: 'boolean' },
 } as const;
 
 const SUBCOMMANDS = [
@@ -50,6 +64,7 @@ const SUBCOMMANDS = [
   'set-password',
   'set-roles',
   'consents',
+  'mfa',
 ] as const;
 
 type Values = Parsed<typeof OPTIONS>['values'];
@@ -122,8 +137,40 @@ async function consents({ io, values, deps, username }: UserContext): Promise<nu
   return EXIT.OK;
 }
 
+/** `user mfa`: through the issuer's admin path, so a reset is audited and fed to the feed. */
+async function mfa(io: CliIo, values: Values, username: string): Promise<number> {
+  if (values.list === true && values.reset === true)
+    throw usageError('give --list or --reset, not both');
+  return withIssuerStore(values, io, async ({ server, store, audit, settings, now }) => {
+    if (values.reset === true) {
+      const config = server.resolveConfig({ ...settings.start, issuer: 'http://127.0.0.1:4000' });
+      const r = await resetMfa(
+        {
+          store,
+          audit,
+          now: () => now() * 1000,
+          // The feed must outlive every access token of the ended sessions.
+          revocationTtlSeconds: config.accessTokenTtl + config.clockSkew,
+        },
+        username,
+      );
+      io.stdout.write(
+        `second factors of ${username} reset: ${r.factors} removed, sessions ended and put on the revocation feed\n`,
+      );
+      return EXIT.OK;
+    }
+    const status = await listMfa({ store }, username);
+    if (values.json === true) io.stdout.write(`${JSON.stringify(status, null, 2)}\n`);
+    else
+      io.stdout.write(
+        `totp\t${status.totp}\tconfirmed=${isoTime(status.confirmedAt)}\tlast-used=${isoTime(status.lastUsedAt)}\trecovery-codes-left=${status.recoveryCodesLeft}\n`,
+      );
+    return EXIT.OK;
+  });
+}
+
 const HANDLERS: Readonly<
-  Record<(typeof SUBCOMMANDS)[number], (c: UserContext) => Promise<number>>
+  Record<Exclude<(typeof SUBCOMMANDS)[number], 'mfa'>, (c: UserContext) => Promise<number>>
 > = {
   create,
   list,
@@ -164,7 +211,8 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     if (sub !== 'list' && username === undefined) throw usageError(`user ${sub} needs a username`);
     if (!(SUBCOMMANDS as readonly string[]).includes(sub))
       throw usageError(`unknown subcommand ${JSON.stringify(sub)}`);
-    const handler = HANDLERS[sub as (typeof SUBCOMMANDS)[number]];
+    if (sub === 'mfa') return mfa(io, values, username ?? '');
+    const handler = HANDLERS[sub as Exclude<(typeof SUBCOMMANDS)[number], 'mfa'>];
     return withStore(values, io, (store) =>
       handler({
         io,

@@ -130,7 +130,7 @@ export async function listMfa(d: Pick<MfaDeps, 'store'>, username: string): Prom
  * asked for the reset may not be the only one holding a session.
  */
 export async function resetMfa(
-  d: MfaDeps,
+  d: Omit<MfaDeps, 'kek'>,
   username: string,
 ): Promise<{ factors: number; sessionsEnded: number }> {
   const user = await mustFind(d, username);

@@ -375,7 +375,7 @@ test('a reset while the code page is open voids the pending sign-in', async () =
       username: 'alice',
       password: x.t.password,
     });
-    await resetMfa({ store: x.t.store, kek: x.t.kek }, 'alice');
+    await resetMfa({ store: x.t.store }, 'alice');
     const r = await submit(app, jar, '/authorize/mfa', {
       ...hiddenFields(next.body),
       code: referenceTotp(x.secret, stepOf(x.t.clock.ms)),
