@@ -4,13 +4,15 @@
  */
 
 /**
- * RFC 6750 §3.1 error codes, RFC 9449 §7.1 and §9 for DPoP, and `temporarily_unavailable` (the
+ * RFC 6750 §3.1 error codes, RFC 9470 §3 `insufficient_user_authentication` (step-up), RFC 9449
+ * §7.1 and §9 for DPoP, and `temporarily_unavailable` (the
  * RFC 6749 §4.1.2.1 code) for a guard that cannot check revocation: the answer is "retry later".
  */
 export type BearerErrorCode =
   | 'invalid_request'
   | 'invalid_token'
   | 'insufficient_scope'
+  | 'insufficient_user_authentication'
   | 'temporarily_unavailable'
   | 'invalid_dpop_proof'
   | 'use_dpop_nonce';
@@ -45,6 +47,8 @@ export class GuardError extends Error {
   readonly reason: string;
   /** A DPoP answer (RFC 9449 §7.1): the `DPoP` challenge with `algs`, and a fresh nonce (§9). */
   readonly dpop: { readonly algs: readonly string[]; readonly nonce?: string } | undefined;
+  /** A step-up answer (RFC 9470 §3): the `acr_values` and `max_age` the route demands. */
+  readonly stepUp: { readonly acrValues?: readonly string[]; readonly maxAge?: number } | undefined;
   constructor(
     status: 400 | 401 | 403 | 503,
     error: BearerErrorCode | undefined,
@@ -54,6 +58,7 @@ export class GuardError extends Error {
       cause?: unknown;
       scope?: readonly string[];
       dpop?: { algs: readonly string[]; nonce?: string };
+      stepUp?: { acrValues?: readonly string[]; maxAge?: number };
     },
   ) {
     super(description, options?.cause === undefined ? undefined : { cause: options.cause });
@@ -63,6 +68,7 @@ export class GuardError extends Error {
     this.reason = reason;
     this.scope = options?.scope;
     this.dpop = options?.dpop;
+    this.stepUp = options?.stepUp;
   }
   override get name(): string {
     return 'GuardError';
@@ -235,6 +241,11 @@ export function wwwAuthenticate(error: GuardError, realm?: string): string {
   }
   if (error.scope !== undefined && error.scope.length > 0)
     params.push(`scope=${quoteString(error.scope.join(' '))}`);
+  // RFC 9470 §3: what the client's next authorization request should ask for.
+  const up = error.stepUp;
+  if (up?.acrValues !== undefined && up.acrValues.length > 0)
+    params.push(`acr_values=${quoteString(up.acrValues.join(' '))}`);
+  if (up?.maxAge !== undefined) params.push(`max_age=${quoteString(String(up.maxAge))}`);
   return params.length === 0 ? 'Bearer' : `Bearer ${params.join(', ')}`;
 }
 

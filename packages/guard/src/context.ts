@@ -19,6 +19,16 @@ export interface AuthContext {
 export interface Requirement {
   scopes?: readonly string[];
   roles?: readonly string[];
+  /**
+   * Step-up (RFC 9470): the token's `acr` must be one of these, else 401
+   * `insufficient_user_authentication` with `acr_values` in the challenge.
+   */
+  requiredAcr?: readonly string[];
+  /**
+   * Step-up (RFC 9470): the user must have authenticated at most this many seconds ago
+   * (`auth_time`), else 401 `insufficient_user_authentication` with `max_age`.
+   */
+  maxAge?: number;
 }
 
 /** The 401 `invalid_token` answer; `reason` is for logs only. */
@@ -100,4 +110,44 @@ export function checkRequirement(
       'role',
     );
   }
+  if (requirement?.requiredAcr !== undefined || requirement?.maxAge !== undefined)
+    checkAuthentication(auth, requirement.requiredAcr, requirement.maxAge);
+}
+
+/**
+ * RFC 9470 §3: a token whose `acr` is not one the route accepts, or whose `auth_time` is older
+ * than `maxAge` seconds (or missing), is refused with 401 `insufficient_user_authentication`; the
+ * challenge names what the next authorization request should ask for.
+ */
+function checkAuthentication(
+  auth: AuthContext,
+  requiredAcr: readonly string[] | undefined,
+  maxAge: number | undefined,
+): void {
+  if (maxAge !== undefined && !(Number.isInteger(maxAge) && maxAge >= 0))
+    throw new TypeError('maxAge must be a whole number of seconds, 0 or more');
+  const acr = auth.claims['acr'];
+  const authTime = auth.claims['auth_time'];
+  const acrOk =
+    requiredAcr === undefined ||
+    requiredAcr.length === 0 ||
+    (typeof acr === 'string' && requiredAcr.includes(acr));
+  const ageOk =
+    maxAge === undefined ||
+    (typeof authTime === 'number' && Math.floor(Date.now() / 1000) - authTime <= maxAge);
+  if (acrOk && ageOk) return;
+  throw new GuardError(
+    401,
+    'insufficient_user_authentication',
+    acrOk
+      ? 'A more recent authentication is required'
+      : 'A different authentication level is required',
+    acrOk ? 'max_age' : 'acr',
+    {
+      stepUp: {
+        ...(requiredAcr !== undefined && requiredAcr.length > 0 ? { acrValues: requiredAcr } : {}),
+        ...(maxAge !== undefined ? { maxAge } : {}),
+      },
+    },
+  );
 }
