@@ -20,6 +20,8 @@ export interface AuthorizationRequest {
   readonly prompt: readonly Prompt[];
   readonly maxAge?: number;
   readonly loginHint?: string;
+  /** OIDC Core §3.1.2.1 `acr_values`: a session with another `acr` signs in again (step-up). */
+  readonly acrValues?: readonly string[];
   /** RFC 9449 §10: the code is bound to this DPoP key (SHA-256 JWK thumbprint). */
   readonly dpopJkt?: string;
 }
@@ -136,6 +138,14 @@ export function validateAuthorizationRequest(
   const loginHint = params['login_hint'];
   if (loginHint !== undefined && !PRINTABLE.test(loginHint))
     fail('invalid_request', 'login_hint is malformed');
+  // Space-separated, in preference order (OIDC Core §3.1.2.1); bounded, visible ASCII only.
+  const acrRaw = params['acr_values'];
+  const acrValues = acrRaw?.split(' ').filter((v) => v.length > 0);
+  if (
+    acrRaw !== undefined &&
+    (!PRINTABLE.test(acrRaw) || acrValues!.length === 0 || acrValues!.length > 10)
+  )
+    fail('invalid_request', 'acr_values is malformed');
   // RFC 9449 §10: dpop_jkt binds the code to a DPoP key, so only a proof by that key redeems it.
   const dpopJkt = params['dpop_jkt'];
   if (dpopJkt !== undefined && !/^[A-Za-z0-9_-]{43}$/.test(dpopJkt))
@@ -151,6 +161,7 @@ export function validateAuthorizationRequest(
     prompt: [...new Set(prompt)] as Prompt[],
     ...(maxAge !== undefined ? { maxAge } : {}),
     ...(loginHint !== undefined ? { loginHint: loginHint.slice(0, 64) } : {}),
+    ...(acrValues !== undefined ? { acrValues } : {}),
     ...(dpopJkt !== undefined ? { dpopJkt } : {}),
   };
 }

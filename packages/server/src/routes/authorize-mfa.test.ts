@@ -424,3 +424,68 @@ async function passwordStepOn(x: World, app: FastifyInstance) {
   assert.equal(next.status, 200, next.body);
   return { jar, next };
 }
+
+test('acr_values (step-up at the issuer): a password session asked for the mfa acr signs in again; one that has it goes straight back; discovery lists both', async () => {
+  const t = await makeIssuer('sqlite');
+  try {
+    await codeClient(t, { clientId: 'rp-web', firstParty: true });
+    const jar = new Jar();
+    const first = await authorize(t.app, jar, codeRequest('rp-web').params);
+    const signedIn = await submit(t.app, jar, '/authorize/login', {
+      ...hiddenFields(first.body),
+      username: 'alice',
+      password: t.password,
+    });
+    assert.equal(signedIn.status, 303, 'a password session (alice has no second factor here)');
+    const sso = await authorize(t.app, jar, codeRequest('rp-web').params);
+    assert.equal(sso.status, 303, 'without acr_values: single sign-on');
+    const pwd = await authorize(
+      t.app,
+      jar,
+      codeRequest('rp-web', { acr_values: ACR.password }).params,
+    );
+    assert.equal(pwd.status, 303, 'the session has the asked-for class');
+    const up = await authorize(
+      t.app,
+      jar,
+      codeRequest('rp-web', { acr_values: `${ACR.mfa}` }).params,
+    );
+    assert.equal(up.status, 200, 'the login page again');
+    assert.match(up.body, /<h1>Sign in<\/h1>/);
+    const none = await authorize(
+      t.app,
+      jar,
+      codeRequest('rp-web', { acr_values: ACR.mfa, prompt: 'none' }).params,
+    );
+    assert.equal(none.location!.searchParams.get('error'), 'login_required');
+    const bad = await authorize(
+      t.app,
+      jar,
+      codeRequest('rp-web', { acr_values: 'a\u0001b' }).params,
+    );
+    assert.equal(bad.location!.searchParams.get('error'), 'invalid_request');
+    const meta = (await t.app.inject('/.well-known/openid-configuration')).json() as Record<
+      string,
+      unknown
+    >;
+    assert.deepEqual(meta['acr_values_supported'], [ACR.password, ACR.mfa]);
+  } finally {
+    await t.close();
+  }
+});
+
+test('acr_values: after the second factor the session has the mfa acr, and a request for it goes straight back', async () => {
+  w.t.clock.ms += (SECOND_FACTOR_BACKOFF.windowSeconds + 1) * 1000;
+  const { jar, next } = await passwordStep();
+  const done = await submit(w.t.app, jar, '/authorize/mfa', {
+    ...hiddenFields(next.body),
+    code: currentCode(),
+  });
+  assert.equal(done.status, 303);
+  const again = await authorize(
+    w.t.app,
+    jar,
+    codeRequest('rp-web', { acr_values: ACR.mfa }).params,
+  );
+  assert.equal(again.status, 303);
+});

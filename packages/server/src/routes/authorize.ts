@@ -212,7 +212,9 @@ export function registerAuthorize(app: FastifyInstance, ctx: IssuerContext): voi
     const needLogin =
       session === undefined ||
       req.prompt.includes('login') ||
-      (req.maxAge !== undefined && now - session.row.auth_time > req.maxAge);
+      (req.maxAge !== undefined && now - session.row.auth_time > req.maxAge) ||
+      // Step-up: the client asked for classes this session did not reach (RFC 9470 §4).
+      (req.acrValues !== undefined && !req.acrValues.includes(session.row.acr));
     if (needLogin) {
       if (req.prompt.includes('none')) {
         return sendAuthorizationResponse(

@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { ACR } from '../browser-sessions.js';
 import { OIDC_SCOPES } from '../authorization-request.js';
 import type { IssuerContext } from '../context.js';
 import { idTokenAlgorithms } from '../id-tokens.js';
@@ -61,6 +62,7 @@ export function metadata(ctx: IssuerContext): Record<string, unknown> {
       'email',
       'email_verified',
     ],
+    acr_values_supported: [ACR.password, ACR.mfa],
     claims_parameter_supported: false,
     request_parameter_supported: false,
     request_uri_parameter_supported: false,
