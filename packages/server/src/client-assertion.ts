@@ -78,7 +78,7 @@ export async function verifyClientAssertion(
       audience: [iss, `${iss}/token`, `${iss}/par`],
       requiredClaims: ['exp', 'jti'],
       currentDate: new Date(ctx.config.now()),
-      clockTolerance: ctx.config.clockSkew,
+      clockTolerance: ctx.config.clockTolerance,
     };
     ({ payload } = isRemoteKeySet(keys)
       ? await verifyJwtAsync(assertion, keys, options)
@@ -93,7 +93,13 @@ export async function verifyClientAssertion(
     return { ok: false, clientId: row.id, why: 'client assertion jti missing' };
   if (exp - now > MAX_LIFETIME_SECONDS)
     return { ok: false, clientId: row.id, why: 'client assertion lives too long' };
-  if (!(await ctx.store.recordClientAssertion(`${row.id}:${jti}`, exp + ctx.config.clockSkew, now)))
+  if (
+    !(await ctx.store.recordClientAssertion(
+      `${row.id}:${jti}`,
+      exp + ctx.config.clockTolerance,
+      now,
+    ))
+  )
     return { ok: false, clientId: row.id, why: 'client assertion replayed' };
   return { ok: true, row };
 }

@@ -92,3 +92,15 @@ test('refusal: a custom claim named acr or amr (it would pass a password login o
     );
   }
 });
+
+test('clockTolerance is the one name (clockSkew, its former name, still works; both at once refused)', () => {
+  const iss = 'https://auth.example.com';
+  assert.equal(resolveConfig({ issuer: iss, clockTolerance: '30s' }).clockTolerance, 30);
+  assert.equal(resolveConfig({ issuer: iss, clockTolerance: '30s' }).keyRetention, 600 + 30 + 300);
+  assert.equal(resolveConfig({ issuer: iss, clockSkew: '45s' }).clockTolerance, 45);
+  assert.equal(resolveConfig({ issuer: iss }).clockTolerance, 60);
+  assert.throws(
+    () => resolveConfig({ issuer: iss, clockTolerance: '30s', clockSkew: '30s' }),
+    (e: unknown) => e instanceof ConfigError && /clockTolerance only/.test(e.message),
+  );
+});

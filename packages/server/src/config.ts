@@ -43,7 +43,9 @@ export interface ServerOptions {
   keyRotationInterval?: Duration;
   /** `Cache-Control: max-age` of /jwks; also how long a new key is published before use (default 5 min). */
   jwksMaxAge?: Duration;
-  /** Clock skew allowed to verifiers, added to key retention (default 60 s). */
+  /** Clock tolerance allowed to verifiers, added to key retention (default 60 s). */
+  clockTolerance?: Duration;
+  /** @deprecated The former name of {@link clockTolerance}; giving both is an error. */
   clockSkew?: Duration;
   /**
    * How long audit events are kept: the periodic purge deletes older ones (default 90 days;
@@ -159,7 +161,7 @@ export interface ServerConfig {
   readonly claimBudgetBytes: number;
   readonly keyRotationInterval: number;
   readonly jwksMaxAge: number;
-  readonly clockSkew: number;
+  readonly clockTolerance: number;
   /** Seconds an audit event is kept. */
   readonly auditRetention: number;
   /** How long a key stays published after it stops signing. */
@@ -273,7 +275,12 @@ export function resolveConfig(o: ServerOptions): ServerConfig {
     );
   }
   const jwksMaxAge = duration(o.jwksMaxAge, 300, 'jwksMaxAge');
-  const clockSkew = duration(o.clockSkew, 60, 'clockSkew');
+  if (o.clockSkew !== undefined && o.clockTolerance !== undefined)
+    throw new ConfigError('give clockTolerance only (clockSkew is its former name)');
+  const clockTolerance =
+    o.clockTolerance !== undefined
+      ? duration(o.clockTolerance, 60, 'clockTolerance')
+      : duration(o.clockSkew, 60, 'clockSkew');
   const keyRotationInterval = duration(o.keyRotationInterval, 30 * 86400, 'keyRotationInterval');
   if (keyRotationInterval < jwksMaxAge)
     throw new ConfigError('keyRotationInterval must be at least jwksMaxAge');
@@ -345,11 +352,11 @@ export function resolveConfig(o: ServerOptions): ServerConfig {
     claimBudgetBytes,
     keyRotationInterval,
     jwksMaxAge,
-    clockSkew,
+    clockTolerance,
     auditRetention,
     // docs/security.md#key-publication: published ≥ max access-token lifetime + clock skew +
     // JWKS cache period after use.
-    keyRetention: accessTokenTtl + clockSkew + jwksMaxAge,
+    keyRetention: accessTokenTtl + clockTolerance + jwksMaxAge,
     argon2: Object.freeze({ ...argon2 }),
     loginProtection: Object.freeze(lp),
     bodyLimit,

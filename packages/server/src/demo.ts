@@ -73,7 +73,7 @@ export async function setUpDemo(
     hasher: ctx.hasher,
     audit: ctx.audit,
     now: ctx.config.now,
-    revocationTtlSeconds: ctx.config.accessTokenTtl + ctx.config.clockSkew,
+    revocationTtlSeconds: ctx.config.accessTokenTtl + ctx.config.clockTolerance,
   };
   if ((await ctx.store.findUserByUsername(DEMO_USERNAME)) === undefined) {
     await createUser(userDeps, { username: DEMO_USERNAME, password, roles: ['reader'] });

@@ -57,7 +57,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
         audit,
         now,
         // The feed must outlive every access token of the session.
-        revocationTtlSeconds: config.accessTokenTtl + config.clockSkew,
+        revocationTtlSeconds: config.accessTokenTtl + config.clockTolerance,
       };
       if (sid !== undefined) {
         await server.revokeSession(deps, sid);

@@ -150,7 +150,7 @@ async function mfa(io: CliIo, values: Values, username: string): Promise<number>
           audit,
           now: () => now() * 1000,
           // The feed must outlive every access token of the ended sessions.
-          revocationTtlSeconds: config.accessTokenTtl + config.clockSkew,
+          revocationTtlSeconds: config.accessTokenTtl + config.clockTolerance,
         },
         username,
       );

@@ -137,7 +137,7 @@ export async function authorizationCodeGrant(
       await ctx.store.addRevocation(
         'jti',
         row.issued_jti,
-        (row.issued_exp ?? now) + ctx.config.clockSkew,
+        (row.issued_exp ?? now) + ctx.config.clockTolerance,
         now,
       );
     await ctx.audit.record({

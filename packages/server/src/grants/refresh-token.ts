@@ -167,7 +167,7 @@ async function replayOrRevoke(
   await ctx.store.addRevocation(
     'sid',
     family?.browser_session_id ?? row.session_id,
-    now + ctx.config.accessTokenTtl + ctx.config.clockSkew,
+    now + ctx.config.accessTokenTtl + ctx.config.clockTolerance,
     now,
   );
   await ctx.audit.record({

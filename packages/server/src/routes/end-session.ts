@@ -41,7 +41,7 @@ export async function endBrowserSession(
   await ctx.store.addRevocation(
     'sid',
     sid,
-    now + ctx.config.accessTokenTtl + ctx.config.clockSkew,
+    now + ctx.config.accessTokenTtl + ctx.config.clockTolerance,
     now,
   );
   await ctx.audit.record({

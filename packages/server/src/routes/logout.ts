@@ -59,7 +59,7 @@ export function registerLogout(app: FastifyInstance, ctx: IssuerContext): void {
       await ctx.store.addRevocation(
         'sid',
         sid,
-        now + ctx.config.accessTokenTtl + ctx.config.clockSkew,
+        now + ctx.config.accessTokenTtl + ctx.config.clockTolerance,
         now,
       );
       await ctx.audit.record({

@@ -48,7 +48,7 @@ export function registerRevoke(app: FastifyInstance, ctx: IssuerContext): void {
           await ctx.store.addRevocation(
             'sid',
             row.session_id,
-            now + ctx.config.accessTokenTtl + ctx.config.clockSkew,
+            now + ctx.config.accessTokenTtl + ctx.config.clockTolerance,
             now,
           );
         }
@@ -65,7 +65,12 @@ export function registerRevoke(app: FastifyInstance, ctx: IssuerContext): void {
     const claims = verifyOwnAccessToken(ctx, token);
     if (claims !== undefined) {
       if (claims['client_id'] !== client.row.id) return foreign(claims.sub, 'access_token');
-      await ctx.store.addRevocation('jti', claims.jti!, claims.exp! + ctx.config.clockSkew, now);
+      await ctx.store.addRevocation(
+        'jti',
+        claims.jti!,
+        claims.exp! + ctx.config.clockTolerance,
+        now,
+      );
       await ctx.audit.record({
         type: 'token.revoked',
         subject: claims.sub,

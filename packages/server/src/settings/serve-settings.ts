@@ -38,7 +38,7 @@ const TTL_KEYS = [
   'replayWindow',
   'keyRotationInterval',
   'jwksMaxAge',
-  'clockSkew',
+  'clockTolerance',
   'auditRetention',
 ] as const;
 

@@ -83,7 +83,11 @@ export const SETTINGS: readonly SettingSpec[] = [
     description: 'How long a key signs (default 30d).',
   },
   { path: 'jwksMaxAge', kind: duration, description: 'JWKS cache period (default 5m).' },
-  { path: 'clockSkew', kind: duration, description: 'Clock skew of verifiers (default 60s).' },
+  {
+    path: 'clockTolerance',
+    kind: duration,
+    description: 'Clock tolerance of verifiers (default 60s).',
+  },
   {
     path: 'auditRetention',
     kind: duration,
