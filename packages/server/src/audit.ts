@@ -49,6 +49,10 @@ export const AGGREGATED_AUDIT_TYPES: ReadonlyMap<string, readonly string[]> = ne
   ['login.failed', []],
   ['login.blocked', []],
   ['token.revocation_refused', ['kind', 'why']],
+  // Second-factor guesses past the back-off (and the wrong ones): repeatable by whoever holds
+  // the password, so bounded the same way.
+  ['mfa.blocked', []],
+  ['mfa.failed', ['method', 'replayed']],
 ]);
 
 /** The aggregation key of an event: its minute and a hash of what identifies its repeats. */

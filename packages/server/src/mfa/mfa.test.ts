@@ -209,6 +209,7 @@ for (const kind of ['sqlite', 'postgres'] as const) {
       const nodes = [store, other].map((s) => ({
         store: s,
         secrets: totpSecretsKek(kek),
+        audit: createAudit(s, undefined, () => clock.ms),
         nowMs: () => clock.ms,
       }));
       // A burst of 40 concurrent guesses over both nodes: only the free ones are checked.
@@ -239,6 +240,10 @@ for (const kind of ['sqlite', 'postgres'] as const) {
       }
       t.diagnostic(`${kind}: at most ${inWindow} guesses evaluated per 90-second code window`);
       assert.equal(inWindow, 6, 'five free, one after the first minute of back-off');
+      // Each refused guess is audited, but repeats share a row per minute (audit-bounds).
+      const blockedRows = await store.listAuditEvents(500, 'mfa.blocked');
+      assert.ok(blockedRows.length > 0 && blockedRows.length <= 3, `${blockedRows.length} rows`);
+      assert.ok(blockedRows.reduce((n, r) => n + Number(r.count), 0) >= 100);
       // Even the right code waits while blocked: the block does not tell right from wrong.
       const blocked = await checkSecondFactor(nodes[0]!, factor, {
         kind: 'totp',
