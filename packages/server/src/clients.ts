@@ -357,6 +357,10 @@ export async function setClientDisabled(
   const sids = await d.store.endClientSessions(c.id, 'client_disabled', now);
   const all = c.credentials_sid !== null ? [...sids, c.credentials_sid] : sids;
   for (const sid of all) await d.store.addRevocation('sid', sid, until, now);
+  // Code-flow access tokens carry the browser session's sid, which the user's other clients
+  // share: this client's live ones go on the feed by jti instead.
+  const live = await d.store.listLiveAccessTokens(c.id, now);
+  for (const t of live) await d.store.addRevocation('jti', t.jti, Math.max(t.exp, until), now);
   await d.audit?.record({
     type: 'session.ended',
     clientId: c.id,

@@ -33,6 +33,11 @@ async function feedSids(t: TestIssuer): Promise<Set<string | undefined>> {
   return new Set((decodeJwt(body) as { revoked: { sid?: string }[] }).revoked.map((e) => e.sid));
 }
 
+async function feedJtis(t: TestIssuer): Promise<Set<string | undefined>> {
+  const body = (await t.app.inject('/revocations')).body;
+  return new Set((decodeJwt(body) as { revoked: { jti?: string }[] }).revoked.map((e) => e.jti));
+}
+
 async function codeFlowLogin(t: TestIssuer, clientId: string, secret: string, jar = new Jar()) {
   const { params, verifier } = codeRequest(clientId);
   const back = await signIn(t, jar, params);
@@ -87,6 +92,72 @@ for (const kind of ['sqlite', 'postgres'] as StoreKind[]) {
         // The single sign-on cookie no longer signs anyone in.
         const again = await authorize(t.app, s.jar, codeRequest('rp', { prompt: 'none' }).params);
         assert.equal(again.location?.searchParams.get('error'), 'login_required');
+      } finally {
+        await t.close();
+      }
+    },
+  );
+
+  test(
+    `${kind}: disabling a client puts its live code-flow access tokens on the feed by jti (their sid is the browser session's, shared with another client); the other client's stay valid`,
+    { skip },
+    async () => {
+      const t = await makeIssuer(kind);
+      try {
+        const a = await codeClient(t, {
+          clientId: 'rp-a',
+          firstParty: true,
+          grantTypes: ['authorization_code', 'refresh_token'],
+        });
+        const b = await codeClient(t, {
+          clientId: 'rp-b',
+          firstParty: true,
+          grantTypes: ['authorization_code', 'refresh_token'],
+        });
+        // One browser, two clients: both access tokens carry the same browser-session sid.
+        const sa = await codeFlowLogin(t, 'rp-a', a.clientSecret!);
+        const sb = await codeFlowLogin(t, 'rp-b', b.clientSecret!, sa.jar);
+        assert.equal(decodeJwt(sa.access)['sid'], decodeJwt(sb.access)['sid']);
+        // A refresh of A's family issues another access token: it must be caught too.
+        const refreshed = await post(
+          t.app,
+          '/token',
+          { grant_type: 'refresh_token', refresh_token: sa.refresh },
+          { authorization: t.basic('rp-a', a.clientSecret!) },
+        );
+        assert.equal(refreshed.status, 200, refreshed.body);
+        const aTokens = [sa.access, String(refreshed.json['access_token'])];
+        await setClientDisabled(
+          { store: t.store, defaultAudience: 'api', now: () => t.clock.ms },
+          'rp-a',
+          true,
+        );
+        const jtis = await feedJtis(t);
+        for (const at of aTokens)
+          assert.ok(
+            jtis.has(String(decodeJwt(at)['jti'])),
+            "the disabled client's token is on the feed",
+          );
+        assert.ok(!jtis.has(String(decodeJwt(sb.access)['jti'])), "the other client's is not");
+        assert.ok(
+          !(await feedSids(t)).has(String(decodeJwt(sb.access)['sid'])),
+          'the shared browser session stays open',
+        );
+        // B's token still introspects as active; B's family still refreshes.
+        const own = t.basic('rp-b', b.clientSecret!);
+        assert.equal(
+          (await post(t.app, '/introspect', { token: sb.access }, { authorization: own })).json[
+            'active'
+          ],
+          true,
+        );
+        const bRefresh = await post(
+          t.app,
+          '/token',
+          { grant_type: 'refresh_token', refresh_token: sb.refresh },
+          { authorization: own },
+        );
+        assert.equal(bRefresh.status, 200, bRefresh.body);
       } finally {
         await t.close();
       }

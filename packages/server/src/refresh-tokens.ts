@@ -29,6 +29,9 @@ export interface RefreshTokenFields {
   sessionExpiresAt: number;
   /** The DPoP key thumbprint the token is bound to (public clients, RFC 9449 §5). */
   dpopJkt?: string | null;
+  /** The access token issued with it: its `jti` and `exp` (seconds). */
+  accessJti?: string;
+  accessExp?: number;
 }
 
 /** The row for a new refresh token; it expires at the idle lifetime or the session end, whichever is first. */
@@ -46,5 +49,7 @@ export function refreshTokenRow(token: string, f: RefreshTokenFields): RefreshTo
     rotated_at_ms: null,
     successor: null,
     dpop_jkt: f.dpopJkt ?? null,
+    access_jti: f.accessJti ?? null,
+    access_exp: f.accessExp ?? null,
   };
 }

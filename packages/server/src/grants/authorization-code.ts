@@ -122,6 +122,8 @@ export async function authorizationCodeGrant(
           sessionExpiresAt,
           // RFC 9449 §5: a public client's refresh token is bound to its DPoP key.
           dpopJkt: c.secret_hash === null ? (dpopJkt ?? null) : null,
+          accessJti: jti,
+          accessExp: now + ctx.config.accessTokenTtl,
         }),
         audit: ctx.audit.row(audit),
       };

@@ -108,6 +108,8 @@ export async function refreshTokenGrant(
         idleTtl: ctx.config.refreshTokenTtl,
         sessionExpiresAt: session.expires_at,
         dpopJkt: row.dpop_jkt,
+        accessJti: at.jti,
+        accessExp: now + at.expiresIn,
       }),
       ctx.audit.row(event),
     );

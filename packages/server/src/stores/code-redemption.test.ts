@@ -93,6 +93,8 @@ const plan = (sid: string, hash: string): CodeRedemptionPlan => ({
     rotated_at_ms: null,
     successor: null,
     dpop_jkt: null,
+    access_jti: null,
+    access_exp: null,
   },
   audit: {
     id: `a-${sid}`,

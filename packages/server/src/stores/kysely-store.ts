@@ -266,6 +266,28 @@ export class KyselyStore implements Store {
   async endClientSessions(clientId: string, reason: string, now: number): Promise<string[]> {
     return this.endSessionsOf('client_id', clientId, reason, now);
   }
+  async listLiveAccessTokens(
+    clientId: string,
+    now: number,
+  ): Promise<{ jti: string; exp: number }[]> {
+    const [fromRefresh, fromCodes] = await Promise.all([
+      this.db
+        .selectFrom('refresh_tokens')
+        .select(['access_jti as jti', 'access_exp as exp'])
+        .where('client_id', '=', clientId)
+        .where('access_jti', 'is not', null)
+        .where('access_exp', '>', now)
+        .execute(),
+      this.db
+        .selectFrom('authorization_codes')
+        .select(['issued_jti as jti', 'issued_exp as exp'])
+        .where('client_id', '=', clientId)
+        .where('issued_jti', 'is not', null)
+        .where('issued_exp', '>', now)
+        .execute(),
+    ]);
+    return [...fromRefresh, ...fromCodes].map((r) => ({ jti: r.jti!, exp: r.exp! }));
+  }
   private async endSessionsOf(
     column: 'user_id' | 'client_id',
     value: string,

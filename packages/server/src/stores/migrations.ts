@@ -297,6 +297,14 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
         .execute();
     },
   },
+  // The access token issued beside each refresh token, so that disabling a client can put its
+  // live code-flow access tokens (whose sid is the browser session's, shared) on the feed by jti.
+  '0009-access-jti': {
+    async up(db: Kysely<unknown>): Promise<void> {
+      await db.schema.alterTable('refresh_tokens').addColumn('access_jti', 'text').execute();
+      await db.schema.alterTable('refresh_tokens').addColumn('access_exp', 'bigint').execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

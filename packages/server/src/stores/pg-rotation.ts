@@ -34,11 +34,12 @@ export async function rotateInOneStatement(
       returning hash
     ), added as (
       insert into refresh_tokens (hash, session_id, parent_hash, state, client_id, user_id, scope,
-        created_at, expires_at, rotated_at_ms, successor, dpop_jkt)
+        created_at, expires_at, rotated_at_ms, successor, dpop_jkt, access_jti, access_exp)
       select ${next.hash}::text, ${next.session_id}::text, ${next.parent_hash}::text,
         ${next.state}::text, ${next.client_id}::text, ${next.user_id}::text, ${next.scope}::text,
         ${next.created_at}::bigint, ${next.expires_at}::bigint, ${next.rotated_at_ms}::bigint,
-        ${next.successor}::text, ${next.dpop_jkt}::text
+        ${next.successor}::text, ${next.dpop_jkt}::text, ${next.access_jti}::text,
+        ${next.access_exp}::bigint
       from spent
       returning hash
     )${logged}

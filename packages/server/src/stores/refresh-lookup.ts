@@ -58,6 +58,8 @@ export async function findRefreshGrant(
     rotated_at_ms: r.rotated_at_ms,
     successor: r.successor,
     dpop_jkt: r.dpop_jkt,
+    access_jti: r.access_jti,
+    access_exp: r.access_exp,
   };
   const session: SessionRow | undefined =
     r.s_id === null

@@ -132,6 +132,9 @@ export interface RefreshTokenTable {
   successor: string | null;
   /** The DPoP key thumbprint a public client's refresh token is bound to (RFC 9449 §5). */
   dpop_jkt: string | null;
+  /** The access token issued with this refresh token (its `jti`, `exp`), so a disable can revoke it. */
+  access_jti: string | null;
+  access_exp: number | null;
 }
 
 export interface RevocationTable {

@@ -46,9 +46,9 @@ export class SqliteGroupCommit {
     );
     this.insertToken = sqlite.prepare(
       `insert into refresh_tokens (hash, session_id, parent_hash, state, client_id, user_id, scope,
-         created_at, expires_at, rotated_at_ms, successor, dpop_jkt)
+         created_at, expires_at, rotated_at_ms, successor, dpop_jkt, access_jti, access_exp)
        values (@hash, @session_id, @parent_hash, @state, @client_id, @user_id, @scope,
-         @created_at, @expires_at, @rotated_at_ms, @successor, @dpop_jkt)`,
+         @created_at, @expires_at, @rotated_at_ms, @successor, @dpop_jkt, @access_jti, @access_exp)`,
     );
     this.insertAudit = sqlite.prepare(
       `insert into audit_events (id, at_ms, type, subject, client_id, ip, detail)

@@ -26,6 +26,8 @@ const token = (hash: string, sid: string, parent: string | null = null): Refresh
   rotated_at_ms: null,
   successor: null,
   dpop_jkt: null,
+  access_jti: null,
+  access_exp: null,
 });
 const key = (kid: string, state: string): SigningKeyRow => ({
   kid,

@@ -140,6 +140,11 @@ export interface Store {
   endUserSessions(userId: string, reason: string, now: number): Promise<string[]>;
   /** End every open session started by a client (and revoke their families); returns their ids. */
   endClientSessions(clientId: string, reason: string, now: number): Promise<string[]>;
+  /**
+   * The access tokens a client was issued through the code flow and refreshes that may still be
+   * alive (`exp` after `now`): their `jti` and `exp`, from the code and refresh-token rows.
+   */
+  listLiveAccessTokens(clientId: string, now: number): Promise<{ jti: string; exp: number }[]>;
 
   findRefreshToken(hash: string): Promise<RefreshTokenRow | undefined>;
   /** The token, its session and its user in one read (see `refresh-lookup.ts`). */
