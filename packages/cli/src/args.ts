@@ -93,7 +93,12 @@ export function parse<O extends Options>(
     const flag = /'(-{1,2}[A-Za-z0-9][A-Za-z0-9-]*)/.exec(msg)?.[1];
     switch (code) {
       case 'ERR_PARSE_ARGS_UNKNOWN_OPTION':
-        throw usageError(`unknown option ${flag ?? ''}`.trim());
+        // A single-dash "option" is often a value that starts with a dash (a key id is base64url).
+        throw usageError(
+          flag !== undefined && !flag.startsWith('--')
+            ? `unknown option ${flag} (a value that starts with "-" goes after "--")`
+            : `unknown option ${flag ?? ''}`.trim(),
+        );
       case 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE':
         throw usageError(
           `option ${flag ?? ''} ${/argument missing/.test(msg) ? 'needs a value' : 'does not take a value'}`.replace(

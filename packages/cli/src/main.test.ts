@@ -102,3 +102,14 @@ test('a mistyped flag carrying a secret is named without its value', async () =>
   assert.equal(await main(['verify', hsToken(), '--secret'], missing), 2);
   assert.equal(missing.err(), 'tessera verify: option --secret needs a value\n');
 });
+
+test('a value that starts with "-" (a base64url key id) is refused with the way out, and taken after --', async () => {
+  const io = memoryIo();
+  assert.equal(await main(['decode', '-Xq3z'], io), 2);
+  assert.match(io.err(), /unknown option -X \(a value that starts with "-" goes after "--"\)/);
+  // After `--` it is the positional argument: decode reads it (and finds no JWT), no usage error.
+  const after = memoryIo();
+  const code = await main(['decode', '--', '-Xq3z'], after);
+  assert.notEqual(code, 2, after.err());
+  assert.doesNotMatch(after.err(), /unknown option/);
+});

@@ -13,7 +13,8 @@ export const help = `Usage: tessera keys list [--json]
   rotate   the published next key starts signing, the active one retires gracefully, a new next
            key is published. Refused until the next key has been published one JWKS cache
            period; --now rotates anyway. Running nodes switch at their next key check (≤ 30 s).
-  retire   unpublish a next or retiring key at once and erase its private half (compromise)
+  retire   unpublish a next or retiring key at once and erase its private half (compromise);
+           a kid is base64url and may start with "-": give it after "--" (retire -- -Ab…)
   Every change is audited. The key-encryption key comes from TESSERA_KEK / TESSERA_KEK_FILE.
 `;
 
