@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { encodeBase64url } from '@tessera/jose';
-import type { RefreshTokenRow } from './stores/store.js';
+import type { RefreshTokenRow, SessionRow } from './stores/store.js';
 
 /** Longest refresh token accepted (ours are 43 characters). */
 export const MAX_REFRESH_TOKEN_LENGTH = 256;
@@ -32,6 +32,55 @@ export interface RefreshTokenFields {
   /** The access token issued with it: its `jti` and `exp` (seconds). */
   accessJti?: string;
   accessExp?: number;
+}
+
+export interface NewFamily {
+  sessionId: string;
+  userId: string;
+  clientId: string;
+  /** A public client's first refresh token is bound to its DPoP key (RFC 9449 §5). */
+  publicClient: boolean;
+  scope: string;
+  now: number;
+  idleTtl: number;
+  sessionExpiresAt: number;
+  /** The browser session a code-flow family belongs to (null for the password grant). */
+  browserSessionId: string | null;
+  dpopJkt?: string | undefined;
+  accessJti?: string;
+  accessExp?: number;
+}
+
+/** A new refresh family: its session row and its first refresh token's row. */
+export function newFamilyRows(
+  token: string,
+  f: NewFamily,
+): { session: SessionRow; token: RefreshTokenRow } {
+  return {
+    session: {
+      id: f.sessionId,
+      user_id: f.userId,
+      client_id: f.clientId,
+      created_at: f.now,
+      expires_at: f.sessionExpiresAt,
+      ended_at: null,
+      ended_reason: null,
+      browser_session_id: f.browserSessionId,
+    },
+    token: refreshTokenRow(token, {
+      sessionId: f.sessionId,
+      parentHash: null,
+      clientId: f.clientId,
+      userId: f.userId,
+      scope: f.scope,
+      now: f.now,
+      idleTtl: f.idleTtl,
+      sessionExpiresAt: f.sessionExpiresAt,
+      dpopJkt: f.publicClient ? (f.dpopJkt ?? null) : null,
+      ...(f.accessJti !== undefined ? { accessJti: f.accessJti } : {}),
+      ...(f.accessExp !== undefined ? { accessExp: f.accessExp } : {}),
+    }),
+  };
 }
 
 /** The row for a new refresh token; it expires at the idle lifetime or the session end, whichever is first. */

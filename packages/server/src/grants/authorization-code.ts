@@ -8,7 +8,7 @@ import type { IssuerContext } from '../context.js';
 import { requireBoundKey } from '../dpop.js';
 import { issueIdToken } from '../id-tokens.js';
 import { OAuthError, invalidGrant, invalidRequest } from '../oauth-error.js';
-import { newRefreshToken, refreshTokenRow } from '../refresh-tokens.js';
+import { newFamilyRows, newRefreshToken } from '../refresh-tokens.js';
 import { tokenResponse, type TokenResponse } from './token-response.js';
 
 const INVALID = 'the authorization code is invalid, expired or used';
@@ -101,27 +101,17 @@ export async function authorizationCodeGrant(
         ? now + ctx.config.sessionMaxAge
         : Math.min(now + ctx.config.sessionMaxAge, browser.expires_at);
       return {
-        session: {
-          id: sessionId,
-          user_id: user.id,
-          client_id: c.id,
-          created_at: now,
-          expires_at: sessionExpiresAt,
-          ended_at: null,
-          ended_reason: null,
-          browser_session_id: browser.id,
-        },
-        token: refreshTokenRow(refreshValue, {
+        ...newFamilyRows(refreshValue, {
           sessionId,
-          parentHash: null,
-          clientId: c.id,
           userId: user.id,
+          clientId: c.id,
+          publicClient: c.secret_hash === null,
           scope,
           now,
           idleTtl: ctx.config.refreshTokenTtl,
           sessionExpiresAt,
-          // RFC 9449 §5: a public client's refresh token is bound to its DPoP key.
-          dpopJkt: c.secret_hash === null ? (dpopJkt ?? null) : null,
+          browserSessionId: browser.id,
+          dpopJkt,
           accessJti: jti,
           accessExp: now + ctx.config.accessTokenTtl,
         }),

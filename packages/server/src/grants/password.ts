@@ -6,7 +6,7 @@ import type { IssuerContext } from '../context.js';
 import { confirmedTotp } from '../mfa/totp.js';
 import { checkPasswordLogin } from '../password-login.js';
 import { OAuthError, invalidGrant, invalidRequest } from '../oauth-error.js';
-import { newRefreshToken, refreshTokenRow } from '../refresh-tokens.js';
+import { newFamilyRows, newRefreshToken } from '../refresh-tokens.js';
 import { resolveScope } from '../scopes.js';
 import { tokenResponse, type TokenResponse } from './token-response.js';
 
@@ -58,30 +58,19 @@ export async function passwordGrant(
   const sid = randomUUID();
   const refresh = newRefreshToken();
   const sessionExpiresAt = now + ctx.config.sessionMaxAge;
-  await ctx.store.createSession(
-    {
-      id: sid,
-      user_id: user.id,
-      client_id: c.id,
-      created_at: now,
-      expires_at: sessionExpiresAt,
-      ended_at: null,
-      ended_reason: null,
-      browser_session_id: null,
-    },
-    refreshTokenRow(refresh, {
-      sessionId: sid,
-      parentHash: null,
-      clientId: c.id,
-      userId: user.id,
-      scope,
-      now,
-      idleTtl: ctx.config.refreshTokenTtl,
-      sessionExpiresAt,
-      // RFC 9449 §5: a public client's refresh token is bound to its DPoP key.
-      dpopJkt: c.secret_hash === null ? (dpopJkt ?? null) : null,
-    }),
-  );
+  const family = newFamilyRows(refresh, {
+    sessionId: sid,
+    userId: user.id,
+    clientId: c.id,
+    publicClient: c.secret_hash === null,
+    scope,
+    now,
+    idleTtl: ctx.config.refreshTokenTtl,
+    sessionExpiresAt,
+    browserSessionId: null,
+    dpopJkt,
+  });
+  await ctx.store.createSession(family.session, family.token);
   const at = issueAccessToken(ctx, {
     sub: user.id,
     clientId: c.id,
