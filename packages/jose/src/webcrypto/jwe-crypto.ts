@@ -18,6 +18,15 @@ import { subtle, unsupported } from './runtime.js';
 type Bytes = Uint8Array<ArrayBuffer>;
 const b = (u: Uint8Array): Bytes => u as Bytes;
 
+/** A key-encryption key: raw bytes, or a CryptoKey already imported for the step. */
+export type Kek = Uint8Array | CryptoKey;
+
+/** Import raw KEK bytes for one step (a CryptoKey passes through). */
+export async function importKek(kek: Kek, name: string, usage: KeyUsage): Promise<CryptoKey> {
+  if (!(kek instanceof Uint8Array)) return kek;
+  return subtle().importKey('raw', b(kek), name, false, [usage]);
+}
+
 /** Fresh random bytes from the runtime's CSPRNG. */
 export function randomBytes(n: number): Uint8Array {
   return crypto.getRandomValues(new Uint8Array(n));
@@ -130,20 +139,17 @@ export async function decryptContent(
 const CEK_CARRIER = { name: 'HMAC', hash: 'SHA-256' };
 
 /** AES Key Wrap (RFC 3394, RFC 7518 §4.4). */
-export async function aesKeyWrap(kek: Uint8Array, cek: Uint8Array): Promise<Uint8Array> {
-  const k = await subtle().importKey('raw', b(kek), 'AES-KW', false, ['wrapKey']);
+export async function aesKeyWrap(kek: Kek, cek: Uint8Array): Promise<Uint8Array> {
+  const k = await importKek(kek, 'AES-KW', 'wrapKey');
   const carrier = await subtle().importKey('raw', b(cek), CEK_CARRIER, true, ['sign']);
   return new Uint8Array(await subtle().wrapKey('raw', carrier, k, 'AES-KW'));
 }
 
 /** AES Key Unwrap; `undefined` when the integrity check or the length fails (RFC 7516 §11.5). */
-export async function aesKeyUnwrap(
-  kek: Uint8Array,
-  wrapped: Uint8Array,
-): Promise<Uint8Array | undefined> {
+export async function aesKeyUnwrap(kek: Kek, wrapped: Uint8Array): Promise<Uint8Array | undefined> {
   if (wrapped.length < 24 || wrapped.length % 8 !== 0) return undefined;
   // Outside the try: a runtime without AES-KW says so (ERR_ALG_UNSUPPORTED), not "decryption failed".
-  const k = await subtle().importKey('raw', b(kek), 'AES-KW', false, ['unwrapKey']);
+  const k = await importKek(kek, 'AES-KW', 'unwrapKey');
   try {
     const carrier = await subtle().unwrapKey(
       'raw',
@@ -162,11 +168,11 @@ export async function aesKeyUnwrap(
 
 /** AES-GCM key wrap (RFC 7518 §4.7): the encrypted CEK and its 16-byte tag. */
 export async function gcmKeyWrap(
-  kek: Uint8Array,
+  kek: Kek,
   iv: Uint8Array,
   cek: Uint8Array,
 ): Promise<{ encryptedKey: Uint8Array; tag: Uint8Array }> {
-  const key = await subtle().importKey('raw', b(kek), 'AES-GCM', false, ['encrypt']);
+  const key = await importKek(kek, 'AES-GCM', 'encrypt');
   const out = new Uint8Array(
     await subtle().encrypt({ name: 'AES-GCM', iv: b(iv), tagLength: 128 }, key, b(cek)),
   );
@@ -175,12 +181,12 @@ export async function gcmKeyWrap(
 
 /** AES-GCM key unwrap; `undefined` on failure. */
 export async function gcmKeyUnwrap(
-  kek: Uint8Array,
+  kek: Kek,
   iv: Uint8Array,
   tag: Uint8Array,
   encryptedKey: Uint8Array,
 ): Promise<Uint8Array | undefined> {
-  const key = await subtle().importKey('raw', b(kek), 'AES-GCM', false, ['decrypt']);
+  const key = await importKek(kek, 'AES-GCM', 'decrypt');
   try {
     return new Uint8Array(
       await subtle().decrypt(
@@ -268,11 +274,11 @@ export async function concatKdf(
 /** RFC 7518 §4.8.1.1: the PBES2 key-encryption key. */
 export async function derivePbes2Key(
   row: JweKeyManagementAlgorithm,
-  password: Uint8Array,
+  password: Kek,
   p2s: Uint8Array,
   p2c: number,
 ): Promise<Uint8Array> {
-  const key = await subtle().importKey('raw', b(password), 'PBKDF2', false, ['deriveBits']);
+  const key = await importKek(password, 'PBKDF2', 'deriveBits');
   const bits = await subtle().deriveBits(
     { name: 'PBKDF2', salt: b(pbes2Salt(row, p2s)), iterations: p2c, hash: OAEP_HASH[row.hash!]! },
     key,

@@ -54,6 +54,7 @@ import {
   encryptContent,
   gcmKeyUnwrap,
   gcmKeyWrap,
+  importKek,
   inflate,
   oaepParams,
   randomBytes,
@@ -61,6 +62,7 @@ import {
   rsaOaepEncrypt,
   sharedSecret,
 } from './jwe-crypto.js';
+import { cachedFor, policySlot } from './key-cache.js';
 import { isCryptoKey } from './keys.js';
 import { mapCryptoError, subtle } from './runtime.js';
 
@@ -91,7 +93,8 @@ export interface WebCompactDecryptResult {
 
 type Use = 'encrypt' | 'decrypt';
 type Prepared =
-  | { kind: 'secret'; bytes: Uint8Array }
+  // `owner`: the caller's JWK or CryptoKey, under which imported KEKs are cached.
+  | { kind: 'secret'; bytes: Uint8Array; owner?: object }
   | { kind: 'rsa'; key: CryptoKey }
   | { kind: 'ecdh'; key: CryptoKey; crv: string; publicJwk?: JsonWebKey };
 
@@ -147,7 +150,12 @@ async function prepareSecret(
       throw invalid(
         `${row.alg} on Web Crypto needs the secret as bytes, a JWK or an extractable CryptoKey`,
       );
-    bytes = new Uint8Array(await subtle().exportKey('raw', input));
+    const key = input;
+    bytes = await cachedFor(
+      key,
+      'raw',
+      async () => new Uint8Array(await subtle().exportKey('raw', key)),
+    );
   } else {
     checkJwkMembers(input, row, enc, use);
     if (input.kty !== 'oct' || typeof input.k !== 'string')
@@ -155,7 +163,17 @@ async function prepareSecret(
     bytes = decodeBase64url(input.k, 'JWK "k"');
   }
   checkSecretSize(bytes.length, row, enc);
-  return { kind: 'secret', bytes };
+  return input instanceof Uint8Array
+    ? { kind: 'secret', bytes }
+    : { kind: 'secret', bytes, owner: input };
+}
+
+/** The KEK of a secret for one Web Crypto step, imported once per caller key object. */
+function kekOf(key: Prepared, name: string, usage: KeyUsage): Promise<Uint8Array | CryptoKey> {
+  if (key.kind !== 'secret') return Promise.resolve(new Uint8Array(0));
+  if (key.owner === undefined) return Promise.resolve(key.bytes);
+  const bytes = key.bytes;
+  return cachedFor(key.owner, `kek:${name}:${usage}`, () => importKek(bytes, name, usage));
 }
 
 function publicMembers(jwk: Jwk): JsonWebKey {
@@ -268,9 +286,12 @@ async function prepareKey(
   if (!(input instanceof Uint8Array) && !isCryptoKey(input) && !isJsonObject(input))
     throw invalid('the key must be a CryptoKey, a JWK or bytes');
   const k = input as WebJweKey;
-  return row.kty.includes('oct')
-    ? prepareSecret(k, row, enc, use)
-    : prepareAsymmetric(k, row, use, policy);
+  if (row.kty.includes('oct')) return prepareSecret(k, row, enc, use);
+  if (isCryptoKey(k) || k instanceof Uint8Array) return prepareAsymmetric(k, row, use, policy);
+  // A JWK is checked and imported once per object, algorithm, use and policy.
+  return cachedFor(k, `jwe:${row.alg}:${use}:${policySlot(policy)}`, () =>
+    prepareAsymmetric(k, row, use, policy),
+  );
 }
 
 async function wrapCek(
@@ -286,10 +307,14 @@ async function wrapCek(
     case 'dir':
       return { cek: secret, encryptedKey: empty, header: {} };
     case 'aes-kw':
-      return { cek, encryptedKey: await aesKeyWrap(secret, cek), header: {} };
+      return {
+        cek,
+        encryptedKey: await aesKeyWrap(await kekOf(key, 'AES-KW', 'wrapKey'), cek),
+        header: {},
+      };
     case 'aes-gcm-kw': {
       const iv = randomBytes(12);
-      const w = await gcmKeyWrap(secret, iv, cek);
+      const w = await gcmKeyWrap(await kekOf(key, 'AES-GCM', 'encrypt'), iv, cek);
       return {
         cek,
         encryptedKey: w.encryptedKey,
@@ -305,7 +330,7 @@ async function wrapCek(
     case 'pbes2': {
       const p2s = randomBytes(16);
       const p2c = o.p2c ?? DEFAULT_PBES2_COUNT;
-      const kek = await derivePbes2Key(row, secret, p2s, p2c);
+      const kek = await derivePbes2Key(row, await kekOf(key, 'PBKDF2', 'deriveBits'), p2s, p2c);
       return {
         cek,
         encryptedKey: await aesKeyWrap(kek, cek),
@@ -355,11 +380,11 @@ async function unwrapCek(
     case 'dir':
       return secret;
     case 'aes-kw':
-      return orRandom(await aesKeyUnwrap(secret, encryptedKey));
+      return orRandom(await aesKeyUnwrap(await kekOf(key, 'AES-KW', 'unwrapKey'), encryptedKey));
     case 'aes-gcm-kw':
       return orRandom(
         await gcmKeyUnwrap(
-          secret,
+          await kekOf(key, 'AES-GCM', 'decrypt'),
           headerBytes(header, 'iv', 12),
           headerBytes(header, 'tag', 16),
           encryptedKey,
@@ -370,7 +395,7 @@ async function unwrapCek(
     case 'pbes2': {
       const kek = await derivePbes2Key(
         row,
-        secret,
+        await kekOf(key, 'PBKDF2', 'deriveBits'),
         headerBytes(header, 'p2s'),
         header['p2c'] as number,
       );

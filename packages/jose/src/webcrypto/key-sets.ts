@@ -38,18 +38,9 @@ export function isWebKeySet(v: unknown): v is WebKeySet {
 
 // CryptoKeys imported from a (frozen) JWK, per alg and policy: JWK objects of key sets are
 // private frozen copies, so their content never changes under the cache.
-const imported = new WeakMap<object, Map<string, Promise<CryptoKey>>>();
-
 function importOnce(jwk: Jwk, alg: JwsAlgorithm, policy?: KeyPolicy): Promise<CryptoKey> {
-  let m = imported.get(jwk);
-  if (m === undefined) imported.set(jwk, (m = new Map()));
-  const id = `${alg.alg}:${policy?.allowWeakSecret === true ? 1 : 0}${policy?.allowInsecureKeySize === true ? 1 : 0}`;
-  let p = m.get(id);
-  if (p === undefined) {
-    p = prepareWebKey(jwk, alg, 'verify', policy);
-    m.set(id, p);
-  }
-  return p;
+  // prepareWebKey imports each JWK object once per alg and policy (webcrypto/key-cache.ts).
+  return prepareWebKey(jwk, alg, 'verify', policy);
 }
 
 /**

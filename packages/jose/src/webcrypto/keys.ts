@@ -14,6 +14,7 @@ import type { KeyPolicy, KeyUse } from '../keys/policy.js';
 import { bigIntOfBytes, checkRsaPublicNumbers } from '../keys/rsa-numbers.js';
 import { thumbprintInput, THUMBPRINT_URI_HASH, type ThumbprintHash } from '../keys/thumbprint.js';
 import { jwsImportParams, requireWebCurve, webHash } from './algorithms.js';
+import { cachedFor, policySlot } from './key-cache.js';
 import { mapCryptoError, subtle } from './runtime.js';
 
 /** A key as the Web Crypto entry accepts it: a CryptoKey, a JWK, or a byte array (HMAC only). */
@@ -190,9 +191,11 @@ export async function checkCryptoKey(
     if (alg.kty === 'RSA')
       checkRsaSize((key.algorithm as RsaHashedKeyAlgorithm).modulusLength, alg, policy);
     if (key.algorithm.name === 'Ed25519' && key.type === 'public') {
-      const x = new Uint8Array(await subtle().exportKey('raw', key));
-      if (isWeakEd25519Point(x))
-        throw invalidKey('Ed25519 public key is of small order or not canonical');
+      // The point is exported and checked once per CryptoKey (a CryptoKey cannot change).
+      const weak = await cachedFor(key, 'ed25519-weak', async () =>
+        isWeakEd25519Point(new Uint8Array(await subtle().exportKey('raw', key))),
+      );
+      if (weak) throw invalidKey('Ed25519 public key is of small order or not canonical');
     }
   }
   if (!key.usages.includes(use)) throw invalidKey(`the CryptoKey may not be used to ${use}`);
@@ -229,7 +232,11 @@ export async function prepareWebKey(
       throw mapCryptoError(e, alg.alg, () => invalidKey('the secret could not be imported'));
     }
   }
-  return importJwk(input as Jwk, alg.alg, { ...policy, use });
+  if (!isJsonObject(input)) throw invalidJwk('a JWK must be a JSON object');
+  // Checked and imported once per JWK object, algorithm, use and policy (webcrypto/key-cache.ts).
+  return cachedFor(input, `jws:${alg.alg}:${use}:${policySlot(policy)}`, () =>
+    importJwk(input as Jwk, alg.alg, { ...policy, use }),
+  );
 }
 
 /** Export a CryptoKey as a JWK (the key members only: no `ext`, `key_ops` or `alg`). */
