@@ -1,5 +1,12 @@
 import { isJoseError, type JwtPayload } from '@tessera/jose';
 import { GuardError } from './bearer.js';
+import type { PreparedGuardOptions } from './options.js';
+
+/** What of a guard's configuration a route check reads. */
+export type RequirementConfig = Pick<
+  PreparedGuardOptions,
+  'requiredScopes' | 'verify' | 'clockToleranceSeconds'
+>;
 
 /** Who called: the verified access token, reduced to what routes need. */
 export interface AuthContext {
@@ -84,9 +91,10 @@ export function contextOf(payload: JwtPayload): AuthContext {
  */
 export function checkRequirement(
   auth: AuthContext,
-  requiredScopes: readonly string[],
+  config: RequirementConfig,
   requirement?: Requirement,
 ): void {
+  const requiredScopes = config.requiredScopes;
   const scopes = requirement?.scopes;
   const granted = auth.scopes;
   let ok = true;
@@ -111,16 +119,19 @@ export function checkRequirement(
     );
   }
   if (requirement?.requiredAcr !== undefined || requirement?.maxAge !== undefined)
-    checkAuthentication(auth, requirement.requiredAcr, requirement.maxAge);
+    checkAuthentication(auth, config, requirement.requiredAcr, requirement.maxAge);
 }
 
 /**
  * RFC 9470 §3: a token whose `acr` is not one the route accepts, or whose `auth_time` is older
  * than `maxAge` seconds (or missing), is refused with 401 `insufficient_user_authentication`; the
- * challenge names what the next authorization request should ask for.
+ * challenge names what the next authorization request should ask for. The age is measured on the
+ * clock `exp` is checked against (`currentDate`, else the system clock) and allows the same
+ * `clockTolerance`: either way, so an `auth_time` further in the future than that is refused too.
  */
 function checkAuthentication(
   auth: AuthContext,
+  config: RequirementConfig,
   requiredAcr: readonly string[] | undefined,
   maxAge: number | undefined,
 ): void {
@@ -132,9 +143,7 @@ function checkAuthentication(
     requiredAcr === undefined ||
     requiredAcr.length === 0 ||
     (typeof acr === 'string' && requiredAcr.includes(acr));
-  const ageOk =
-    maxAge === undefined ||
-    (typeof authTime === 'number' && Math.floor(Date.now() / 1000) - authTime <= maxAge);
+  const ageOk = maxAge === undefined || recentEnough(authTime, maxAge, config);
   if (acrOk && ageOk) return;
   throw new GuardError(
     401,
@@ -150,4 +159,12 @@ function checkAuthentication(
       },
     },
   );
+}
+
+function recentEnough(authTime: unknown, maxAge: number, config: RequirementConfig): boolean {
+  if (typeof authTime !== 'number' || !Number.isFinite(authTime)) return false;
+  const now = Math.floor((config.verify.currentDate?.getTime() ?? Date.now()) / 1000);
+  const tolerance = config.clockToleranceSeconds;
+  const age = now - authTime;
+  return age <= maxAge + tolerance && age >= -tolerance;
 }

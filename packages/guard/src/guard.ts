@@ -190,15 +190,14 @@ function authenticateFast(
   } catch (e) {
     throw fail(e);
   }
-  const required = g.config.requiredScopes;
   const complete = (a: AuthContext): AuthContext | Promise<AuthContext> => {
     const bound = checkBinding(g, a, dpopToken, input);
     if (bound instanceof Promise)
       return bound.then(() => {
-        checkRequirement(a, required, requirement);
+        checkRequirement(a, g.config, requirement);
         return a;
       });
-    checkRequirement(a, required, requirement);
+    checkRequirement(a, g.config, requirement);
     return a;
   };
   if (auth instanceof Promise) {
@@ -272,7 +271,7 @@ export function createGuard(options: GuardOptions | PreparedGuardOptions): Guard
     verifyRequest: (request: Request, requirement?: Requirement) =>
       verifyRequest(g, request, requirement),
     check(auth: AuthContext, requirement?: Requirement) {
-      checkRequirement(auth, config.requiredScopes, requirement);
+      checkRequirement(auth, config, requirement);
     },
     async pollRevocations() {
       await g.conn.ready();

@@ -49,6 +49,10 @@ test('prepareGuardOptions: the core validates the verifier options (no throwaway
     refused(/clockTolerance/),
   );
   assert.throws(
+    () => prepareGuardOptions({ ...base, currentDate: new Date(Number.NaN) }),
+    refused(/currentDate/),
+  );
+  assert.throws(
     () => prepareGuardOptions({ ...base, algorithms: ['ES999' as never] }),
     (e: unknown) => e instanceof JoseError,
   );

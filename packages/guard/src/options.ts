@@ -1,6 +1,7 @@
 import {
   JoseError,
   checkVerifierOptions,
+  parseDuration,
   type Duration,
   type JwsAlg,
   type RemoteKeySetOptions,
@@ -51,8 +52,13 @@ export interface GuardOptions {
   algorithms?: readonly JwsAlg[];
   /** Scopes every request must carry (routes may require more). */
   requiredScopes?: readonly string[];
-  /** Clock skew allowed for `exp`, `nbf`, `iat`: seconds or "30s". Default 5. */
+  /** Clock skew allowed for `exp`, `nbf`, `iat` and a route's `maxAge`: seconds or "30s". Default 5. */
   clockTolerance?: Duration;
+  /**
+   * The time verification runs at (the core's `currentDate`): `exp`, `nbf`, `iat` and a route's
+   * `maxAge` are all checked against it. For tests and replays; default: the system clock.
+   */
+  currentDate?: Date;
   /** Poll the issuer's signed revocation feed (`true` for the defaults). Default off. */
   revocation?: boolean | RevocationOptions;
   /** Skip discovery and use this `jwks_uri` (it must still be https). */
@@ -119,6 +125,8 @@ export interface PreparedGuardOptions {
   readonly revocation: PreparedRevocation | undefined;
   /** Options of the core verifier for access tokens (RFC 9068 profile). */
   readonly verify: GuardVerifyOptions;
+  /** `clockTolerance` in seconds, for the checks the guard makes itself (a route's `maxAge`). */
+  readonly clockToleranceSeconds: number;
   /** Whether verified results (and their auth contexts) are reused. */
   readonly cached: boolean;
   readonly onError: ((error: unknown) => void) | undefined;
@@ -267,6 +275,7 @@ export function prepareGuardOptions(
     typ: 'at+jwt',
     requiredClaims: REQUIRED_CLAIMS,
     clockTolerance: options.clockTolerance ?? 5,
+    ...(options.currentDate !== undefined ? { currentDate: options.currentDate } : {}),
     cache,
   });
   checkVerifierOptions(verify);
@@ -287,6 +296,7 @@ export function prepareGuardOptions(
     cooldownMs: keys.cooldownMs ?? 30_000,
     revocation: revocationOf(options.revocation, loopback),
     verify,
+    clockToleranceSeconds: parseDuration(verify.clockTolerance ?? 5, 'clockTolerance'),
     cached: cache !== false,
     onError: options.onError,
     dpop: prepareDpopOptions(options.dpop, options.clockTolerance ?? 5),

@@ -70,7 +70,8 @@ test('maxAge: an old or missing auth_time is refused with max_age in the challen
   await ready();
   const route = { maxAge: 300 };
   assert.ok(await guard.authenticate(bearer({ auth_time: now() - 10 }), route));
-  for (const authTime of [now() - 301, undefined, String(now())]) {
+  // 300 s plus the default 5 s clockTolerance.
+  for (const authTime of [now() - 310, undefined, String(now()), now() + 60]) {
     let refusal: unknown;
     await assert.rejects(
       guard.authenticate(bearer({ auth_time: authTime }), route),
@@ -110,4 +111,63 @@ test('scope is checked before step-up: a token without the scope gets 403, not a
     guard.authenticate(bearer({ acr: PWD, scope: 'a' }), { scopes: ['b'], requiredAcr: [MFA] }),
     (e: unknown) => e instanceof GuardError && e.status === 403 && e.error === 'insufficient_scope',
   );
+});
+
+test("maxAge allows the guard's clockTolerance either way, and no more", async () => {
+  await ready();
+  const strict = createGuard({
+    issuer: issuer.url,
+    audience: AUDIENCE,
+    allowHttpLoopback: true,
+    clockTolerance: '30s',
+  });
+  try {
+    const route = { maxAge: 60 };
+    // Margins of a few seconds either side keep the test off the second boundary.
+    assert.ok(await strict.authenticate(bearer({ auth_time: now() - 85 }), route));
+    assert.ok(await strict.authenticate(bearer({ auth_time: now() + 25 }), route));
+    await assert.rejects(
+      strict.authenticate(bearer({ auth_time: now() - 95 }), route),
+      stepUp('max_age'),
+    );
+    await assert.rejects(
+      strict.authenticate(bearer({ auth_time: now() + 35 }), route),
+      stepUp('max_age'),
+    );
+    // check() on a context of its own goes through the same rule.
+    const ctx = await strict.authenticate(bearer({ auth_time: now() - 95 }));
+    assert.throws(() => strict.check(ctx, route), stepUp('max_age'));
+  } finally {
+    strict.close();
+  }
+});
+
+test('maxAge is measured on the clock exp is checked against (currentDate), not the system clock', async () => {
+  await ready();
+  const at = new Date(Date.UTC(2030, 0, 1, 12, 0, 0));
+  const t = Math.floor(at.getTime() / 1000);
+  const timed = createGuard({
+    issuer: issuer.url,
+    audience: AUDIENCE,
+    allowHttpLoopback: true,
+    clockTolerance: 0,
+    currentDate: at,
+  });
+  try {
+    const token = (authTime: number) => ({
+      authorization: `Bearer ${issuer.mint({ iat: t - 10, exp: t + 600, auth_time: authTime })}`,
+    });
+    // The token lives at the injected time (2030): its auth_time is judged there too.
+    assert.ok(await timed.authenticate(token(t - 60), { maxAge: 60 }));
+    await assert.rejects(timed.authenticate(token(t - 61), { maxAge: 60 }), stepUp('max_age'));
+    // And exp is checked on the same clock: a token that expired before the injected time fails.
+    await assert.rejects(
+      timed.authenticate({
+        authorization: `Bearer ${issuer.mint({ iat: t - 700, exp: t - 1, auth_time: t - 700 })}`,
+      }),
+      (e: unknown) => e instanceof GuardError && e.reason === 'ERR_JWT_EXPIRED',
+    );
+  } finally {
+    timed.close();
+  }
 });
