@@ -49,6 +49,8 @@ export const LAYERS: readonly Layer[] = [
   // claims.ts compares `typ` with header.ts's normalisation; verify-cache.ts is the bounded
   // result cache that jwt.ts's createVerifier uses, and needs only durations and errors.
   { name: 'claims', files: ['jwt/claims', 'jwt/claim-set', 'jwt/verify-cache', 'jws/rules'] },
+  // The JWS JSON serializations' rules (object shapes, unprotected headers), on jws/rules.
+  { name: 'jws json rules', files: ['jws/json-rules'] },
   // The rest of what the Node.js core and the Web Crypto entry share: JWT rules, unverified
   // decoding, unsecured JWTs, key selection, bounded fetches and the remote JWKS cache.
   {
@@ -256,6 +258,7 @@ const SHARED = [
   'keys/thumbprint',
   'jws/signature-shape',
   'jws/rules',
+  'jws/json-rules',
   'jws/unsecured',
   'jwt/claims',
   'jwt/claim-set',
@@ -277,6 +280,7 @@ test('boundaries: the Web Crypto entry reaches no node: module; the shared layer
     'base/json',
     'base/header',
     'jws/rules',
+    'jws/json-rules',
     'jwt/claims',
     'jwt/rules',
     'jwks/select',

@@ -24,7 +24,8 @@ import {
   type Jwk,
   type JwsAlg,
 } from './index.js';
-import { assertJoseError } from './test-support/assert-jose.js';
+import { assertJoseError, assertJoseErrorAsync } from './test-support/assert-jose.js';
+import { ENTRIES } from './test-support/entries.js';
 import { readVector, rfcExamples } from './test-support/vectors.js';
 
 const utf8 = (b: Uint8Array) => Buffer.from(b).toString('utf8');
@@ -100,54 +101,53 @@ test('RFC 7515 A.5 unsecured JWS: refused by every verify API, readable only by 
   assert.deepEqual(payload, JSON.parse(e.payload_utf8));
 });
 
-test('RFC 7515 A.6 general JSON: each of the two signatures verifies with its own key', () => {
-  const e = ex(r7515, 'A.6');
-  const [rsa, ec] = e.jwks.keys as Jwk[];
-  const a = verifyGeneral(e.general_json, publicOf(rsa!), { algorithms: ['RS256'] });
-  assert.equal(utf8(a.payload), e.payload_utf8);
-  assert.deepEqual(a.unprotectedHeader, { kid: '2010-12-29' });
-  const b = verifyGeneral(e.general_json, publicOf(ec!), { algorithms: ['ES256'] });
-  assert.equal(b.protectedHeader.alg, 'ES256');
-  // Through a key set, selected by the kid of the unprotected header; keys without that kid never match.
-  const set = createLocalKeySet({
-    keys: [
-      { ...publicOf(rsa!), kid: '2010-12-29' },
-      { ...publicOf(ec!), kid: 'e9bc097a-ce51-4036-9562-d2ade882db0d' },
-    ],
+for (const E of ENTRIES) {
+  test(`${E.name} RFC 7515 A.6 general JSON: each of the two signatures verifies with its own key`, async () => {
+    const e = ex(r7515, 'A.6');
+    const [rsa, ec] = e.jwks.keys as Jwk[];
+    const a = await E.verifyGeneral(e.general_json, publicOf(rsa!), { algorithms: ['RS256'] });
+    assert.equal(utf8(a.payload), e.payload_utf8);
+    assert.deepEqual(a.unprotectedHeader, { kid: '2010-12-29' });
+    const b = await E.verifyGeneral(e.general_json, publicOf(ec!), { algorithms: ['ES256'] });
+    assert.equal(b.protectedHeader.alg, 'ES256');
+    // Through a key set, selected by the kid of the unprotected header; keys without that kid never match.
+    const set = E.createLocalKeySet({
+      keys: [
+        { ...publicOf(rsa!), kid: '2010-12-29' },
+        { ...publicOf(ec!), kid: 'e9bc097a-ce51-4036-9562-d2ade882db0d' },
+      ],
+    });
+    const alg = async (algorithms: JwsAlg[]) =>
+      (await E.verifyGeneral(e.general_json, set, { algorithms })).protectedHeader.alg;
+    assert.equal(await alg(['ES256']), 'ES256');
+    assert.equal(await alg(['ES256', 'RS256']), 'RS256');
+    const noKids = E.createLocalKeySet({ keys: [publicOf(rsa!), publicOf(ec!)] });
+    await assertJoseErrorAsync(
+      () => E.verifyGeneral(e.general_json, noKids, { algorithms: ['RS256'] }),
+      'ERR_KEY_NOT_FOUND',
+    );
+    await assertJoseErrorAsync(
+      () => E.verifyGeneral(e.general_json, publicOf(ec!), { algorithms: ['RS256'] }),
+      'ERR_KEY_INVALID',
+    );
   });
-  assert.equal(
-    verifyGeneral(e.general_json, set, { algorithms: ['ES256'] }).protectedHeader.alg,
-    'ES256',
-  );
-  assert.equal(
-    verifyGeneral(e.general_json, set, { algorithms: ['ES256', 'RS256'] }).protectedHeader.alg,
-    'RS256',
-  );
-  const noKids = createLocalKeySet({ keys: [publicOf(rsa!), publicOf(ec!)] });
-  assertJoseError(
-    () => verifyGeneral(e.general_json, noKids, { algorithms: ['RS256'] }),
-    'ERR_KEY_NOT_FOUND',
-  );
-  assertJoseError(
-    () => verifyGeneral(e.general_json, publicOf(ec!), { algorithms: ['RS256'] }),
-    'ERR_KEY_INVALID',
-  );
-});
 
-test('RFC 7515 A.7 flattened JSON: verifies; a changed payload does not', () => {
-  const e = ex(r7515, 'A.7');
-  const r = verifyFlattened(e.flattened_json, publicOf(e.jwk), { algorithms: ['ES256'] });
-  assert.equal(r.unprotectedHeader?.kid, 'e9bc097a-ce51-4036-9562-d2ade882db0d');
-  assert.equal(utf8(r.payload), ex(r7515, 'A.1').payload_utf8);
-  const tampered = {
-    ...e.flattened_json,
-    payload: Buffer.from('{"iss":"eve"}').toString('base64url'),
-  };
-  assertJoseError(
-    () => verifyFlattened(tampered, publicOf(e.jwk), { algorithms: ['ES256'] }),
-    'ERR_SIGNATURE_INVALID',
-  );
-});
+  test(`${E.name} RFC 7515 A.7 flattened JSON: verifies; a changed payload does not`, async () => {
+    const e = ex(r7515, 'A.7');
+    const o = { algorithms: ['ES256'] } as const;
+    const r = await E.verifyFlattened(e.flattened_json, publicOf(e.jwk), o);
+    assert.equal(r.unprotectedHeader?.kid, 'e9bc097a-ce51-4036-9562-d2ade882db0d');
+    assert.equal(utf8(r.payload), ex(r7515, 'A.1').payload_utf8);
+    const tampered = {
+      ...e.flattened_json,
+      payload: Buffer.from('{"iss":"eve"}').toString('base64url'),
+    };
+    await assertJoseErrorAsync(
+      () => E.verifyFlattened(tampered, publicOf(e.jwk), o),
+      'ERR_SIGNATURE_INVALID',
+    );
+  });
+}
 
 const r7517 = rfcExamples(7517);
 
@@ -426,118 +426,129 @@ const cookbook = (f: string) => readVector(`rfc7520/jws/${f}`);
 const publicKeyOf = (k: Jwk): Jwk =>
   k.kty === 'oct' ? k : { ...publicOf(k), kid: k.kid, use: k.use };
 
-for (const f of [
+const SIGNED_COOKBOOK = [
   '4_1.rsa_v15_signature.json',
   '4_2.rsa-pss_signature.json',
   '4_3.ecdsa_signature.json',
   '4_4.hmac-sha2_integrity_protection.json',
-]) {
-  test(`RFC 7520 ${f.replace('.json', '')}: compact, general and flattened outputs verify`, () => {
-    const v = cookbook(f);
-    const alg = v.input.alg as JwsAlg;
-    const key = publicKeyOf(v.input.key);
-    const o = { algorithms: [alg] };
-    assert.equal(utf8(verifyCompact(v.output.compact, key, o).payload), v.input.payload);
-    assert.equal(utf8(verifyGeneral(v.output.json, key, o).payload), v.input.payload);
-    assert.equal(utf8(verifyFlattened(v.output.json_flat, key, o).payload), v.input.payload);
-    if (key.kty !== 'oct') {
+];
+
+for (const E of ENTRIES) {
+  for (const f of SIGNED_COOKBOOK) {
+    test(`${E.name} RFC 7520 ${f.replace('.json', '')}: compact, general and flattened outputs verify`, async () => {
+      const v = cookbook(f);
+      const alg = v.input.alg as JwsAlg;
+      const key = publicKeyOf(v.input.key);
+      const o = { algorithms: [alg] };
       assert.equal(
-        verifyCompact(v.output.compact, createLocalKeySet({ keys: [key] }), o).protectedHeader.kid,
-        v.input.key.kid,
+        utf8((await E.verifyCompact(v.output.compact, key, o)).payload),
+        v.input.payload,
       );
-    }
-    if (v.reproducible === true) {
+      assert.equal(utf8((await E.verifyGeneral(v.output.json, key, o)).payload), v.input.payload);
       assert.equal(
-        signCompact(v.input.payload, v.input.key, { alg, kid: v.input.key.kid }),
-        v.output.compact,
+        utf8((await E.verifyFlattened(v.output.json_flat, key, o)).payload),
+        v.input.payload,
       );
-    }
+      if (key.kty !== 'oct') {
+        const set = E.createLocalKeySet({ keys: [key] });
+        const r = await E.verifyCompact(v.output.compact, set, o);
+        assert.equal(r.protectedHeader.kid, v.input.key.kid);
+      }
+      if (v.reproducible === true) {
+        assert.equal(
+          await E.signCompact(v.input.payload, v.input.key, { alg, kid: v.input.key.kid }),
+          v.output.compact,
+        );
+      }
+    });
+  }
+
+  test(`${E.name} RFC 7520 4_5 detached content: compact and JSON verify with the payload given separately`, async () => {
+    const v = cookbook('4_5.signature_with_detached_content.json');
+    const o = { algorithms: ['HS256'] as JwsAlg[], detachedPayload: v.input.payload };
+    const k = v.input.key;
+    assert.equal(utf8((await E.verifyCompact(v.output.compact, k, o)).payload), v.input.payload);
+    assert.equal(utf8((await E.verifyGeneral(v.output.json, k, o)).payload), v.input.payload);
+    assert.equal(
+      utf8((await E.verifyFlattened(v.output.json_flat, k, o)).payload),
+      v.input.payload,
+    );
+    assert.equal(
+      await E.signCompact(v.input.payload, k, { alg: 'HS256', kid: k.kid, detached: true }),
+      v.output.compact,
+    );
+    await assertJoseErrorAsync(
+      () => E.verifyFlattened(v.output.json_flat, k, { algorithms: ['HS256'] }),
+      'ERR_JWS_MALFORMED',
+    );
+  });
+
+  test(`${E.name} RFC 7520 4_6 protecting specific header fields: kid unprotected, alg protected`, async () => {
+    const v = cookbook('4_6.protecting_specific_header_fields.json');
+    const o = { algorithms: ['HS256'] } as const;
+    const r = await E.verifyFlattened(v.output.json_flat, v.input.key, o);
+    assert.deepEqual(r.unprotectedHeader, { kid: v.input.key.kid });
+    assert.equal(
+      utf8((await E.verifyGeneral(v.output.json, v.input.key, o)).payload),
+      v.input.payload,
+    );
+    assert.deepEqual(
+      await E.signFlattened(v.input.payload, v.input.key, {
+        alg: 'HS256',
+        unprotectedHeader: { kid: v.input.key.kid },
+      }),
+      v.output.json_flat,
+    );
+  });
+
+  test(`${E.name} RFC 7520 4_7 protecting content only: refused, because alg must be in the protected header (A4)`, async () => {
+    const v = cookbook('4_7.protecting_content_only.json');
+    const o = { algorithms: ['HS256'] } as const;
+    await assertJoseErrorAsync(
+      () => E.verifyFlattened(v.output.json_flat, v.input.key, o),
+      'ERR_JWS_MALFORMED',
+    );
+    await assertJoseErrorAsync(
+      () => E.verifyGeneral(v.output.json, v.input.key, o),
+      'ERR_JWS_MALFORMED',
+    );
+  });
+
+  test(`${E.name} RFC 7520 4_8 multiple signatures: RS256 and HS256 verify; ES512 (alg unprotected) does not`, async () => {
+    const v = cookbook('4_8.multiple_signatures.json');
+    const [rsa, ec, oct] = v.input.key as Jwk[];
+    const all = { algorithms: ['RS256', 'ES512', 'HS256'] as JwsAlg[] };
+    const algOf = async (jws: unknown, key: unknown, o = all) =>
+      (await E.verifyGeneral(jws as never, key as never, o)).protectedHeader.alg;
+    assert.equal(await algOf(v.output.json, publicOf(rsa!)), 'RS256');
+    assert.equal(await algOf(v.output.json, oct!), 'HS256');
+    await assertJoseErrorAsync(
+      () => E.verifyGeneral(v.output.json, publicOf(ec!), all),
+      ['ERR_KEY_INVALID', 'ERR_JWS_MALFORMED'],
+    );
+    // A key set of all three keys: the oct key is never taken from a set, the RSA one verifies.
+    const set = E.createLocalKeySet({ keys: [publicKeyOf(rsa!), publicKeyOf(ec!), oct!] });
+    assert.equal(await algOf(v.output.json, set), 'RS256');
+    const hsOnly = { payload: v.output.json.payload, signatures: [v.output.json.signatures[2]] };
+    assert.equal(await algOf(hsOnly, oct!, { algorithms: ['HS256'] }), 'HS256');
+    await assertJoseErrorAsync(
+      () => E.verifyGeneral(hsOnly, set, { algorithms: ['HS256'] }),
+      'ERR_KEY_NOT_FOUND',
+    );
+  });
+
+  test(`${E.name} cookbook curve25519/jws.json (RFC 8037 A.4): all outputs verify`, async () => {
+    const v = readVector('rfc7520/curve25519/jws.json');
+    const pub = publicOf(v.input.key);
+    const o = { algorithms: ['EdDSA'] } as const;
+    assert.equal(utf8((await E.verifyCompact(v.output.compact, pub, o)).payload), v.input.payload);
+    assert.equal(utf8((await E.verifyGeneral(v.output.json, pub, o)).payload), v.input.payload);
+    assert.equal(
+      utf8((await E.verifyFlattened(v.output.json_flat, pub, o)).payload),
+      v.input.payload,
+    );
   });
 }
-
-test('RFC 7520 4_5 detached content: compact and JSON verify with the payload given separately', () => {
-  const v = cookbook('4_5.signature_with_detached_content.json');
-  const o = { algorithms: ['HS256'] as JwsAlg[], detachedPayload: v.input.payload };
-  assert.equal(utf8(verifyCompact(v.output.compact, v.input.key, o).payload), v.input.payload);
-  assert.equal(utf8(verifyGeneral(v.output.json, v.input.key, o).payload), v.input.payload);
-  assert.equal(utf8(verifyFlattened(v.output.json_flat, v.input.key, o).payload), v.input.payload);
-  assert.equal(
-    signCompact(v.input.payload, v.input.key, {
-      alg: 'HS256',
-      kid: v.input.key.kid,
-      detached: true,
-    }),
-    v.output.compact,
-  );
-  assertJoseError(
-    () => verifyFlattened(v.output.json_flat, v.input.key, { algorithms: ['HS256'] }),
-    'ERR_JWS_MALFORMED',
-  );
-});
-
-test('RFC 7520 4_6 protecting specific header fields: kid unprotected, alg protected', () => {
-  const v = cookbook('4_6.protecting_specific_header_fields.json');
-  const r = verifyFlattened(v.output.json_flat, v.input.key, { algorithms: ['HS256'] });
-  assert.deepEqual(r.unprotectedHeader, { kid: v.input.key.kid });
-  assert.equal(
-    utf8(verifyGeneral(v.output.json, v.input.key, { algorithms: ['HS256'] }).payload),
-    v.input.payload,
-  );
-  assert.deepEqual(
-    signFlattened(v.input.payload, v.input.key, {
-      alg: 'HS256',
-      unprotectedHeader: { kid: v.input.key.kid },
-    }),
-    v.output.json_flat,
-  );
-});
-
-test('RFC 7520 4_7 protecting content only: refused, because alg must be in the protected header (A4)', () => {
-  const v = cookbook('4_7.protecting_content_only.json');
-  assertJoseError(
-    () => verifyFlattened(v.output.json_flat, v.input.key, { algorithms: ['HS256'] }),
-    'ERR_JWS_MALFORMED',
-  );
-  assertJoseError(
-    () => verifyGeneral(v.output.json, v.input.key, { algorithms: ['HS256'] }),
-    'ERR_JWS_MALFORMED',
-  );
-});
-
-test('RFC 7520 4_8 multiple signatures: RS256 and HS256 verify; ES512 (alg unprotected) does not', () => {
-  const v = cookbook('4_8.multiple_signatures.json');
-  const [rsa, ec, oct] = v.input.key as Jwk[];
-  const all = { algorithms: ['RS256', 'ES512', 'HS256'] as JwsAlg[] };
-  assert.equal(verifyGeneral(v.output.json, publicOf(rsa!), all).protectedHeader.alg, 'RS256');
-  assert.equal(verifyGeneral(v.output.json, oct!, all).protectedHeader.alg, 'HS256');
-  assertJoseError(
-    () => verifyGeneral(v.output.json, publicOf(ec!), all),
-    ['ERR_KEY_INVALID', 'ERR_JWS_MALFORMED'],
-  );
-  // A key set of all three keys: the oct key is never taken from a set, the RSA one verifies.
-  const set = createLocalKeySet({ keys: [publicKeyOf(rsa!), publicKeyOf(ec!), oct!] });
-  assert.equal(verifyGeneral(v.output.json, set, all).protectedHeader.alg, 'RS256');
-  const hsOnly = { payload: v.output.json.payload, signatures: [v.output.json.signatures[2]] };
-  assert.equal(verifyGeneral(hsOnly, oct!, { algorithms: ['HS256'] }).protectedHeader.alg, 'HS256');
-  assertJoseError(() => verifyGeneral(hsOnly, set, { algorithms: ['HS256'] }), 'ERR_KEY_NOT_FOUND');
-});
-
-test('cookbook curve25519/jws.json (RFC 8037 A.4): all outputs verify', () => {
-  const v = readVector('rfc7520/curve25519/jws.json');
-  const pub = publicOf(v.input.key);
-  assert.equal(
-    utf8(verifyCompact(v.output.compact, pub, { algorithms: ['EdDSA'] }).payload),
-    v.input.payload,
-  );
-  assert.equal(
-    utf8(verifyGeneral(v.output.json, pub, { algorithms: ['EdDSA'] }).payload),
-    v.input.payload,
-  );
-  assert.equal(
-    utf8(verifyFlattened(v.output.json_flat, pub, { algorithms: ['EdDSA'] }).payload),
-    v.input.payload,
-  );
-});
 
 test('the copied vector files hold exactly the examples the tests above cover', () => {
   const sections = (rfc: number) => [...rfcExamples(rfc).keys()];

@@ -39,6 +39,14 @@ export {
 export type { WebKeyInput } from './keys.js';
 export { signCompact, verifyCompact } from './jws.js';
 export type { WebVerifyKey, WebVerifyResult, WebSignCompactOptions } from './jws.js';
+export { signFlattened, verifyFlattened, signGeneral, verifyGeneral } from './jws-json.js';
+export type {
+  FlattenedJws,
+  GeneralJws,
+  JsonSignOptions,
+  JsonVerifyOptions,
+  JsonVerifyResult,
+} from '../jws/json-rules.js';
 export {
   signJwt,
   verifyJwt,
