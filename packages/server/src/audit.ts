@@ -5,6 +5,7 @@ import type { AuditEventRow, Store } from './stores/store.js';
 export type AuditType =
   | 'login.succeeded'
   | 'login.failed'
+  | 'login.refused'
   | 'login.blocked'
   | 'token.issued'
   | 'token.refreshed'
@@ -48,6 +49,9 @@ export const AGGREGATED_AUDIT_TYPES: ReadonlyMap<string, readonly string[]> = ne
   ['client.authentication_failed', ['why']],
   ['login.failed', []],
   ['login.blocked', []],
+  // A right password refused for the channel (the password grant for a user with a second
+  // factor): repeatable by whoever holds the password.
+  ['login.refused', ['why']],
   ['token.revocation_refused', ['kind', 'why']],
   // Second-factor guesses past the back-off (and the wrong ones): repeatable by whoever holds
   // the password, so bounded the same way.

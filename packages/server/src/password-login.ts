@@ -7,6 +7,7 @@ import {
   setDeviceCookie,
 } from './device-cookie.js';
 import { loginKeys, reserveLogin } from './login-protection.js';
+import { hasSecondFactor } from './mfa/second-factor.js';
 import { MAX_PASSWORD_BYTES } from './passwords.js';
 import type { UserRow } from './stores/store.js';
 import { isValidUsername } from './users.js';
@@ -23,6 +24,11 @@ export interface PasswordLoginInput {
   readonly clientId: string;
   /** The device cookie the browser presented, if any (checked here). */
   readonly deviceCookie: string | undefined;
+  /**
+   * Set by a channel that cannot ask for a second factor (the password grant): a right password
+   * of a user with a factor enrolled is then refused exactly like a wrong one.
+   */
+  readonly noSecondStep?: boolean;
 }
 
 /** A login's outcome at the login layer; on success, the device cookie to set. */
@@ -36,7 +42,9 @@ export type PasswordCheck =
  * unless `deviceCookie` is this account's) *before* Argon2 runs, so concurrent guesses on any
  * number of nodes cannot all be evaluated. One answer and similar time for unknown users, wrong
  * passwords and disabled accounts; rehash on login; audit events. `retryAfter` 0 means the
- * password was evaluated and wrong; above 0, it was not evaluated.
+ * password was evaluated and wrong (or, with `noSecondStep`, right for a user with a second
+ * factor: same answer, same counters, the real reason in the audit only); above 0, it was not
+ * evaluated.
  */
 export async function evaluatePasswordLogin(
   ctx: IssuerContext,
@@ -65,7 +73,24 @@ export async function evaluatePasswordLogin(
   } else if (user === undefined) {
     await ctx.hasher.burn(password);
   } else {
-    ok = (await ctx.hasher.verify(user.password_hash, password)) && user.disabled === 0;
+    // The factor lookup runs for every attempt on a known account, right password or not, so the
+    // refusal below takes the wrong password's path in work and time.
+    const [verified, factor] = await Promise.all([
+      ctx.hasher.verify(user.password_hash, password),
+      input.noSecondStep === true ? hasSecondFactor(ctx.store, user.id) : false,
+    ]);
+    ok = verified && user.disabled === 0;
+    if (ok && factor) {
+      // Not a success: no counter reset, no rehash, no device cookie — nothing to tell it apart.
+      await ctx.audit.record({
+        type: 'login.refused',
+        subject: user.id,
+        clientId,
+        ip,
+        detail: { why: 'second_factor_required' },
+      });
+      return { ok: false, retryAfter: 0 };
+    }
   }
   if (!ok || user === undefined) {
     await ctx.audit.record({ type: 'login.failed', subject: user?.id, clientId, ip });
@@ -99,6 +124,7 @@ export async function checkPasswordLogin(
     password: string;
     ip: string;
     clientId: string;
+    noSecondStep?: boolean;
     request: FastifyRequest;
     reply: FastifyReply;
   },

@@ -3,7 +3,6 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { issueAccessToken } from '../access-tokens.js';
 import type { AuthenticatedClient } from '../client-auth.js';
 import type { IssuerContext } from '../context.js';
-import { confirmedTotp } from '../mfa/totp.js';
 import { checkPasswordLogin } from '../password-login.js';
 import { OAuthError, invalidGrant, invalidRequest } from '../oauth-error.js';
 import { newFamilyRows, newRefreshToken } from '../refresh-tokens.js';
@@ -40,6 +39,10 @@ export async function passwordGrant(
     password,
     ip: request.ip,
     clientId: c.id,
+    // This grant cannot ask for a code: a user with a second factor is refused as for a wrong
+    // password (the hosted page is where they sign in), so the grant tells no one the password
+    // was right.
+    noSecondStep: true,
     request,
     reply,
   });
@@ -50,11 +53,6 @@ export async function passwordGrant(
   }
   if (!login.ok) throw invalidGrant(WRONG);
   const user = login.user;
-  // This grant cannot ask for a code: a user with a second factor signs in on the hosted page.
-  if ((await confirmedTotp(ctx.store, user.id)) !== undefined)
-    throw invalidGrant(
-      'this account has a second factor; sign in through the authorization endpoint',
-    );
   const sid = randomUUID();
   const refresh = newRefreshToken();
   const sessionExpiresAt = now + ctx.config.sessionMaxAge;

@@ -3,7 +3,7 @@ import type { Kek } from '../keys/kek.js';
 import { reserveSecondFactor } from '../login-protection.js';
 import type { MfaFactorRow, Store } from '../stores/store.js';
 import { recoveryCodeHash } from './recovery-codes.js';
-import { TOTP_CODE, matchTotpStep, stepExpiry } from './totp.js';
+import { TOTP_CODE, confirmedTotp, matchTotpStep, stepExpiry } from './totp.js';
 
 /** What the user typed on the second step: a TOTP code or one of their recovery codes. */
 export type SecondFactorInput =
@@ -26,6 +26,14 @@ export interface SecondFactorDeps {
   readonly secrets: Kek;
   readonly audit?: Audit | undefined;
   readonly nowMs: () => number;
+}
+
+/**
+ * Whether the user has a second factor enrolled (and confirmed): such a user is always asked for
+ * it, whatever the policy, and a channel that cannot ask (the password grant) refuses them.
+ */
+export async function hasSecondFactor(store: Store, userId: string): Promise<boolean> {
+  return (await confirmedTotp(store, userId)) !== undefined;
 }
 
 /** Whether `input` has the shape of its kind (no store access). */

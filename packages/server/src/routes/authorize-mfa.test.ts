@@ -19,6 +19,7 @@ import {
 } from '../test-support/code-flow.js';
 import {
   ISSUER,
+  countAuditEvents,
   makeIssuer,
   PG_SKIP,
   post,
@@ -299,16 +300,62 @@ test('refusal: CSRF — the code form without the browser cookie is 403; a login
   assert.equal(cont.status, 400, 'nor by the continue form');
 });
 
-test('refusal: the password grant for a user with a second factor (it cannot ask for the code)', async () => {
-  const r = await post(
-    w.t.app,
-    '/token',
-    { grant_type: 'password', username: 'alice', password: w.t.password },
-    { authorization: w.t.basic() },
-  );
-  assert.equal(r.status, 400);
-  assert.equal(r.json['error'], 'invalid_grant');
-  assert.match(String(r.json['error_description']), /second factor/);
+test('refusal: the password grant refuses a user with a second factor exactly as a wrong password, counts it as a failure, and audits the real reason', async () => {
+  // A world of its own: its back-off counters are spent here.
+  const x = await makeIssuer('sqlite', {
+    loginProtection: { ipThreshold: 1000, pairThreshold: 3 },
+  });
+  try {
+    const deps = { store: x.store, kek: x.kek, now: () => x.clock.ms };
+    const { secret } = await enrolTotp(deps, 'alice');
+    await confirmTotp(deps, 'alice', referenceTotp(secret, stepOf(x.clock.ms)));
+    const grant = (password: string) =>
+      post(
+        x.app,
+        '/token',
+        { grant_type: 'password', username: 'alice', password },
+        { authorization: x.basic() },
+      );
+    const shape = (r: Awaited<ReturnType<typeof grant>>) => {
+      const { date: _d, ...headers } = r.headers;
+      return { status: r.status, body: r.body, headers };
+    };
+    const wrong = await grant('not the password');
+    const right = await grant(x.password);
+    assert.deepEqual(shape(right), shape(wrong), 'status, body and headers are the same');
+    assert.equal(right.status, 400);
+    assert.deepEqual(right.json, {
+      error: 'invalid_grant',
+      error_description: 'the username or password is wrong',
+    });
+    assert.equal(right.headers['set-cookie'], undefined, 'no device cookie for a refusal');
+    // The audit alone knows: the right password was verified (Argon2 ran) and refused for the
+    // second factor; the wrong one failed.
+    const refused = await x.store.listAuditEvents(10, 'login.refused');
+    assert.equal(refused.length, 1);
+    assert.equal(refused[0]!.subject, x.userId);
+    assert.deepEqual(JSON.parse(refused[0]!.detail), { why: 'second_factor_required' });
+    assert.equal(await countAuditEvents(x.store, 'login.failed'), 1);
+    assert.equal(await countAuditEvents(x.store, 'login.succeeded'), 0);
+    // Counted as a failed attempt like the wrong one (a success would reset the back-off and
+    // tell the password apart): the third attempt is the last the pair threshold allows.
+    const third = await grant(x.password);
+    assert.deepEqual(shape(third), shape(wrong));
+    const fourth = await grant(x.password);
+    assert.equal(fourth.status, 429);
+    const sessions = await x.store.listSessions({
+      userId: x.userId,
+      now: Math.floor(x.clock.ms / 1000),
+      limit: 10,
+    });
+    assert.equal(sessions.length, 0, 'no session was started');
+    // A user without a factor still signs in with the grant.
+    await resetMfa({ store: x.store }, 'alice');
+    x.clock.ms += 24 * 3600_000;
+    assert.equal((await grant(x.password)).status, 200);
+  } finally {
+    await x.close();
+  }
 });
 
 test('recovery codes on the page: each works once, the page says how many are left, the last one warns; amr ["pwd","mfa"]', async () => {
