@@ -208,6 +208,108 @@ function requestUri(p: PreparedGuardDpop, input: BearerInput): string | undefine
   return `${origin}${q === -1 ? target : target.slice(0, q)}`;
 }
 
+/** The replay side of a guard's DPoP checks: this instance's window, and Redis's when asked. */
+interface ReplayCheck {
+  /** Record a proof id or refuse its replay; a promise only when a shared store is configured. */
+  add(id: string, expiresAtMs: number, now: number): void | Promise<void>;
+  close(): Promise<void>;
+}
+
+function createReplayCheck(p: PreparedGuardDpop, replayed: () => GuardError): ReplayCheck {
+  const local = new LocalReplayWindow(p.maxReplayEntries);
+  let shared: Promise<SharedReplayStore> | undefined;
+  let sharedDown = false;
+  const sharedStore = (): Promise<SharedReplayStore> | undefined => {
+    if (p.replayStore === undefined) return undefined;
+    shared ??= createRedisReplayStore(p.replayStore);
+    return shared;
+  };
+  // Connect early: the first DPoP request should not be the one that waits for Redis.
+  sharedStore()?.catch(() => undefined);
+  const sharedAnswered = (fresh: boolean): void => {
+    if (sharedDown) {
+      sharedDown = false;
+      p.log('@tessera/guard: the DPoP replay store (Redis) is reachable again');
+    }
+    if (!fresh) throw replayed();
+  };
+  const sharedFailed = (e: unknown): void => {
+    // Redis is down: the local window decided. Say so once per outage.
+    if (!sharedDown) {
+      sharedDown = true;
+      p.log(
+        `@tessera/guard: the DPoP replay store (Redis) is unreachable; using this instance's replay window only (${e instanceof Error ? e.message : 'error'})`,
+      );
+    }
+  };
+  return {
+    add(id, expiresAtMs, now) {
+      if (!local.add(id, expiresAtMs, now)) throw replayed();
+      const store = sharedStore();
+      if (store === undefined) return;
+      return store.then((s) => s.add(id, expiresAtMs - now)).then(sharedAnswered, sharedFailed);
+    },
+    async close() {
+      if (shared !== undefined) await (await shared.catch(() => undefined))?.close();
+    },
+  };
+}
+
+/** What a DPoP request must bring before its proof is verified (RFC 9449 §4.3, §7.1). */
+function proofRequest(
+  p: PreparedGuardDpop,
+  claims: Readonly<JwtPayload>,
+  input: BearerInput,
+): { jkt: string; proof: string; htu: string; htm: string } {
+  const algs = p.algorithms;
+  const jkt = jktOf(claims);
+  if (jkt === undefined)
+    throw dpopError('invalid_token', 'The access token is not DPoP-bound', 'dpop_unbound', algs);
+  const proof = input.dpop;
+  if (proof === undefined || proof.length === 0)
+    throw dpopError('invalid_dpop_proof', 'A DPoP proof is required', 'dpop_missing', algs);
+  // §4.3 step 1: one DPoP header; several are joined with commas, which a JWS never holds.
+  if (proof.includes(','))
+    throw dpopError('invalid_dpop_proof', 'More than one DPoP header', 'dpop_many', algs);
+  const htu = requestUri(p, input);
+  if (htu === undefined || input.method === undefined)
+    throw dpopError('invalid_dpop_proof', 'The request URI is unknown', 'dpop_no_uri', algs);
+  return { jkt, proof, htu, htm: input.method };
+}
+
+/** Verify the proof with the core; its JoseError becomes the 401 answer (a fresh nonce for §9). */
+function verifyProofOrRefuse(
+  verifyProof: DpopVerifier,
+  nonces: DpopNonces | undefined,
+  request: { proof: string; htu: string; htm: string },
+  token: string,
+  algs: readonly string[],
+): ReturnType<DpopVerifier> {
+  try {
+    return verifyProof(request.proof, {
+      htm: request.htm,
+      htu: request.htu,
+      accessToken: token,
+      ...(nonces !== undefined ? { nonce: (n: string) => nonces.check(n) } : {}),
+    });
+  } catch (e) {
+    if (isJoseError(e, 'ERR_DPOP_NONCE_INVALID') && nonces !== undefined)
+      throw dpopError('use_dpop_nonce', 'A DPoP nonce is required', e.code, algs, {
+        cause: e,
+        nonce: nonces.current(),
+      });
+    if (isJoseError(e, 'ERR_OPTIONS_INVALID'))
+      throw dpopError('invalid_dpop_proof', 'The request URI is unknown', e.code, algs, {
+        cause: e,
+      });
+    if (isJoseError(e))
+      throw dpopError('invalid_dpop_proof', 'The DPoP proof is invalid', e.code, algs, {
+        cause: e,
+      });
+    throw e;
+  }
+}
+
 /** Build the DPoP checks of a guard from prepared options. */
 export function createGuardDpop(p: PreparedGuardDpop): GuardDpop {
   if (createDpopVerifier === undefined || createDpopNonces === undefined)
@@ -221,20 +323,10 @@ export function createGuardDpop(p: PreparedGuardDpop): GuardDpop {
     p.nonce === undefined
       ? undefined
       : createDpopNonces({ secret: p.nonce.secret, period: p.nonce.period, purpose: 'resource' });
-  const local = new LocalReplayWindow(p.maxReplayEntries);
-  let shared: Promise<SharedReplayStore> | undefined;
-  let sharedDown = false;
   const algs = p.algorithms;
-  const sharedStore = (): Promise<SharedReplayStore> | undefined => {
-    if (p.replayStore === undefined) return undefined;
-    shared ??= createRedisReplayStore(p.replayStore);
-    return shared;
-  };
-  // Connect early: the first DPoP request should not be the one that waits for Redis.
-  sharedStore()?.catch(() => undefined);
-
-  const replayed = () =>
-    dpopError('invalid_dpop_proof', 'The DPoP proof was already used', 'dpop_replay', algs);
+  const replay = createReplayCheck(p, () =>
+    dpopError('invalid_dpop_proof', 'The DPoP proof was already used', 'dpop_replay', algs),
+  );
 
   return {
     tokenOf: dpopTokenOf,
@@ -248,49 +340,10 @@ export function createGuardDpop(p: PreparedGuardDpop): GuardDpop {
         );
     },
     checkProof(claims, token, input) {
-      const jkt = jktOf(claims);
-      if (jkt === undefined)
-        throw dpopError(
-          'invalid_token',
-          'The access token is not DPoP-bound',
-          'dpop_unbound',
-          algs,
-        );
-      const proof = input.dpop;
-      if (proof === undefined || proof.length === 0)
-        throw dpopError('invalid_dpop_proof', 'A DPoP proof is required', 'dpop_missing', algs);
-      // §4.3 step 1: one DPoP header; several are joined with commas, which a JWS never holds.
-      if (proof.includes(','))
-        throw dpopError('invalid_dpop_proof', 'More than one DPoP header', 'dpop_many', algs);
-      const htu = requestUri(p, input);
-      if (htu === undefined || input.method === undefined)
-        throw dpopError('invalid_dpop_proof', 'The request URI is unknown', 'dpop_no_uri', algs);
+      const request = proofRequest(p, claims, input);
       const now = Date.now();
-      let r;
-      try {
-        r = verifyProof(proof, {
-          htm: input.method,
-          htu,
-          accessToken: token,
-          ...(nonces !== undefined ? { nonce: (n: string) => nonces.check(n) } : {}),
-        });
-      } catch (e) {
-        if (isJoseError(e, 'ERR_DPOP_NONCE_INVALID') && nonces !== undefined)
-          throw dpopError('use_dpop_nonce', 'A DPoP nonce is required', e.code, algs, {
-            cause: e,
-            nonce: nonces.current(),
-          });
-        if (isJoseError(e, 'ERR_OPTIONS_INVALID'))
-          throw dpopError('invalid_dpop_proof', 'The request URI is unknown', e.code, algs, {
-            cause: e,
-          });
-        if (isJoseError(e))
-          throw dpopError('invalid_dpop_proof', 'The DPoP proof is invalid', e.code, algs, {
-            cause: e,
-          });
-        throw e;
-      }
-      if (r.jkt !== jkt)
+      const r = verifyProofOrRefuse(verifyProof, nonces, request, token, algs);
+      if (r.jkt !== request.jkt)
         throw dpopError(
           'invalid_dpop_proof',
           'The DPoP proof key does not match the access token',
@@ -299,34 +352,9 @@ export function createGuardDpop(p: PreparedGuardDpop): GuardDpop {
         );
       // §11.1: a proof is good once within its window (iat + maxAge + tolerance).
       // The proof key and jti (at most 512 characters: the core's bound) identify the proof.
-      const id = `${r.jkt}.${r.jti}`;
       const expiresAtMs = (r.iat + p.maxAge + p.clockTolerance) * 1000 + 1000;
-      if (!local.add(id, expiresAtMs, now)) throw replayed();
-      const store = sharedStore();
-      if (store === undefined) return;
-      return store
-        .then((s) => s.add(id, expiresAtMs - now))
-        .then(
-          (fresh) => {
-            if (sharedDown) {
-              sharedDown = false;
-              p.log('@tessera/guard: the DPoP replay store (Redis) is reachable again');
-            }
-            if (!fresh) throw replayed();
-          },
-          (e: unknown) => {
-            // Redis is down: the local window decided (above). Say so once per outage.
-            if (!sharedDown) {
-              sharedDown = true;
-              p.log(
-                `@tessera/guard: the DPoP replay store (Redis) is unreachable; using this instance's replay window only (${e instanceof Error ? e.message : 'error'})`,
-              );
-            }
-          },
-        );
+      return replay.add(`${r.jkt}.${r.jti}`, expiresAtMs, now);
     },
-    async close() {
-      if (shared !== undefined) await (await shared.catch(() => undefined))?.close();
-    },
+    close: () => replay.close(),
   };
 }

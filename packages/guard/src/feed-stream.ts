@@ -31,6 +31,91 @@ export interface FeedStream {
 
 const streamError = (message: string) => new JoseError('ERR_JWKS_FETCH_FAILED', message);
 
+/** One Server-Sent Events block: its `id` and its `data` lines joined (WHATWG HTML §9.2.6). */
+function parseEventBlock(block: string): { id: string | undefined; data: string | undefined } {
+  let id: string | undefined;
+  const data: string[] = [];
+  for (const line of block.split('\n')) {
+    if (line.startsWith(':') || line.length === 0) continue;
+    const i = line.indexOf(':');
+    const field = i < 0 ? line : line.slice(0, i);
+    const value = i < 0 ? '' : line.slice(i + 1).replace(/^ /, '');
+    if (field === 'id') id = value;
+    else if (field === 'data') data.push(value);
+  }
+  return { id, data: data.length === 0 ? undefined : data.join('\n').trim() };
+}
+
+/** GET the stream; a status other than 200 or a body that is not an event stream is refused. */
+async function openStream(
+  target: URL,
+  headers: Record<string, string>,
+  track: (r: { destroy(): void }) => void,
+): Promise<IncomingMessage> {
+  const mod = target.protocol === 'https:' ? await import('node:https') : await import('node:http');
+  const res = await new Promise<IncomingMessage>((resolve, reject) => {
+    const req = mod.request(target, { method: 'GET', headers }, resolve);
+    req.on('error', reject);
+    req.on('socket', (s) => s.unref());
+    track(req);
+    req.end();
+  });
+  track(res);
+  if (res.statusCode !== 200) {
+    res.resume();
+    throw streamError(`the revocation stream answered ${res.statusCode}`);
+  }
+  if (!String(res.headers['content-type']).startsWith('text/event-stream')) {
+    res.resume();
+    throw streamError('the revocation stream is not text/event-stream');
+  }
+  return res;
+}
+
+/**
+ * Hand each block of the stream to `onBlock`, one after the other, until the stream ends. A block
+ * that fails, or a partial event over `maxEventBytes`, drops the connection and rejects.
+ */
+async function readEvents(
+  res: IncomingMessage,
+  maxEventBytes: number,
+  onBlock: (block: string) => Promise<void>,
+): Promise<void> {
+  res.setEncoding('utf8');
+  let buf = '';
+  let chain = Promise.resolve();
+  await new Promise<void>((resolve, reject) => {
+    res.on('data', (chunk: string) => {
+      buf += chunk.replace(/\r\n?/g, '\n');
+      let i: number;
+      while ((i = buf.indexOf('\n\n')) >= 0) {
+        const block = buf.slice(0, i);
+        buf = buf.slice(i + 2);
+        chain = chain
+          .then(() => onBlock(block))
+          .catch((e: unknown) => {
+            res.destroy();
+            reject(e);
+          });
+      }
+      if (buf.length > maxEventBytes) {
+        res.destroy();
+        reject(streamError('a revocation stream event is too large'));
+      }
+    });
+    res.on('end', () => resolve());
+    res.on('close', () => resolve());
+    res.on('error', reject);
+  });
+  await chain;
+}
+
+/** The jittered wait before reconnect attempt `attempt` (1, 2, …): half to all of the ceiling. */
+function backoffMs(attempt: number, minBackoff: number, maxBackoff: number): number {
+  const ceiling = Math.min(maxBackoff, minBackoff * 2 ** Math.min(attempt - 1, 16));
+  return Math.round(ceiling * (0.5 + Math.random() * 0.5));
+}
+
 /**
  * Subscribe to the issuer's revocation push (Server-Sent Events, WHATWG HTML §9.2): each event's
  * data is a signed feed delta, verified and applied like a polled feed; its `id` is sent back as
@@ -52,18 +137,9 @@ export function startFeedStream(o: FeedStreamOptions): FeedStream {
   let retry: ReturnType<typeof setTimeout> | undefined;
 
   async function handle(block: string): Promise<void> {
-    let id: string | undefined;
-    const data: string[] = [];
-    for (const line of block.split('\n')) {
-      if (line.startsWith(':') || line.length === 0) continue;
-      const i = line.indexOf(':');
-      const field = i < 0 ? line : line.slice(0, i);
-      const value = i < 0 ? '' : line.slice(i + 1).replace(/^ /, '');
-      if (field === 'id') id = value;
-      else if (field === 'data') data.push(value);
-    }
-    if (data.length === 0) return;
-    const { payload } = await o.verify(data.join('\n').trim());
+    const { id, data } = parseEventBlock(block);
+    if (data === undefined) return;
+    const { payload } = await o.verify(data);
     o.list.apply(payload, Date.now() / 1000);
     events++;
     // Only an applied event moves the resume point.
@@ -71,64 +147,15 @@ export function startFeedStream(o: FeedStreamOptions): FeedStream {
   }
 
   async function connectOnce(): Promise<void> {
-    const mod =
-      target.protocol === 'https:' ? await import('node:https') : await import('node:http');
-    const res = await new Promise<IncomingMessage>((resolve, reject) => {
-      const req = mod.request(
-        target,
-        {
-          method: 'GET',
-          headers: {
-            accept: 'text/event-stream',
-            ...(o.authorization !== undefined ? { authorization: o.authorization } : {}),
-            ...(lastId !== undefined ? { 'last-event-id': lastId } : {}),
-          },
-        },
-        resolve,
-      );
-      req.on('error', reject);
-      req.on('socket', (s) => s.unref());
-      current = req;
-      req.end();
-    });
-    current = res;
-    if (res.statusCode !== 200) {
-      res.resume();
-      throw streamError(`the revocation stream answered ${res.statusCode}`);
-    }
-    if (!String(res.headers['content-type']).startsWith('text/event-stream')) {
-      res.resume();
-      throw streamError('the revocation stream is not text/event-stream');
-    }
+    const headers: Record<string, string> = {
+      accept: 'text/event-stream',
+      ...(o.authorization !== undefined ? { authorization: o.authorization } : {}),
+      ...(lastId !== undefined ? { 'last-event-id': lastId } : {}),
+    };
+    const res = await openStream(target, headers, (r) => (current = r));
     connected = true;
     attempt = 0;
-    res.setEncoding('utf8');
-    let buf = '';
-    let chain = Promise.resolve();
-    await new Promise<void>((resolve, reject) => {
-      res.on('data', (chunk: string) => {
-        buf += chunk.replace(/\r\n?/g, '\n');
-        let i: number;
-        while ((i = buf.indexOf('\n\n')) >= 0) {
-          const block = buf.slice(0, i);
-          buf = buf.slice(i + 2);
-          chain = chain
-            .then(() => handle(block))
-            .catch((e: unknown) => {
-              res.destroy();
-              reject(e);
-            });
-        }
-        if (buf.length > o.maxEventBytes) {
-          res.destroy();
-          reject(streamError('a revocation stream event is too large'));
-        }
-      });
-      res.on('end', () => resolve());
-      res.on('close', () => resolve());
-      res.on('error', reject);
-    });
-    await chain;
+    await readEvents(res, o.maxEventBytes, handle);
   }
 
   const loop = (): void => {
@@ -145,8 +172,7 @@ export function startFeedStream(o: FeedStreamOptions): FeedStream {
         current = undefined;
         if (stopped) return;
         attempt++;
-        const ceiling = Math.min(maxBackoff, minBackoff * 2 ** Math.min(attempt - 1, 16));
-        retry = setTimeout(loop, Math.round(ceiling * (0.5 + Math.random() * 0.5)));
+        retry = setTimeout(loop, backoffMs(attempt, minBackoff, maxBackoff));
         (retry as { unref?: () => void }).unref?.();
       });
   };

@@ -172,6 +172,98 @@ export interface RevocationPoller {
   readonly first: Promise<void> | undefined;
 }
 
+/** One poll's answer: the feed is unchanged (a 304 to `If-None-Match`), or a verified feed. */
+type FeedAnswer =
+  | { readonly unchanged: true }
+  | { readonly unchanged: false; readonly payload: JwtPayload; readonly etag: string | undefined };
+
+/** Fetch and verify the feed; `etag` (of the last good feed) makes the request conditional. */
+async function fetchFeed(
+  o: RevocationPollerOptions,
+  etag: string | undefined,
+): Promise<FeedAnswer> {
+  // A conditional request (RFC 9110 §13.1.2): an unchanged feed costs the issuer a 304.
+  const headers: Record<string, string> = { accept: 'application/jwt' };
+  if (o.authorization !== undefined) headers['authorization'] = o.authorization;
+  if (etag !== undefined) headers['if-none-match'] = etag;
+  const res = await fetchBounded(o.url, { ...o.fetch, headers });
+  if (res.status === 304 && etag !== undefined) return { unchanged: true };
+  if (res.status !== 200)
+    throw new JoseError('ERR_JWKS_FETCH_FAILED', `the revocation feed answered ${res.status}`);
+  const token = new TextDecoder('utf-8', { fatal: true }).decode(res.body).trim();
+  const { payload } = await o.verify(token);
+  return { unchanged: false, payload, etag: res.headers.get('etag') ?? undefined };
+}
+
+/** The warning of the `accept` policy, given when the last good feed was fetched (if ever). */
+function acceptWarning(lastGoodAt: number | undefined, t: number): string {
+  return lastGoodAt === undefined
+    ? 'tessera guard: no revocation feed could be fetched; accepting tokens unchecked (onFeedUnavailable: accept)'
+    : `tessera guard: the revocation feed is ${Math.round((t - lastGoodAt) / 1000)} s old; accepting tokens unchecked against new revocations (onFeedUnavailable: accept)`;
+}
+
+/** Run `tick` every `intervalMs` spread by ± `jitter`, unref'd; the returned function stops it. */
+function repeatJittered(intervalMs: number, jitter: number, tick: () => Promise<void>): () => void {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let stopped = false;
+  const schedule = () => {
+    if (stopped) return;
+    timer = setTimeout(
+      () => {
+        void tick().finally(schedule);
+      },
+      Math.round(intervalMs * (1 + (Math.random() * 2 - 1) * jitter)),
+    );
+    // Node.js, Bun, Deno: never keep a process alive; workers and browsers have no unref.
+    (timer as { unref?: () => void }).unref?.();
+  };
+  schedule();
+  return () => {
+    stopped = true;
+    if (timer !== undefined) clearTimeout(timer);
+  };
+}
+
+/** One poll at a time: a call while one runs joins it; the first poll is kept until it settles. */
+class SinglePoll {
+  #inflight: Promise<void> | undefined;
+  #first: Promise<void> | undefined;
+  #attempted = false;
+  readonly #once: () => Promise<void>;
+  readonly #onError: ((error: unknown) => void) | undefined;
+  lastError: unknown;
+  constructor(once: () => Promise<void>, onError: ((error: unknown) => void) | undefined) {
+    this.#once = once;
+    this.#onError = onError;
+  }
+
+  get running(): boolean {
+    return this.#inflight !== undefined;
+  }
+
+  /** The first poll, while no poll has settled yet. */
+  get first(): Promise<void> | undefined {
+    return this.#attempted ? undefined : this.#first;
+  }
+
+  run(): Promise<void> {
+    this.#inflight ??= this.#once()
+      .then(() => {
+        this.lastError = undefined;
+      })
+      .catch((e: unknown) => {
+        this.lastError = e;
+        this.#onError?.(e);
+      })
+      .finally(() => {
+        this.#attempted = true;
+        this.#inflight = undefined;
+      });
+    if (!this.#attempted) this.#first ??= this.#inflight;
+    return this.#inflight;
+  }
+}
+
 /**
  * Poll the feed every `intervalMs` (the timer is unref'd, so it never keeps a process alive).
  * A failed poll keeps the current list and is reported; the next poll tries again. Once the last
@@ -183,12 +275,7 @@ export function startRevocationPolling(o: RevocationPollerOptions): RevocationPo
   const policy = o.onFeedUnavailable ?? 'refuse';
   const warn = o.warn ?? ((m: string) => console.warn(m));
   const retryMs = Math.min(o.intervalMs, 5000);
-  let timer: ReturnType<typeof setTimeout> | undefined;
   let stopped = false;
-  let lastError: unknown;
-  let inflight: Promise<void> | undefined;
-  let first: Promise<void> | undefined;
-  let attempted = false;
   let lastAttemptAt = -Infinity;
   let lastWarnAt = -Infinity;
   let freshUntil = -Infinity;
@@ -206,87 +293,51 @@ export function startRevocationPolling(o: RevocationPollerOptions): RevocationPo
   };
 
   async function once(): Promise<void> {
-    // A conditional request (RFC 9110 §13.1.2): an unchanged feed costs the issuer a 304.
-    const headers: Record<string, string> = { accept: 'application/jwt' };
-    if (o.authorization !== undefined) headers['authorization'] = o.authorization;
-    if (etag !== undefined && lastGoodAt !== undefined) headers['if-none-match'] = etag;
-    const res = await fetchBounded(o.url, { ...o.fetch, headers });
-    if (res.status === 304 && headers['if-none-match'] !== undefined) {
+    const answer = await fetchFeed(o, lastGoodAt !== undefined ? etag : undefined);
+    if (answer.unchanged) {
       // The issuer confirms the last good feed is current: as fresh as a new one (within its exp).
       o.list.touch();
       markFresh();
       return;
     }
-    if (res.status !== 200)
-      throw new JoseError('ERR_JWKS_FETCH_FAILED', `the revocation feed answered ${res.status}`);
-    const token = new TextDecoder('utf-8', { fatal: true }).decode(res.body).trim();
-    const { payload } = await o.verify(token);
     // A replayed older snapshot is not applied and does not count as fresh.
-    if (!o.list.apply(payload, now() / 1000)) return;
-    etag = res.headers.get('etag') ?? undefined;
-    lastExpMs = (payload.exp as number) * 1000;
+    if (!o.list.apply(answer.payload, now() / 1000)) return;
+    etag = answer.etag;
+    lastExpMs = (answer.payload.exp as number) * 1000;
     markFresh();
   }
 
+  const runs = new SinglePoll(once, o.onError);
   const poll = (): Promise<void> => {
     lastAttemptAt = now();
-    inflight ??= once()
-      .then(() => {
-        lastError = undefined;
-      })
-      .catch((e: unknown) => {
-        lastError = e;
-        o.onError?.(e);
-      })
-      .finally(() => {
-        attempted = true;
-        inflight = undefined;
-      });
-    if (!attempted) first ??= inflight;
-    return inflight;
+    return runs.run();
   };
 
-  const schedule = () => {
-    if (stopped) return;
-    const j = o.jitter ?? 0;
-    timer = setTimeout(
-      () => {
-        void poll().finally(schedule);
-      },
-      Math.round(o.intervalMs * (1 + (Math.random() * 2 - 1) * j)),
-    );
-    // Node.js, Bun, Deno: never keep a process alive; workers and browsers have no unref.
-    (timer as { unref?: () => void }).unref?.();
-  };
-  schedule();
+  const stopTimer = repeatJittered(o.intervalMs, o.jitter ?? 0, poll);
   return {
     poll,
     stop() {
       stopped = true;
-      if (timer !== undefined) clearTimeout(timer);
+      stopTimer();
     },
     get lastError() {
-      return lastError;
+      return runs.lastError;
     },
     get lastGoodAt() {
       return lastGoodAt;
     },
     get first() {
-      return attempted ? undefined : first;
+      return runs.first;
     },
     state(): FeedState {
       const t = now();
       if (t < freshUntil) return 'fresh';
-      if (!attempted && inflight !== undefined) return 'pending';
-      if (inflight === undefined && !stopped && t - lastAttemptAt >= retryMs) void poll();
+      if (runs.first !== undefined && runs.running) return 'pending';
+      if (!runs.running && !stopped && t - lastAttemptAt >= retryMs) void poll();
       if (policy === 'refuse') return 'refuse';
       if (t - lastWarnAt >= o.intervalMs) {
         lastWarnAt = t;
-        warn(
-          lastGoodAt === undefined
-            ? 'tessera guard: no revocation feed could be fetched; accepting tokens unchecked (onFeedUnavailable: accept)'
-            : `tessera guard: the revocation feed is ${Math.round((t - lastGoodAt) / 1000)} s old; accepting tokens unchecked against new revocations (onFeedUnavailable: accept)`,
-        );
+        warn(acceptWarning(lastGoodAt, t));
       }
       return 'accept';
     },

@@ -53,14 +53,10 @@ export type { TokenVerification } from './correlate.js';
 export { checkAssertions, loginExchange, isStaticAsset } from './assertions.js';
 export { parseNameRule, relabelParticipants } from './participants.js';
 export type { NameRule } from './participants.js';
-export {
-  runScenario,
-  parseScenario,
-  expandScenario,
-  TraceLoginError,
-  TraceNetworkError,
-} from './capture/driver.js';
-export type { Scenario, ScenarioStep, RunScenarioOptions } from './capture/driver.js';
+export { runScenario, TraceLoginError, TraceNetworkError } from './capture/driver.js';
+export type { RunScenarioOptions } from './capture/driver.js';
+export { parseScenario, expandScenario } from './capture/scenario.js';
+export type { Scenario, ScenarioStep } from './capture/scenario.js';
 export { startProxy } from './capture/proxy.js';
 export type { ProxyOptions, ProxyHandle } from './capture/proxy.js';
 export { importHar } from './capture/har.js';

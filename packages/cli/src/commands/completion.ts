@@ -61,24 +61,19 @@ export async function completionFlags(): Promise<Readonly<Record<string, string>
   };
 }
 
-export function script(
-  shell: (typeof SHELLS)[number],
-  FLAGS: Readonly<Record<string, string>>,
-): string {
-  const cmds = COMMAND_NAMES.join(' ');
-  switch (shell) {
-    case 'bash':
-      return `# tessera bash completion
+/** The bash completion script. */
+function bashScript(flags: Readonly<Record<string, string>>): string {
+  return `# tessera bash completion
 _tessera() {
   local cur cmd
   cur="\${COMP_WORDS[COMP_CWORD]}"
   cmd="\${COMP_WORDS[1]}"
   if [ "$COMP_CWORD" -eq 1 ]; then
-    COMPREPLY=( $(compgen -W "${cmds} --help --version" -- "$cur") )
+    COMPREPLY=( $(compgen -W "${COMMAND_NAMES.join(' ')} --help --version" -- "$cur") )
     return
   fi
   case "$cmd" in
-${Object.entries(FLAGS)
+${Object.entries(flags)
   .map(([c, f]) => `    ${c}) COMPREPLY=( $(compgen -W "${f}" -- "$cur") ) ;;`)
   .join('\n')}
     *) COMPREPLY=( $(compgen -f -- "$cur") ) ;;
@@ -86,8 +81,11 @@ ${Object.entries(FLAGS)
 }
 complete -o default -F _tessera tessera
 `;
-    case 'zsh':
-      return `#compdef tessera
+}
+
+/** The zsh completion script. */
+function zshScript(flags: Readonly<Record<string, string>>): string {
+  return `#compdef tessera
 # tessera zsh completion
 _tessera() {
   local -a commands
@@ -97,7 +95,7 @@ _tessera() {
     return
   fi
   case "$words[2]" in
-${Object.entries(FLAGS)
+${Object.entries(flags)
   .map(([c, f]) => `    ${c}) compadd -- ${f} ;;`)
   .join('\n')}
     *) _files ;;
@@ -105,11 +103,14 @@ ${Object.entries(FLAGS)
 }
 compdef _tessera tessera
 `;
-    case 'fish':
-      return `# tessera fish completion
+}
+
+/** The fish completion script. */
+function fishScript(flags: Readonly<Record<string, string>>): string {
+  return `# tessera fish completion
 complete -c tessera -f
-complete -c tessera -n '__fish_use_subcommand' -a '${cmds}'
-${Object.entries(FLAGS)
+complete -c tessera -n '__fish_use_subcommand' -a '${COMMAND_NAMES.join(' ')}'
+${Object.entries(flags)
   .flatMap(([c, f]) =>
     f
       .split(' ')
@@ -121,13 +122,16 @@ ${Object.entries(FLAGS)
   )
   .join('\n')}
 `;
-    case 'powershell':
-      return `# tessera PowerShell completion
+}
+
+/** The PowerShell completion script. */
+function powershellScript(flags: Readonly<Record<string, string>>): string {
+  return `# tessera PowerShell completion
 Register-ArgumentCompleter -Native -CommandName tessera -ScriptBlock {
   param($wordToComplete, $commandAst, $cursorPosition)
   $commands = @(${COMMAND_NAMES.map((c) => `'${c}'`).join(', ')})
   $flags = @{
-${Object.entries(FLAGS)
+${Object.entries(flags)
   .map(
     ([c, f]) =>
       `    '${c}' = @(${f
@@ -146,7 +150,18 @@ ${Object.entries(FLAGS)
   }
 }
 `;
-  }
+}
+
+const SCRIPTS: Readonly<
+  Record<(typeof SHELLS)[number], (flags: Readonly<Record<string, string>>) => string>
+> = { bash: bashScript, zsh: zshScript, fish: fishScript, powershell: powershellScript };
+
+/** The completion script for `shell`, offering `flags` (per command) after each command. */
+export function script(
+  shell: (typeof SHELLS)[number],
+  flags: Readonly<Record<string, string>>,
+): string {
+  return SCRIPTS[shell](flags);
 }
 
 /** `tessera completion <shell>`. */
