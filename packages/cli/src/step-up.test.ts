@@ -30,7 +30,7 @@ const MFA = 'urn:tessera:acr:mfa';
  * with `requiredAcr` refuses the token of a password login with the challenge; after the user
  * signs in again with the TOTP code, the new token passes.
  */
-test('step-up: a requiredAcr route refuses a password-only token with insufficient_user_authentication; after a login with the second factor the new token passes', async () => {
+test('step-up: a requiredAcr route refuses a password-only token with insufficient_user_authentication; after a login with the second factor the new token passes, and so do the tokens refreshed from it', async () => {
   const kek = randomBytes(32).toString('hex');
   const server = await startServer({ port: 0, dataDir: tempDir(), argon2: ARGON2, kek });
   const guard = createGuard({ issuer: server.url, audience: 'api', allowHttpLoopback: true });
@@ -81,11 +81,26 @@ test('step-up: a requiredAcr route refuses a password-only token with insufficie
         }),
       });
       assert.equal(r.status, 200);
+      return (await r.json()) as { access_token: string; refresh_token: string };
+    };
+    const tokenRequest = (body: Record<string, string>) =>
+      fetch(`${server.url}/token`, {
+        method: 'POST',
+        headers: { authorization: `Basic ${Buffer.from(`web:${secret}`).toString('base64')}` },
+        body: new URLSearchParams(body),
+      });
+    /** The access token of a refresh (RFC 6749 §6) of `refreshToken`. */
+    const refreshed = async (refreshToken: string) => {
+      const r = await tokenRequest({ grant_type: 'refresh_token', refresh_token: refreshToken });
+      assert.equal(r.status, 200);
       return ((await r.json()) as { access_token: string }).access_token;
     };
+    const claimsOf = async (token: string) =>
+      (await guard.authenticate({ authorization: `Bearer ${token}` })).claims;
     const route = { requiredAcr: [MFA], maxAge: 600 };
 
-    const weak = await signIn({});
+    const weakLogin = await signIn({});
+    const weak = weakLogin.access_token;
     let refusal: unknown;
     await assert.rejects(guard.authenticate({ authorization: `Bearer ${weak}` }, route), (e) => {
       refusal = e;
@@ -102,10 +117,31 @@ test('step-up: a requiredAcr route refuses a password-only token with insufficie
     const deps = { store: server.store, kek: parseKek(kek) };
     const { secret: totp } = await enrolTotp(deps, 'alice');
     await confirmTotp(deps, 'alice', referenceTotp(totp, stepOf(Date.now()) - 1));
-    const strong = await signIn({ prompt: 'login' }, () => referenceTotp(totp, stepOf(Date.now())));
+    const strongLogin = await signIn({ prompt: 'login' }, () =>
+      referenceTotp(totp, stepOf(Date.now())),
+    );
+    const strong = strongLogin.access_token;
     const auth = await guard.authenticate({ authorization: `Bearer ${strong}` }, route);
     assert.equal(auth.claims['acr'], MFA);
     assert.deepEqual(auth.claims['amr'], ['pwd', 'otp', 'mfa']);
+
+    // A refresh keeps the login's acr/amr/auth_time: the strong family's refreshed token passes
+    // the route, the password-only family's is refused as its first token was.
+    const strongAgain = await refreshed(strongLogin.refresh_token);
+    const passed = await guard.authenticate({ authorization: `Bearer ${strongAgain}` }, route);
+    assert.notEqual(passed.claims['jti'], auth.claims['jti'], 'a new access token');
+    for (const claim of ['acr', 'amr', 'auth_time', 'sid'])
+      assert.deepEqual(passed.claims[claim], auth.claims[claim], claim);
+    const weakAgain = await refreshed(weakLogin.refresh_token);
+    await assert.rejects(
+      guard.authenticate({ authorization: `Bearer ${weakAgain}` }, route),
+      (e) => e instanceof GuardError && e.reason === 'acr',
+    );
+    const weakClaims = await claimsOf(weakAgain);
+    const weakFirst = await claimsOf(weak);
+    assert.equal(weakClaims['acr'], 'urn:tessera:acr:pwd');
+    assert.deepEqual(weakClaims['amr'], ['pwd']);
+    assert.equal(weakClaims['auth_time'], weakFirst['auth_time']);
   } finally {
     guard.close();
     await server.close();

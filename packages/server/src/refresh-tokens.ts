@@ -46,9 +46,40 @@ export interface NewFamily {
   sessionExpiresAt: number;
   /** The browser session a code-flow family belongs to (null for the password grant). */
   browserSessionId: string | null;
+  /**
+   * How the user signed in (RFC 8176 `amr`, our `acr`) and when (`auth_time`): every access token
+   * refreshed from the family carries them, as the first one did.
+   */
+  authentication: FamilyAuthentication;
   dpopJkt?: string | undefined;
   accessJti?: string;
   accessExp?: number;
+}
+
+/** How and when the login that started a refresh family authenticated the user. */
+export interface FamilyAuthentication {
+  readonly acr: string;
+  readonly amr: readonly string[];
+  readonly authTime: number;
+}
+
+/**
+ * The authentication a family's refreshed access tokens carry: its stored acr/amr/auth_time;
+ * for a family from before they were stored, only `auth_time` (its start) and no acr/amr, so a
+ * route that requires an acr refuses it (fails closed).
+ */
+export function familyAuthentication(session: SessionRow): {
+  authTime: number;
+  acr?: string;
+  amr?: string[];
+} {
+  if (session.acr === null || session.amr === null)
+    return { authTime: session.auth_time ?? session.created_at };
+  return {
+    authTime: session.auth_time ?? session.created_at,
+    acr: session.acr,
+    amr: JSON.parse(session.amr) as string[],
+  };
 }
 
 /** A new refresh family: its session row and its first refresh token's row. */
@@ -66,6 +97,9 @@ export function newFamilyRows(
       ended_at: null,
       ended_reason: null,
       browser_session_id: f.browserSessionId,
+      acr: f.authentication.acr,
+      amr: JSON.stringify(f.authentication.amr),
+      auth_time: f.authentication.authTime,
     },
     token: refreshTokenRow(token, {
       sessionId: f.sessionId,

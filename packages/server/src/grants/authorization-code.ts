@@ -111,6 +111,11 @@ export async function authorizationCodeGrant(
           idleTtl: ctx.config.refreshTokenTtl,
           sessionExpiresAt,
           browserSessionId: browser.id,
+          authentication: {
+            acr: browser.acr,
+            amr: JSON.parse(browser.amr) as string[],
+            authTime: row.auth_time,
+          },
           dpopJkt,
           accessJti: jti,
           accessExp: now + ctx.config.accessTokenTtl,

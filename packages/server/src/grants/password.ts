@@ -5,12 +5,16 @@ import type { AuthenticatedClient } from '../client-auth.js';
 import type { IssuerContext } from '../context.js';
 import { checkPasswordLogin } from '../password-login.js';
 import { OAuthError, invalidGrant, invalidRequest } from '../oauth-error.js';
-import { newFamilyRows, newRefreshToken } from '../refresh-tokens.js';
+import { ACR } from '../browser-sessions.js';
+import { familyAuthentication, newFamilyRows, newRefreshToken } from '../refresh-tokens.js';
 import { resolveScope } from '../scopes.js';
 import { tokenResponse, type TokenResponse } from './token-response.js';
 
 // One answer for unknown users, wrong passwords and disabled accounts: nothing to enumerate.
 const WRONG = 'the username or password is wrong';
+
+// RFC 8176 §2 `pwd`: a password and nothing else (a user with a second factor never gets here).
+const PASSWORD_LOGIN = (now: number) => ({ acr: ACR.password, amr: ['pwd'], authTime: now });
 
 /**
  * RFC 6749 §4.3 resource owner password credentials — first-party clients only (a per-client
@@ -66,6 +70,7 @@ export async function passwordGrant(
     idleTtl: ctx.config.refreshTokenTtl,
     sessionExpiresAt,
     browserSessionId: null,
+    authentication: PASSWORD_LOGIN(now),
     dpopJkt,
   });
   await ctx.store.createSession(family.session, family.token);
@@ -75,7 +80,7 @@ export async function passwordGrant(
     audience: c.audience,
     scope,
     sid,
-    authTime: now,
+    ...familyAuthentication(family.session),
     roles: JSON.parse(user.roles) as string[],
     ...(dpopJkt !== undefined ? { dpopJkt } : {}),
   });

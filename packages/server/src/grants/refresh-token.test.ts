@@ -45,6 +45,16 @@ for (const kind of ['sqlite', 'postgres'] as const satisfies readonly StoreKind[
         ];
         assert.equal(after['sid'], before['sid'], 'same session');
         assert.equal(after['auth_time'], before['auth_time'], 'auth_time stays the login time');
+        // How the login went stays too (stored with the family): a password login.
+        assert.equal(before['acr'], 'urn:tessera:acr:pwd');
+        assert.deepEqual(before['amr'], ['pwd']);
+        assert.equal(after['acr'], before['acr']);
+        assert.deepEqual(after['amr'], before['amr']);
+        const family = await t.store.findSession(String(before['sid']));
+        assert.deepEqual(
+          [family?.acr, family?.amr, family?.auth_time],
+          ['urn:tessera:acr:pwd', '["pwd"]', before['auth_time']],
+        );
         assert.equal(after.iat, before.iat! + 5);
         const spent = await t.store.findRefreshToken(hashRefreshToken(first.refresh_token));
         assert.equal(spent?.state, 'rotated');

@@ -4,6 +4,7 @@ import type { AuthenticatedClient } from '../client-auth.js';
 import type { IssuerContext } from '../context.js';
 import { OAuthError, invalidGrant, invalidRequest } from '../oauth-error.js';
 import {
+  familyAuthentication,
   hashRefreshToken,
   MAX_REFRESH_TOKEN_LENGTH,
   newRefreshToken,
@@ -74,7 +75,8 @@ export async function refreshTokenGrant(
       scope,
       // Code-flow families carry the browser session's id as `sid` (OIDC sessions).
       sid: session.browser_session_id ?? session.id,
-      authTime: session.created_at,
+      // The login's acr/amr/auth_time, as in the family's first access token (RFC 9470 §4).
+      ...familyAuthentication(session),
       roles: JSON.parse(user.roles) as string[],
       ...(dpopJkt !== undefined ? { dpopJkt } : {}),
     });

@@ -79,6 +79,9 @@ const plan = (sid: string, hash: string): CodeRedemptionPlan => ({
     ended_at: null,
     ended_reason: null,
     browser_session_id: 'b1',
+    acr: 'urn:tessera:acr:pwd',
+    amr: '["pwd"]',
+    auth_time: NOW,
   },
   token: {
     hash,

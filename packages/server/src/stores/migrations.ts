@@ -305,6 +305,15 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
       await db.schema.alterTable('refresh_tokens').addColumn('access_exp', 'bigint').execute();
     },
   },
+  // Issue 16: a refresh family remembers how its login went, so refreshed access tokens carry the
+  // same acr/amr/auth_time as the first one (a guard's requiredAcr accepts them).
+  '0010-session-authentication': {
+    async up(db: Kysely<unknown>): Promise<void> {
+      await db.schema.alterTable('sessions').addColumn('acr', 'text').execute();
+      await db.schema.alterTable('sessions').addColumn('amr', 'text').execute();
+      await db.schema.alterTable('sessions').addColumn('auth_time', 'bigint').execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -31,6 +31,9 @@ export async function findRefreshGrant(
       's.ended_at as s_ended_at',
       's.ended_reason as s_ended_reason',
       's.browser_session_id as s_browser_session_id',
+      's.acr as s_acr',
+      's.amr as s_amr',
+      's.auth_time as s_auth_time',
       'u.id as u_id',
       'u.username as u_username',
       'u.password_hash as u_password_hash',
@@ -73,6 +76,9 @@ export async function findRefreshGrant(
           ended_at: r.s_ended_at,
           ended_reason: r.s_ended_reason,
           browser_session_id: r.s_browser_session_id,
+          acr: r.s_acr,
+          amr: r.s_amr,
+          auth_time: r.s_auth_time,
         };
   const user: UserRow | undefined =
     r.u_id === null

@@ -57,6 +57,14 @@ export interface SessionTable {
   ended_reason: string | null;
   /** The browser session (its id is the tokens' `sid`) for code-flow logins. */
   browser_session_id: string | null;
+  /**
+   * How and when the user authenticated for this family (`acr`, `amr` as a JSON array,
+   * `auth_time`), carried by every refreshed access token; null for families from before
+   * migration 0010.
+   */
+  acr: string | null;
+  amr: string | null;
+  auth_time: number | null;
 }
 
 /** A signed-in browser (single sign-on); the cookie holds a secret whose hash is `token_hash`. */

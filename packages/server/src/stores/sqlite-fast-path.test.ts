@@ -34,6 +34,9 @@ async function seed(store: Store, n: number): Promise<string[]> {
         ended_at: null,
         ended_reason: null,
         browser_session_id: null,
+        acr: null,
+        amr: null,
+        auth_time: null,
       },
       row,
     );

@@ -12,6 +12,9 @@ const session = (id: string, now = 1000): SessionRow => ({
   ended_at: null,
   ended_reason: null,
   browser_session_id: null,
+  acr: null,
+  amr: null,
+  auth_time: null,
 });
 const token = (hash: string, sid: string, parent: string | null = null): RefreshTokenRow => ({
   hash,
