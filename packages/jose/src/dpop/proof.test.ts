@@ -179,6 +179,21 @@ test('refused: wrong ath (the hash of another access token)', () => {
   );
 });
 
+test('one verifier, alternating access tokens: each proof is checked against its own ath', () => {
+  // The verifier keeps the hash of the last access token: switching tokens must not reuse it.
+  const verify = createDpopVerifier({ algorithms: ALGS });
+  const proofFor = (accessToken: string) =>
+    createDpopProof({ key: es.privateKey, htm: 'GET', htu: HTU, accessToken, currentDate: NOW });
+  const at2 = `${AT}2`;
+  const r = { htm: 'GET', htu: HTU, currentDate: NOW };
+  assert.equal(typeof verify(proofFor(AT), { ...r, accessToken: AT }).jkt, 'string');
+  assertJoseError(() => verify(proofFor(AT), { ...r, accessToken: at2 }), 'ERR_DPOP_PROOF_INVALID');
+  assertJoseError(() => verify(proofFor(at2), { ...r, accessToken: AT }), 'ERR_DPOP_PROOF_INVALID');
+  assert.equal(typeof verify(proofFor(at2), { ...r, accessToken: at2 }).jkt, 'string');
+  assertJoseError(() => verify(proofFor(AT), { ...r, accessToken: at2 }), 'ERR_DPOP_PROOF_INVALID');
+  assert.equal(typeof verify(proofFor(AT), { ...r, accessToken: AT }).jkt, 'string');
+});
+
 test('refused: old iat (beyond maxAge); accepted with a longer maxAge or clockTolerance', () => {
   const old = createDpopProof({
     key: es.privateKey,

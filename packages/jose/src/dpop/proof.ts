@@ -279,7 +279,7 @@ export function createDpopVerifier(options: DpopVerifierOptions): DpopVerifier {
   const headers = new Map<string, CheckedHeader>();
   // Request and proof URIs repeat too; normalisation is a pure function of the string.
   const uris = new Map<string, string>();
-  const ctx: VerifyContext = { p, c: claimChecks, headers, uris };
+  const ctx: VerifyContext = { p, c: claimChecks, headers, uris, lastAth: undefined };
   return (proof, request) => verifyPrepared(proof, request, ctx);
 }
 
@@ -296,6 +296,7 @@ interface VerifyContext {
   readonly c: PreparedClaimChecks;
   readonly headers: Map<string, CheckedHeader>;
   readonly uris: Map<string, string>;
+  lastAth: { readonly token: string; readonly ath: string } | undefined;
 }
 
 const MAX_CACHED_HEADERS = 1024;
@@ -332,6 +333,15 @@ function normalizedUri(
   return n;
 }
 
+// A client sends one access token with many proofs: its hash is kept for the last token seen.
+function accessTokenHash(accessToken: string, ctx: VerifyContext): string {
+  const last = ctx.lastAth;
+  if (last !== undefined && last.token === accessToken) return last.ath;
+  const ath = calculateAccessTokenHash(accessToken);
+  ctx.lastAth = { token: accessToken, ath };
+  return ath;
+}
+
 function verifyPrepared(proof: unknown, request: DpopRequest, ctx: VerifyContext): DpopProofResult {
   const { p, c } = ctx;
   if (!isJsonObject(request)) throw new JoseError('ERR_OPTIONS_INVALID', 'the request is required');
@@ -360,7 +370,7 @@ function verifyPrepared(proof: unknown, request: DpopRequest, ctx: VerifyContext
     const ath = payload['ath'];
     if (typeof ath !== 'string') throw proofFail('"ath" is required with an access token');
     // Not secret: a hash of a token the request itself carries, so a plain compare is fine.
-    if (ath !== calculateAccessTokenHash(request.accessToken)) {
+    if (ath !== accessTokenHash(request.accessToken, ctx)) {
       throw proofFail('"ath" does not match the access token');
     }
   }
