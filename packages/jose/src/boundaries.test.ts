@@ -68,7 +68,7 @@ export const LAYERS: readonly Layer[] = [
   // The JWE rules both backends share: option checks, header rules, PBES2/ECDH input checks.
   {
     name: 'jwe rules',
-    files: ['jwe/failure', 'jwe/rules', 'jwe/header'],
+    files: ['jwe/failure', 'jwe/rules', 'jwe/header', 'jwe/json-rules'],
     internalImports: 'acyclic',
   },
   // The Web Crypto entry sits on the shared layers only: an import of a Node.js core module
@@ -268,6 +268,9 @@ const SHARED = [
   'jwks/select',
   'jwks/fetch',
   'jwks/remote-cache',
+  'jwe/rules',
+  'jwe/header',
+  'jwe/json-rules',
 ];
 
 test('boundaries: the Web Crypto entry reaches no node: module; the shared layers import none', () => {

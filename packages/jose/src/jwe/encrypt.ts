@@ -9,10 +9,15 @@ import { encryptContent } from './content.js';
 import { prepareJweKey } from './key.js';
 import { wrapKey, type KeyManagementInputs, type WrappedKey } from './key-management.js';
 import { deflate } from './zip.js';
-import { ascii, checkRecipientOptions, type RecipientOptions } from './rules.js';
+import {
+  ascii,
+  checkRecipientOptions,
+  type EncryptedContent,
+  type RecipientOptions,
+} from './rules.js';
 
 export { encryptionRows, mergeHeader, plaintextBytes, zipOption } from './rules.js';
-export type { EncryptOptions, RecipientOptions } from './rules.js';
+export type { EncryptedContent, EncryptOptions, RecipientOptions } from './rules.js';
 
 /** Test-only fixed values (reproducing published vectors). Never reuse an IV or CEK. */
 export interface EncryptInternals extends KeyManagementInputs {
@@ -36,13 +41,6 @@ export function wrapForRecipient(
     ...(o.p2c !== undefined ? { p2c: o.p2c } : {}),
   });
   return { ...wrapped, kid };
-}
-
-/** The encrypted content members, base64url-encoded. */
-export interface EncryptedContent {
-  iv: string;
-  ciphertext: string;
-  tag: string;
 }
 
 /** Compress (when asked) and encrypt the content with AAD = ASCII(aadText) (RFC 7516 §5.1 steps 11-15). */

@@ -77,6 +77,13 @@ export interface JweParts {
   readonly aadB64: string | undefined;
 }
 
+/** The encrypted content members, base64url-encoded. */
+export interface EncryptedContent {
+  iv: string;
+  ciphertext: string;
+  tag: string;
+}
+
 /** The attempts left for one JWE, shared by its recipients. */
 export interface AttemptBudget {
   left: number;

@@ -17,6 +17,12 @@ export type EntryApi = Pick<
   | 'verifyFlattened'
   | 'signGeneral'
   | 'verifyGeneral'
+  | 'encryptCompact'
+  | 'decryptCompact'
+  | 'encryptFlattened'
+  | 'decryptFlattened'
+  | 'encryptGeneral'
+  | 'decryptGeneral'
 >;
 
 export interface Entry extends EntryApi {
@@ -40,6 +46,12 @@ export const NODE = {
   verifyFlattened: lift(N.verifyFlattened),
   signGeneral: lift(N.signGeneral),
   verifyGeneral: lift(N.verifyGeneral),
+  encryptCompact: lift(N.encryptCompact),
+  decryptCompact: lift(N.decryptCompact),
+  encryptFlattened: lift(N.encryptFlattened),
+  decryptFlattened: lift(N.decryptFlattened),
+  encryptGeneral: lift(N.encryptGeneral),
+  decryptGeneral: lift(N.decryptGeneral),
 } as unknown as Entry;
 
 export const WEB: Entry = {
@@ -51,6 +63,12 @@ export const WEB: Entry = {
   verifyFlattened: W.verifyFlattened,
   signGeneral: W.signGeneral,
   verifyGeneral: W.verifyGeneral,
+  encryptCompact: W.encryptCompact,
+  decryptCompact: W.decryptCompact,
+  encryptFlattened: W.encryptFlattened,
+  decryptFlattened: W.decryptFlattened,
+  encryptGeneral: W.encryptGeneral,
+  decryptGeneral: W.decryptGeneral,
 };
 
 /** Both entries, the Node.js core first. */

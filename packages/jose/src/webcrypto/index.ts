@@ -67,6 +67,25 @@ export {
 export type { WebKeySet, WebRemoteKeySet, WebKeyResolver } from './key-sets.js';
 export { encryptCompact, decryptCompact } from './jwe.js';
 export type { WebJweKey, WebDecryptKey, WebJweKeyLookup, WebCompactDecryptResult } from './jwe.js';
+export { encryptFlattened, decryptFlattened, encryptGeneral, decryptGeneral } from './jwe-json.js';
+export type { WebGeneralRecipient, WebJsonDecryptResult } from './jwe-json.js';
+export type {
+  FlattenedJwe,
+  GeneralJwe,
+  JsonEncryptOptions,
+  FlattenedEncryptOptions,
+  GeneralEncryptOptions,
+} from '../jwe/json-rules.js';
+export {
+  JWE_KEY_MANAGEMENT_ALGORITHMS,
+  JWE_CONTENT_ENCRYPTION_ALGORITHMS,
+} from '../base/algorithms.js';
+export type {
+  JweKeyManagementAlg,
+  JweContentEncryptionAlg,
+  JweKeyManagementAlgorithm,
+  JweContentEncryptionAlgorithm,
+} from '../base/algorithms.js';
 export type { EncryptOptions, RecipientOptions } from '../jwe/rules.js';
 export type { DecryptOptions } from '../jwe/header.js';
 export { DEFAULT_MAX_PBES2_COUNT, DEFAULT_MAX_DECOMPRESSED_LENGTH } from '../jwe/rules.js';

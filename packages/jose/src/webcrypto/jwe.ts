@@ -1,47 +1,46 @@
 /**
- * Compact JWE on Web Crypto (RFC 7516 §7.1), async, over the shared rules (jwe/rules.ts,
- * jwe/header.ts): the same option checks, header rules, allowlists, PBES2 and epk checks,
- * limits, decryption order and the one opaque decryption failure as the Node.js core.
- * Keys: a CryptoKey, a JWK, or bytes (secrets and PBES2 passwords); to decrypt, also a private
- * JWKS object or a resolver.
+ * JWE on Web Crypto (RFC 7516), async, over the shared rules (jwe/rules.ts, jwe/header.ts):
+ * the same option checks, header rules, allowlists, PBES2 and epk checks, limits, decryption
+ * order and the one opaque decryption failure as the Node.js core. This file: key management
+ * (wrap and unwrap the CEK), one recipient's encryption and decryption, and the compact
+ * serialization; the JSON serializations are jwe-json.ts, the keys jwe-key.ts.
  */
 import type {
   JweContentEncryptionAlgorithm,
   JweKeyManagementAlgorithm,
 } from '../base/algorithms.js';
-import { CURVES } from '../base/algorithms.js';
 import { decodeBase64url, encodeBase64url } from '../base/base64url.js';
 import { JoseError } from '../base/errors.js';
 import type { JoseHeader } from '../base/header.js';
 import { isJsonObject, parseJsonObject, type JsonObject } from '../base/json.js';
-import type { Jwk, JwkSet } from '../keys/jwk.js';
-import { b64Member, checkCommonMembers } from '../keys/jwk-members.js';
-import { bigIntOfBytes, checkRsaPublicNumbers } from '../keys/rsa-numbers.js';
-import type { KeyPolicy } from '../keys/policy.js';
+import type { Jwk } from '../keys/jwk.js';
 import { decryptionFailed } from '../jwe/failure.js';
 import {
   checkJweHeaders,
   prepareDecrypt,
+  type CheckedJweHeader,
   type DecryptOptions,
   type PreparedDecrypt,
 } from '../jwe/header.js';
 import {
+  ascii,
   checkEpk,
   checkRecipientOptions,
   DEFAULT_PBES2_COUNT,
   encryptionRows,
   headerBytes,
   jweAad,
-  isJwkSet,
-  jwksCandidates,
-  checkCandidateCount,
   MAX_KEY_ATTEMPTS,
   mergeHeader,
   optionalHeaderBytes,
   plaintextBytes,
   splitCompactJwe,
   zipOption,
+  type AttemptBudget,
+  type EncryptedContent,
   type EncryptOptions,
+  type JweParts,
+  type RecipientOptions,
 } from '../jwe/rules.js';
 import {
   aesKeyUnwrap,
@@ -54,35 +53,25 @@ import {
   encryptContent,
   gcmKeyUnwrap,
   gcmKeyWrap,
-  importKek,
   inflate,
-  oaepParams,
   randomBytes,
   rsaOaepDecrypt,
   rsaOaepEncrypt,
   sharedSecret,
 } from './jwe-crypto.js';
-import { cachedFor, policySlot } from './key-cache.js';
-import { isCryptoKey } from './keys.js';
+import {
+  invalid,
+  kekOf,
+  prepareWebJweKey,
+  publicMembers,
+  webDecryptionKeys,
+  type Prepared,
+  type WebDecryptKey,
+  type WebJweKey,
+} from './jwe-key.js';
 import { mapCryptoError, subtle } from './runtime.js';
 
-/** A JWE key on the Web Crypto entry. */
-export type WebJweKey = CryptoKey | Jwk | Uint8Array;
-
-/** What a JWE key resolver may see: header values only. */
-export interface WebJweKeyLookup {
-  readonly alg: string;
-  readonly enc: string;
-  readonly kid: string | undefined;
-}
-
-/** Where decryption keys come from: one key, a private JWKS object, or a resolver. */
-export type WebDecryptKey =
-  | WebJweKey
-  | JwkSet
-  | ((
-      lookup: WebJweKeyLookup,
-    ) => WebJweKey | undefined | null | Promise<WebJweKey | undefined | null>);
+export type { WebDecryptKey, WebJweKey, WebJweKeyLookup } from './jwe-key.js';
 
 export interface WebCompactDecryptResult {
   plaintext: Uint8Array;
@@ -91,216 +80,13 @@ export interface WebCompactDecryptResult {
   key: WebJweKey;
 }
 
-type Use = 'encrypt' | 'decrypt';
-type Prepared =
-  // `owner`: the caller's JWK or CryptoKey, under which imported KEKs are cached.
-  | { kind: 'secret'; bytes: Uint8Array; owner?: object }
-  | { kind: 'rsa'; key: CryptoKey }
-  | { kind: 'ecdh'; key: CryptoKey; crv: string; publicJwk?: JsonWebKey };
-
-const OPS: Readonly<Record<Use, readonly string[]>> = {
-  encrypt: ['encrypt', 'wrapKey', 'deriveKey', 'deriveBits'],
-  decrypt: ['decrypt', 'unwrapKey', 'deriveKey', 'deriveBits'],
-};
-const invalid = (m: string) => new JoseError('ERR_KEY_INVALID', m);
-
-function checkJwkMembers(
-  jwk: Jwk,
-  row: JweKeyManagementAlgorithm,
-  enc: JweContentEncryptionAlgorithm,
-  use: Use,
-): void {
-  checkCommonMembers(jwk as Record<string, unknown>);
-  if (
-    jwk.alg !== undefined &&
-    jwk.alg !== row.alg &&
-    !(row.family === 'dir' && jwk.alg === enc.enc)
-  )
-    throw invalid('the JWK "alg" does not match the requested algorithm');
-  if (jwk.use !== undefined && jwk.use !== 'enc')
-    throw invalid('the JWK "use" does not allow encryption');
-  if (jwk.key_ops !== undefined && !jwk.key_ops.some((op) => OPS[use].includes(op)))
-    throw invalid(`the JWK "key_ops" does not allow ${use}ion`);
-}
-
-function checkSecretSize(
-  size: number,
-  row: JweKeyManagementAlgorithm,
-  enc: JweContentEncryptionAlgorithm,
-): void {
-  if (size === 0) throw invalid('the secret is empty');
-  const exact = row.family === 'dir' ? enc.cekBytes : row.family === 'pbes2' ? 0 : row.kekBytes;
-  if (exact !== 0 && size !== exact)
-    throw invalid(
-      `${row.family === 'dir' ? enc.enc : row.alg} requires a key of exactly ${exact} bytes`,
-    );
-}
-
-async function prepareSecret(
-  input: WebJweKey,
-  row: JweKeyManagementAlgorithm,
-  enc: JweContentEncryptionAlgorithm,
-  use: Use,
-): Promise<Prepared> {
-  let bytes: Uint8Array;
-  if (input instanceof Uint8Array) bytes = input;
-  else if (isCryptoKey(input)) {
-    if (input.type !== 'secret') throw invalid(`${row.alg} requires a secret key`);
-    if (!input.extractable)
-      throw invalid(
-        `${row.alg} on Web Crypto needs the secret as bytes, a JWK or an extractable CryptoKey`,
-      );
-    const key = input;
-    bytes = await cachedFor(
-      key,
-      'raw',
-      async () => new Uint8Array(await subtle().exportKey('raw', key)),
-    );
-  } else {
-    checkJwkMembers(input, row, enc, use);
-    if (input.kty !== 'oct' || typeof input.k !== 'string')
-      throw invalid(`${row.alg} requires a secret key`);
-    bytes = decodeBase64url(input.k, 'JWK "k"');
-  }
-  checkSecretSize(bytes.length, row, enc);
-  return input instanceof Uint8Array
-    ? { kind: 'secret', bytes }
-    : { kind: 'secret', bytes, owner: input };
-}
-
-/** The KEK of a secret for one Web Crypto step, imported once per caller key object. */
-function kekOf(key: Prepared, name: string, usage: KeyUsage): Promise<Uint8Array | CryptoKey> {
-  if (key.kind !== 'secret') return Promise.resolve(new Uint8Array(0));
-  if (key.owner === undefined) return Promise.resolve(key.bytes);
-  const bytes = key.bytes;
-  return cachedFor(key.owner, `kek:${name}:${usage}`, () => importKek(bytes, name, usage));
-}
-
-function publicMembers(jwk: Jwk): JsonWebKey {
-  const out: Record<string, unknown> = {};
-  for (const m of ['kty', 'crv', 'x', 'y', 'n', 'e'])
-    if ((jwk as Record<string, unknown>)[m] !== undefined)
-      out[m] = (jwk as Record<string, unknown>)[m];
-  return out as JsonWebKey;
-}
-
-async function prepareAsymmetric(
-  input: WebJweKey,
-  row: JweKeyManagementAlgorithm,
-  use: Use,
-  policy: KeyPolicy,
-): Promise<Prepared> {
-  if (input instanceof Uint8Array)
-    throw invalid(`${row.alg} requires an asymmetric key, not a secret`);
-  const wantPrivate = use === 'decrypt';
-  if (row.family === 'rsa-oaep') {
-    let key: CryptoKey;
-    if (isCryptoKey(input)) {
-      const a = input.algorithm as RsaHashedKeyAlgorithm;
-      if (a.name !== 'RSA-OAEP' || a.hash?.name !== oaepParams(row).hash)
-        throw invalid(
-          `${row.alg} requires an RSA-OAEP CryptoKey with ${String(oaepParams(row).hash)}`,
-        );
-      if (wantPrivate !== (input.type === 'private'))
-        throw invalid(
-          wantPrivate
-            ? `decrypting with ${row.alg} requires a private key`
-            : `encrypting with ${row.alg} requires a public CryptoKey`,
-        );
-      key = input;
-    } else {
-      checkJwkMembers(input, row, JWE_ANY_ENC, use);
-      if (input.kty !== 'RSA') throw invalid(`${row.alg} requires an RSA key`);
-      // The Node.js core's exponent and ROCA checks, on the same numbers (docs/security.md).
-      const jwk = input as unknown as Record<string, unknown>;
-      checkRsaPublicNumbers(
-        bigIntOfBytes(b64Member(jwk, 'n', true)!),
-        bigIntOfBytes(b64Member(jwk, 'e', true)!),
-      );
-      if (wantPrivate && input.d === undefined)
-        throw invalid(`decrypting with ${row.alg} requires a private key`);
-      const members = wantPrivate
-        ? ({ ...input, alg: undefined, use: undefined, key_ops: undefined } as JsonWebKey)
-        : publicMembers(input);
-      key = await subtle()
-        .importKey('jwk', members, oaepParams(row), false, [wantPrivate ? 'decrypt' : 'encrypt'])
-        .catch((e: unknown) => {
-          throw mapCryptoError(e, row.alg, () => invalid('the RSA JWK is invalid'));
-        });
-    }
-    const bits = (key.algorithm as RsaHashedKeyAlgorithm).modulusLength;
-    if (bits < row.minRsaBits && policy.allowInsecureKeySize !== true)
-      throw new JoseError(
-        'ERR_KEY_TOO_WEAK',
-        `${row.alg} requires an RSA key of at least ${row.minRsaBits} bits`,
-      );
-    return { kind: 'rsa', key };
-  }
-  // ECDH-ES
-  if (isCryptoKey(input)) {
-    const a = input.algorithm as EcKeyAlgorithm;
-    const crv = a.name === 'X25519' ? 'X25519' : a.name === 'ECDH' ? a.namedCurve : undefined;
-    if (crv === undefined || !row.curves.includes(crv))
-      throw invalid(`${row.alg} requires a key on ${row.curves.join(', ')}`);
-    if (wantPrivate !== (input.type === 'private'))
-      throw invalid(
-        wantPrivate
-          ? `decrypting with ${row.alg} requires a private key`
-          : `encrypting with ${row.alg} requires a public CryptoKey`,
-      );
-    return { kind: 'ecdh', key: input, crv };
-  }
-  checkJwkMembers(input, row, JWE_ANY_ENC, use);
-  const crv = input.crv;
-  if (
-    (input.kty !== 'EC' && input.kty !== 'OKP') ||
-    typeof crv !== 'string' ||
-    !row.curves.includes(crv) ||
-    CURVES[crv] === undefined
-  )
-    throw invalid(`${row.alg} requires a key on ${row.curves.join(', ')}`);
-  if (wantPrivate && input.d === undefined)
-    throw invalid(`decrypting with ${row.alg} requires a private key`);
-  const params = ecdhParams(crv);
-  const members = wantPrivate
-    ? ({ ...publicMembers(input), d: input.d } as JsonWebKey)
-    : publicMembers(input);
-  const key = await subtle()
-    .importKey('jwk', members, params, false, wantPrivate ? ['deriveBits'] : [])
-    .catch((e: unknown) => {
-      throw mapCryptoError(e, `${row.alg} on ${crv}`, () => invalid('the ECDH JWK is invalid'));
-    });
-  return { kind: 'ecdh', key, crv, publicJwk: publicMembers(input) };
-}
-
-// Member checks of an RSA/ECDH JWK do not depend on `enc` (only `dir` keys may name one).
-const JWE_ANY_ENC = { enc: '' } as unknown as JweContentEncryptionAlgorithm;
-
-async function prepareKey(
-  input: unknown,
-  row: JweKeyManagementAlgorithm,
-  enc: JweContentEncryptionAlgorithm,
-  use: Use,
-  policy: KeyPolicy,
-): Promise<Prepared> {
-  if (!(input instanceof Uint8Array) && !isCryptoKey(input) && !isJsonObject(input))
-    throw invalid('the key must be a CryptoKey, a JWK or bytes');
-  const k = input as WebJweKey;
-  if (row.kty.includes('oct')) return prepareSecret(k, row, enc, use);
-  if (isCryptoKey(k) || k instanceof Uint8Array) return prepareAsymmetric(k, row, use, policy);
-  // A JWK is checked and imported once per object, algorithm, use and policy.
-  return cachedFor(k, `jwe:${row.alg}:${use}:${policySlot(policy)}`, () =>
-    prepareAsymmetric(k, row, use, policy),
-  );
-}
-
 async function wrapCek(
   row: JweKeyManagementAlgorithm,
   enc: JweContentEncryptionAlgorithm,
   key: Prepared,
-  o: EncryptOptions,
+  o: RecipientOptions,
+  cek: Uint8Array,
 ): Promise<{ cek: Uint8Array; encryptedKey: Uint8Array; header: Record<string, unknown> }> {
-  const cek = randomBytes(enc.cekBytes);
   const empty = new Uint8Array(0);
   const secret = key.kind === 'secret' ? key.bytes : empty;
   switch (row.family) {
@@ -421,6 +207,54 @@ async function unwrapCek(
   }
 }
 
+/** One recipient's key management: its options checked, the key prepared, the CEK wrapped. */
+export async function wrapForWebRecipient(
+  key: WebJweKey,
+  o: RecipientOptions,
+  row: JweKeyManagementAlgorithm,
+  enc: JweContentEncryptionAlgorithm,
+  cek: Uint8Array,
+): Promise<{
+  cek: Uint8Array;
+  encryptedKey: Uint8Array;
+  header: Record<string, unknown>;
+  kid: string | undefined;
+}> {
+  const kid = checkRecipientOptions(o, undefined);
+  const prepared = await prepareWebJweKey(key, row, enc, 'encrypt', o);
+  return { ...(await wrapCek(row, enc, prepared, o, cek)), kid };
+}
+
+/** Compress (when asked) and encrypt the content with AAD = ASCII(aadText) (RFC 7516 §5.1). */
+export async function encryptWebContent(
+  enc: JweContentEncryptionAlgorithm,
+  cek: Uint8Array,
+  plaintext: Uint8Array,
+  aadText: string,
+  zip: boolean,
+): Promise<EncryptedContent> {
+  const iv = randomBytes(enc.ivBytes);
+  const data = zip ? await deflate(plaintext) : plaintext;
+  const c = await encryptContent(enc, cek, iv, data, ascii(aadText));
+  return {
+    iv: encodeBase64url(iv),
+    ciphertext: encodeBase64url(c.ciphertext),
+    tag: encodeBase64url(c.tag),
+  };
+}
+
+/**
+ * Run an encryption: a Web Crypto failure becomes ERR_ALG_UNSUPPORTED (naming the runtime) or
+ * ERR_KEY_INVALID, never a raw runtime error.
+ */
+export async function mappedEncryption<T>(what: string, run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (e) {
+    throw mapCryptoError(e, what, () => new JoseError('ERR_KEY_INVALID', 'encryption failed'));
+  }
+}
+
 /**
  * Encrypt into a compact JWE (RFC 7516 §7.1) on Web Crypto. All header parameters are protected.
  *
@@ -436,112 +270,62 @@ export async function encryptCompact(
   const rows = encryptionRows(options.alg, options.enc);
   const zip = zipOption(options.zip);
   const bytes = plaintextBytes(plaintext);
-  const kid = checkRecipientOptions(options, undefined);
-  try {
-    return await encryptPrepared(bytes, key, options, rows, zip, kid);
-  } catch (e) {
-    throw mapCryptoError(
-      e,
-      `${rows.alg.alg} with ${rows.enc.enc}`,
-      () => new JoseError('ERR_KEY_INVALID', 'encryption failed'),
-    );
-  }
-}
-
-async function encryptPrepared(
-  bytes: Uint8Array,
-  key: WebJweKey,
-  options: EncryptOptions,
-  rows: ReturnType<typeof encryptionRows>,
-  zip: boolean,
-  kid: string | undefined,
-): Promise<string> {
-  const prepared = await prepareKey(key, rows.alg, rows.enc, 'encrypt', options);
-  const wrapped = await wrapCek(rows.alg, rows.enc, prepared, options);
-  const header: Record<string, unknown> = {};
-  mergeHeader(header, options.header, {
-    alg: rows.alg.alg,
-    enc: rows.enc.enc,
-    kid,
-    zip: zip ? 'DEF' : undefined,
-    ...wrapped.header,
+  return mappedEncryption(`${rows.alg.alg} with ${rows.enc.enc}`, async () => {
+    const cek = randomBytes(rows.enc.cekBytes);
+    const wrapped = await wrapForWebRecipient(key, options, rows.alg, rows.enc, cek);
+    const header: Record<string, unknown> = {};
+    mergeHeader(header, options.header, {
+      alg: rows.alg.alg,
+      enc: rows.enc.enc,
+      kid: wrapped.kid,
+      zip: zip ? 'DEF' : undefined,
+      ...wrapped.header,
+    });
+    const protectedB64 = encodeBase64url(JSON.stringify(header));
+    const c = await encryptWebContent(rows.enc, wrapped.cek, bytes, protectedB64, zip);
+    return `${protectedB64}.${encodeBase64url(wrapped.encryptedKey)}.${c.iv}.${c.ciphertext}.${c.tag}`;
   });
-  const protectedB64 = encodeBase64url(JSON.stringify(header));
-  const iv = randomBytes(rows.enc.ivBytes);
-  const data = zip ? await deflate(bytes) : bytes;
-  const c = await encryptContent(
-    rows.enc,
-    wrapped.cek,
-    iv,
-    data,
-    jweAad({ protectedB64, aadB64: undefined }),
-  );
-  return `${protectedB64}.${encodeBase64url(wrapped.encryptedKey)}.${encodeBase64url(iv)}.${encodeBase64url(c.ciphertext)}.${encodeBase64url(c.tag)}`;
 }
 
-async function candidates(
-  source: WebDecryptKey,
-  row: JweKeyManagementAlgorithm,
-  enc: JweContentEncryptionAlgorithm,
-  kid: string | undefined,
-  policy: KeyPolicy,
-): Promise<[WebJweKey, Prepared][]> {
-  if (typeof source === 'function') {
-    const found = await source(Object.freeze({ alg: row.alg, enc: enc.enc, kid }));
-    if (
-      found === undefined ||
-      found === null ||
-      (found instanceof Uint8Array && found.length === 0)
-    )
-      throw new JoseError('ERR_KEY_NOT_FOUND', 'the key resolver found no key for this JWE');
-    return [[found, await prepareKey(found, row, enc, 'decrypt', policy)]];
-  }
-  if (!isJwkSet(source)) return [[source, await prepareKey(source, row, enc, 'decrypt', policy)]];
-  const out: [WebJweKey, Prepared][] = [];
-  let firstError: unknown;
-  for (const jwk of jwksCandidates(source.keys, row, kid)) {
-    try {
-      out.push([jwk as Jwk, await prepareKey(jwk, row, enc, 'decrypt', policy)]);
-    } catch (e) {
-      firstError ??= e;
-    }
-  }
-  checkCandidateCount(out.length, kid, firstError);
-  return out;
+/** What one recipient's decryption gives: the plaintext, the checked header, the key as given. */
+export interface WebRecipientResult {
+  plaintext: Uint8Array;
+  header: CheckedJweHeader;
+  key: WebJweKey;
 }
 
-/** Decrypt a compact JWE with options prepared by the shared `prepareDecrypt`. */
-export async function decryptCompactPrepared(
-  jwe: unknown,
+/**
+ * Decrypt for one recipient (RFC 7516 §5.2), in order: header rules → allowlists → key fits
+ * `alg` → CEK → tag → plaintext → inflate. Every failure from the CEK step to the tag is the
+ * one opaque error, whichever candidate key was tried; only an algorithm the runtime lacks is
+ * named (ERR_ALG_UNSUPPORTED).
+ */
+export async function decryptWebRecipient(
+  parts: JweParts,
   source: WebDecryptKey,
   p: PreparedDecrypt,
-): Promise<WebCompactDecryptResult> {
-  const [h, ek, ivB64, ct, tagB64] = splitCompactJwe(jwe, p.maxTokenLength);
-  if (h.length === 0)
-    throw new JoseError('ERR_JWE_MALFORMED', 'a compact JWE needs a protected header');
-  const protectedHeader = parseJsonObject(
-    decodeBase64url(h, 'protected header'),
-    'protected header',
+  budget: AttemptBudget = { left: MAX_KEY_ATTEMPTS },
+): Promise<WebRecipientResult> {
+  const header = checkJweHeaders(
+    parts.protectedHeader,
+    parts.sharedHeader,
+    parts.recipientHeader,
+    p,
   );
-  const encryptedKey = decodeBase64url(ek, 'encrypted key');
-  const iv = decodeBase64url(ivB64, 'iv');
-  const ciphertext = decodeBase64url(ct, 'ciphertext');
-  const tag = decodeBase64url(tagB64, 'tag');
-  const header = checkJweHeaders(protectedHeader, undefined, undefined, p);
-  if (header.alg.direct && encryptedKey.length !== 0)
+  if (header.alg.direct && parts.encryptedKey.length !== 0)
     throw new JoseError(
       'ERR_JWE_MALFORMED',
       `the encrypted key must be empty with "${header.alg.alg}"`,
     );
-  const keys = await candidates(source, header.alg, header.enc, header.kid, p.policy);
-  const aad = jweAad({ protectedB64: h, aadB64: undefined });
-  let left = MAX_KEY_ATTEMPTS;
+  const keys = await webDecryptionKeys(source, header.alg, header.enc, header.kid, p.policy);
+  const aad = jweAad(parts);
   for (const [given, key] of keys) {
-    if (left-- <= 0) break;
+    if (budget.left <= 0) break;
+    budget.left--;
     let plaintext: Uint8Array;
     try {
-      const cek = await unwrapCek(header.alg, header.enc, key, header.joined, encryptedKey);
-      plaintext = await decryptContent(header.enc, cek, iv, ciphertext, tag, aad);
+      const cek = await unwrapCek(header.alg, header.enc, key, header.joined, parts.encryptedKey);
+      plaintext = await decryptContent(header.enc, cek, parts.iv, parts.ciphertext, parts.tag, aad);
     } catch (e) {
       if (e instanceof JoseError && e.code === 'ERR_JWE_DECRYPTION_FAILED') continue;
       // Only an algorithm this runtime lacks is named; every other failure is the opaque one,
@@ -551,11 +335,42 @@ export async function decryptCompactPrepared(
     }
     return {
       plaintext: header.zip ? await inflate(plaintext, p.maxDecompressedLength) : plaintext,
-      protectedHeader: protectedHeader as JoseHeader,
+      header,
       key: given,
     };
   }
   throw decryptionFailed();
+}
+
+/** Decrypt a compact JWE with options prepared by the shared `prepareDecrypt`. */
+export async function decryptCompactPrepared(
+  jwe: unknown,
+  source: WebDecryptKey,
+  p: PreparedDecrypt,
+): Promise<WebCompactDecryptResult> {
+  const [h, ek, iv, ct, tag] = splitCompactJwe(jwe, p.maxTokenLength);
+  if (h.length === 0)
+    throw new JoseError('ERR_JWE_MALFORMED', 'a compact JWE needs a protected header');
+  const protectedHeader = parseJsonObject(
+    decodeBase64url(h, 'protected header'),
+    'protected header',
+  );
+  const r = await decryptWebRecipient(
+    {
+      protectedB64: h,
+      protectedHeader,
+      sharedHeader: undefined,
+      recipientHeader: undefined,
+      encryptedKey: decodeBase64url(ek, 'encrypted key'),
+      iv: decodeBase64url(iv, 'iv'),
+      ciphertext: decodeBase64url(ct, 'ciphertext'),
+      tag: decodeBase64url(tag, 'tag'),
+      aadB64: undefined,
+    },
+    source,
+    p,
+  );
+  return { plaintext: r.plaintext, protectedHeader: protectedHeader as JoseHeader, key: r.key };
 }
 
 /**
