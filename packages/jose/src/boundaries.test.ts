@@ -71,6 +71,8 @@ export const LAYERS: readonly Layer[] = [
     files: ['jwe/failure', 'jwe/rules', 'jwe/header', 'jwe/json-rules'],
     internalImports: 'acyclic',
   },
+  // Encrypted JWT rules (typ/cty, nested or not, claims), on the JWT and JWE rules.
+  { name: 'encrypted jwt rules', files: ['jwt/encrypted-rules'] },
   // The Web Crypto entry sits on the shared layers only: an import of a Node.js core module
   // (keys/keys, jws/compact, jwt/jwt…) is an upward arrow and fails here.
   {
@@ -271,6 +273,7 @@ const SHARED = [
   'jwe/rules',
   'jwe/header',
   'jwe/json-rules',
+  'jwt/encrypted-rules',
 ];
 
 test('boundaries: the Web Crypto entry reaches no node: module; the shared layers import none', () => {
@@ -284,6 +287,8 @@ test('boundaries: the Web Crypto entry reaches no node: module; the shared layer
     'base/header',
     'jws/rules',
     'jws/json-rules',
+    'jwe/json-rules',
+    'jwt/encrypted-rules',
     'jwt/claims',
     'jwt/rules',
     'jwks/select',

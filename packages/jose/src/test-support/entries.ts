@@ -23,6 +23,12 @@ export type EntryApi = Pick<
   | 'decryptFlattened'
   | 'encryptGeneral'
   | 'decryptGeneral'
+  | 'signJwt'
+  | 'verifyJwt'
+  | 'encryptJwt'
+  | 'encryptNestedJwt'
+  | 'decryptJwt'
+  | 'createDecrypter'
 >;
 
 export interface Entry extends EntryApi {
@@ -52,6 +58,13 @@ export const NODE = {
   decryptFlattened: lift(N.decryptFlattened),
   encryptGeneral: lift(N.encryptGeneral),
   decryptGeneral: lift(N.decryptGeneral),
+  signJwt: lift(N.signJwt),
+  verifyJwt: lift(N.verifyJwt),
+  encryptJwt: lift(N.encryptJwt),
+  encryptNestedJwt: lift(N.encryptNestedJwt),
+  decryptJwt: lift(N.decryptJwt),
+  // Configuration errors throw when the decrypter is made, on both entries.
+  createDecrypter: (o: Parameters<typeof N.createDecrypter>[0]) => lift(N.createDecrypter(o)),
 } as unknown as Entry;
 
 export const WEB: Entry = {
@@ -69,6 +82,12 @@ export const WEB: Entry = {
   decryptFlattened: W.decryptFlattened,
   encryptGeneral: W.encryptGeneral,
   decryptGeneral: W.decryptGeneral,
+  signJwt: W.signJwt,
+  verifyJwt: W.verifyJwt,
+  encryptJwt: W.encryptJwt,
+  encryptNestedJwt: W.encryptNestedJwt,
+  decryptJwt: W.decryptJwt,
+  createDecrypter: W.createDecrypter,
 };
 
 /** Both entries, the Node.js core first. */

@@ -69,6 +69,13 @@ export { encryptCompact, decryptCompact } from './jwe.js';
 export type { WebJweKey, WebDecryptKey, WebJweKeyLookup, WebCompactDecryptResult } from './jwe.js';
 export { encryptFlattened, decryptFlattened, encryptGeneral, decryptGeneral } from './jwe-json.js';
 export type { WebGeneralRecipient, WebJsonDecryptResult } from './jwe-json.js';
+export { encryptJwt, encryptNestedJwt, decryptJwt, createDecrypter } from './jwt-encrypted.js';
+export type {
+  WebDecryptJwtOptions,
+  WebDecryptJwtResult,
+  WebNestedVerifyOptions,
+} from './jwt-encrypted.js';
+export type { EncryptJwtOptions } from '../jwt/encrypted-rules.js';
 export type {
   FlattenedJwe,
   GeneralJwe,

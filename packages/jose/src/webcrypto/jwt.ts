@@ -153,6 +153,21 @@ function keysByAlgOf(v: PreparedJwtVerify, key: WebKeyInput): Map<string, Promis
 }
 
 /**
+ * Resolves once the key fits one allowed algorithm; rejects with the first algorithm's error when
+ * it fits none: the Node.js core's configuration-time refusal, reported by every call here
+ * (keys are imported asynchronously), before any token is looked at.
+ */
+function anyFits(keysByAlg: ReadonlyMap<string, Promise<CryptoKey[]>>): Promise<void> {
+  const all = [...keysByAlg.values()];
+  return Promise.any(all).then(
+    () => undefined,
+    (e: unknown) => {
+      throw (e as AggregateError).errors?.[0] ?? e;
+    },
+  );
+}
+
+/**
  * A verifier with options validated once (ERR_OPTIONS_INVALID, ERR_ALG_UNSUPPORTED at once) and
  * keys prepared once; with a remote key set it loads and refreshes the keys itself. `cache` is
  * the Node.js core's verified-token cache (every claim re-checked at each hit).
@@ -175,7 +190,13 @@ export function createVerifier<P = JwtPayload>(
     keySet === undefined && typeof source !== 'function'
       ? keysByAlgOf(v, source as WebKeyInput)
       : undefined;
-  const verifyOnce = (token: string) => verifyPrepared<P>(token, source, v, keysByAlg);
+  const fits = keysByAlg === undefined ? undefined : anyFits(keysByAlg);
+  let fitsChecked = fits === undefined;
+  fits?.then(() => (fitsChecked = true)).catch(() => undefined);
+  const verifyOnce = async (token: string) => {
+    if (!fitsChecked) await fits;
+    return verifyPrepared<P>(token, source, v, keysByAlg);
+  };
   const verify =
     remote === undefined
       ? verifyOnce
