@@ -52,83 +52,104 @@ function equalBytes(a: Uint8Array, c: Uint8Array): boolean {
   return acc === 0;
 }
 
+/** The CryptoKeys of one CEK for one direction: AES-GCM, or AES-CBC with its HMAC key. */
+export interface ContentKeys {
+  readonly cipher: CryptoKey;
+  readonly mac?: CryptoKey;
+}
+
+/** Import a CEK for content encryption or decryption (RFC 7518 §5.2.2.1: MAC_KEY ‖ ENC_KEY). */
+export async function importContentKeys(
+  enc: JweContentEncryptionAlgorithm,
+  cek: Uint8Array,
+  use: 'encrypt' | 'decrypt',
+): Promise<ContentKeys> {
+  if (enc.family === 'aes-gcm')
+    return { cipher: await subtle().importKey('raw', b(cek), 'AES-GCM', false, [use]) };
+  const half = enc.cekBytes / 2;
+  const hash = webHash(enc.macHash!);
+  return {
+    mac: await subtle().importKey('raw', b(cek.subarray(0, half)), { name: 'HMAC', hash }, false, [
+      'sign',
+    ]),
+    cipher: await subtle().importKey('raw', b(cek.subarray(half)), 'AES-CBC', false, [use]),
+  };
+}
+
 // RFC 7518 §5.2.2.1: T = first half of HMAC(MAC_KEY, A || IV || E || AL), AL = AAD bits, 64-bit BE.
 async function cbcTag(
   enc: JweContentEncryptionAlgorithm,
-  macKey: Uint8Array,
+  macKey: CryptoKey,
   aad: Uint8Array,
   iv: Uint8Array,
   ciphertext: Uint8Array,
 ): Promise<Uint8Array> {
-  const hash = webHash(enc.macHash!);
-  const key = await subtle().importKey('raw', b(macKey), { name: 'HMAC', hash }, false, ['sign']);
   const data = concat(aad, iv, ciphertext, uint64be(aad.length * 8));
-  const mac = new Uint8Array(await subtle().sign('HMAC', key, b(data)));
+  const mac = new Uint8Array(await subtle().sign('HMAC', macKey, b(data)));
   return mac.subarray(0, enc.tagBytes);
 }
 
-/** Content encryption (RFC 7518 §5): ciphertext and tag. */
+/**
+ * Content encryption (RFC 7518 §5): ciphertext and tag. `cek` is the raw CEK, or its keys
+ * already imported (a `dir` key, imported once per caller key object).
+ */
 export async function encryptContent(
   enc: JweContentEncryptionAlgorithm,
-  cek: Uint8Array,
+  cek: Uint8Array | ContentKeys,
   iv: Uint8Array,
   plaintext: Uint8Array,
   aad: Uint8Array,
 ): Promise<{ ciphertext: Uint8Array; tag: Uint8Array }> {
+  const keys = cek instanceof Uint8Array ? await importContentKeys(enc, cek, 'encrypt') : cek;
   if (enc.family === 'aes-gcm') {
-    const key = await subtle().importKey('raw', b(cek), 'AES-GCM', false, ['encrypt']);
     const out = new Uint8Array(
       await subtle().encrypt(
         { name: 'AES-GCM', iv: b(iv), additionalData: b(aad), tagLength: enc.tagBytes * 8 },
-        key,
+        keys.cipher,
         b(plaintext),
       ),
     );
     const cut = out.length - enc.tagBytes;
     return { ciphertext: out.subarray(0, cut), tag: out.subarray(cut) };
   }
-  const half = enc.cekBytes / 2;
-  const key = await subtle().importKey('raw', b(cek.subarray(half)), 'AES-CBC', false, ['encrypt']);
   const ciphertext = new Uint8Array(
-    await subtle().encrypt({ name: 'AES-CBC', iv: b(iv) }, key, b(plaintext)),
+    await subtle().encrypt({ name: 'AES-CBC', iv: b(iv) }, keys.cipher, b(plaintext)),
   );
-  return { ciphertext, tag: await cbcTag(enc, cek.subarray(0, half), aad, iv, ciphertext) };
+  return { ciphertext, tag: await cbcTag(enc, keys.mac!, aad, iv, ciphertext) };
 }
 
 /**
  * Decrypt and authenticate, or throw the opaque failure. CBC-HMAC: the MAC is checked in
  * constant time before any decryption, so padding errors are never observable
- * (docs/security.md#cbc-hmac); GCM: a 16-byte tag exactly.
+ * (docs/security.md#cbc-hmac); GCM: a 16-byte tag exactly. `cek` as for {@link encryptContent}
+ * (imported keys were made from a CEK of the exact length).
  */
 export async function decryptContent(
   enc: JweContentEncryptionAlgorithm,
-  cek: Uint8Array,
+  cek: Uint8Array | ContentKeys,
   iv: Uint8Array,
   ciphertext: Uint8Array,
   tag: Uint8Array,
   aad: Uint8Array,
 ): Promise<Uint8Array> {
-  if (cek.length !== enc.cekBytes || iv.length !== enc.ivBytes || tag.length !== enc.tagBytes)
+  const rawLength = cek instanceof Uint8Array ? cek.length : enc.cekBytes;
+  if (rawLength !== enc.cekBytes || iv.length !== enc.ivBytes || tag.length !== enc.tagBytes)
     throw decryptionFailed();
   try {
+    const keys = cek instanceof Uint8Array ? await importContentKeys(enc, cek, 'decrypt') : cek;
     if (enc.family === 'aes-gcm') {
-      const key = await subtle().importKey('raw', b(cek), 'AES-GCM', false, ['decrypt']);
       return new Uint8Array(
         await subtle().decrypt(
           { name: 'AES-GCM', iv: b(iv), additionalData: b(aad), tagLength: enc.tagBytes * 8 },
-          key,
+          keys.cipher,
           b(concat(ciphertext, tag)),
         ),
       );
     }
-    const half = enc.cekBytes / 2;
-    const expected = await cbcTag(enc, cek.subarray(0, half), aad, iv, ciphertext);
+    const expected = await cbcTag(enc, keys.mac!, aad, iv, ciphertext);
     if (!equalBytes(expected, tag)) throw decryptionFailed();
-    const key = await subtle().importKey('raw', b(cek.subarray(half)), 'AES-CBC', false, [
-      'decrypt',
-    ]);
     return new Uint8Array(
-      await subtle().decrypt({ name: 'AES-CBC', iv: b(iv) }, key, b(ciphertext)),
+      await subtle().decrypt({ name: 'AES-CBC', iv: b(iv) }, keys.cipher, b(ciphertext)),
     );
   } catch {
     throw decryptionFailed();

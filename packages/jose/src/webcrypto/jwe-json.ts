@@ -25,7 +25,7 @@ import {
   type JsonDecryptResultOf,
 } from '../jwe/json-rules.js';
 import { MAX_KEY_ATTEMPTS } from '../jwe/rules.js';
-import { randomBytes } from './jwe-crypto.js';
+import { randomBytes, type ContentKeys } from './jwe-crypto.js';
 import {
   decryptWebRecipient,
   encryptWebContent,
@@ -58,7 +58,7 @@ export async function encryptFlattened(
     const cek = randomBytes(plan.enc.cekBytes);
     const wrapped = await wrapForWebRecipient(key, options, plan.alg, plan.enc, cek);
     const a = flattenedHeader(plan, options, wrapped);
-    const c = await encryptWebContent(plan.enc, wrapped.cek, plan.bytes, a.aadText, plan.zip);
+    const c = await encryptWebContent(plan.enc, wrapped.content, plan.bytes, a.aadText, plan.zip);
     return assembleFlattened(plan, a, wrapped.encryptedKey, c);
   });
 }
@@ -81,13 +81,13 @@ export async function encryptGeneral(
   const plan = planGeneral(plaintext, recipients, options);
   return mappedEncryption(`JWE with ${plan.enc.enc}`, async () => {
     const cek = randomBytes(plan.enc.cekBytes);
-    let contentKey = cek;
+    let contentKey: Uint8Array | ContentKeys = cek;
     const entries: GeneralJwe['recipients'] = [];
     // In order, one after the other: the first refusal is the one the Node.js core reports.
     for (const [i, r] of recipients.entries()) {
       const row = plan.rows[i]!;
       const wrapped = await wrapForWebRecipient(r.key, r, row, plan.enc, cek);
-      if (row.direct) contentKey = wrapped.cek;
+      if (row.direct) contentKey = wrapped.content;
       entries.push(recipientEntry(plan, r, row, wrapped));
     }
     const a = generalAad(plan, options);

@@ -16,7 +16,13 @@ import { b64Member, checkCommonMembers } from '../keys/jwk-members.js';
 import { bigIntOfBytes, checkRsaPublicNumbers } from '../keys/rsa-numbers.js';
 import type { KeyPolicy } from '../keys/policy.js';
 import { checkCandidateCount, isJwkSet, jwksCandidates } from '../jwe/rules.js';
-import { ecdhParams, importKek, oaepParams } from './jwe-crypto.js';
+import {
+  ecdhParams,
+  importContentKeys,
+  importKek,
+  oaepParams,
+  type ContentKeys,
+} from './jwe-crypto.js';
 import { cachedFor, policySlot } from './key-cache.js';
 import { isCryptoKey } from './keys.js';
 import { mapCryptoError, subtle } from './runtime.js';
@@ -127,6 +133,21 @@ export function kekOf(
   if (key.owner === undefined) return Promise.resolve(key.bytes);
   const bytes = key.bytes;
   return cachedFor(key.owner, `kek:${name}:${usage}`, () => importKek(bytes, name, usage));
+}
+
+/**
+ * The content keys of a `dir` secret, imported once per caller key object and `enc`; undefined
+ * for byte arrays (never cached) and other algorithms.
+ */
+export function dirContentKeys(
+  key: Prepared,
+  row: JweKeyManagementAlgorithm,
+  enc: JweContentEncryptionAlgorithm,
+  use: Use,
+): Promise<ContentKeys> | undefined {
+  if (row.family !== 'dir' || key.kind !== 'secret' || key.owner === undefined) return undefined;
+  const bytes = key.bytes;
+  return cachedFor(key.owner, `cek:${enc.enc}:${use}`, () => importContentKeys(enc, bytes, use));
 }
 
 export function publicMembers(jwk: Jwk): JsonWebKey {

@@ -58,8 +58,10 @@ import {
   rsaOaepDecrypt,
   rsaOaepEncrypt,
   sharedSecret,
+  type ContentKeys,
 } from './jwe-crypto.js';
 import {
+  dirContentKeys,
   invalid,
   kekOf,
   prepareWebJweKey,
@@ -215,20 +217,23 @@ export async function wrapForWebRecipient(
   enc: JweContentEncryptionAlgorithm,
   cek: Uint8Array,
 ): Promise<{
-  cek: Uint8Array;
+  /** What encrypts the content: the CEK, or for a `dir` key object its imported keys. */
+  content: Uint8Array | ContentKeys;
   encryptedKey: Uint8Array;
   header: Record<string, unknown>;
   kid: string | undefined;
 }> {
   const kid = checkRecipientOptions(o, undefined);
   const prepared = await prepareWebJweKey(key, row, enc, 'encrypt', o);
-  return { ...(await wrapCek(row, enc, prepared, o, cek)), kid };
+  const wrapped = await wrapCek(row, enc, prepared, o, cek);
+  const content = (await dirContentKeys(prepared, row, enc, 'encrypt')) ?? wrapped.cek;
+  return { content, encryptedKey: wrapped.encryptedKey, header: wrapped.header, kid };
 }
 
 /** Compress (when asked) and encrypt the content with AAD = ASCII(aadText) (RFC 7516 §5.1). */
 export async function encryptWebContent(
   enc: JweContentEncryptionAlgorithm,
-  cek: Uint8Array,
+  cek: Uint8Array | ContentKeys,
   plaintext: Uint8Array,
   aadText: string,
   zip: boolean,
@@ -282,7 +287,7 @@ export async function encryptCompact(
       ...wrapped.header,
     });
     const protectedB64 = encodeBase64url(JSON.stringify(header));
-    const c = await encryptWebContent(rows.enc, wrapped.cek, bytes, protectedB64, zip);
+    const c = await encryptWebContent(rows.enc, wrapped.content, bytes, protectedB64, zip);
     return `${protectedB64}.${encodeBase64url(wrapped.encryptedKey)}.${c.iv}.${c.ciphertext}.${c.tag}`;
   });
 }
@@ -324,7 +329,9 @@ export async function decryptWebRecipient(
     budget.left--;
     let plaintext: Uint8Array;
     try {
-      const cek = await unwrapCek(header.alg, header.enc, key, header.joined, parts.encryptedKey);
+      const cek =
+        (await dirContentKeys(key, header.alg, header.enc, 'decrypt')) ??
+        (await unwrapCek(header.alg, header.enc, key, header.joined, parts.encryptedKey));
       plaintext = await decryptContent(header.enc, cek, parts.iv, parts.ciphertext, parts.tag, aad);
     } catch (e) {
       if (e instanceof JoseError && e.code === 'ERR_JWE_DECRYPTION_FAILED') continue;

@@ -197,3 +197,42 @@ test('JWE: an extractable secret CryptoKey is exported and its KEK imported once
     [],
   );
 });
+
+test('JWE dir: a JWK or CryptoKey content key is imported once per enc and use; bytes every time', async () => {
+  for (const enc of ['A256GCM', 'A128CBC-HS256', 'A256CBC-HS512'] as const) {
+    const size = enc === 'A256CBC-HS512' ? 64 : 32;
+    const raw = new Uint8Array(randomBytes(size));
+    const jwk = { kty: 'oct', k: N.encodeBase64url(raw) } as N.Jwk;
+    const o = { alg: 'dir', enc } as const;
+    const d = { keyManagementAlgorithms: ['dir' as const], contentEncryptionAlgorithms: [enc] };
+    await W.decryptCompact(await W.encryptCompact('warm', jwk, o), jwk, d);
+    let out: W.WebCompactDecryptResult | undefined;
+    const again = await importsOf(async () => {
+      out = await W.decryptCompact(await W.encryptCompact('second', jwk, o), jwk, d);
+    });
+    assert.equal(again, 0, `${enc}: no import once the dir key is cached`);
+    assert.equal(new TextDecoder().decode(out!.plaintext), 'second');
+    // The JSON forms share the cache; the Node.js core decrypts what the cached keys made.
+    const flat = await W.encryptFlattened('json', jwk, o);
+    assert.equal(await importsOf(() => W.decryptFlattened(flat, jwk, d)), 0);
+    assert.equal(new TextDecoder().decode(N.decryptFlattened(flat, raw, d).plaintext), 'json');
+    // A wrong key still fails, and a byte array is imported on every call.
+    const other = { kty: 'oct', k: N.encodeBase64url(randomBytes(size)) } as N.Jwk;
+    await assert.rejects(W.decryptFlattened(flat, other, d), { code: 'ERR_JWE_DECRYPTION_FAILED' });
+    assert.ok((await importsOf(() => W.decryptFlattened(flat, raw, d))) > 0);
+    raw.fill(1);
+    await assert.rejects(W.decryptFlattened(flat, raw, d), { code: 'ERR_JWE_DECRYPTION_FAILED' });
+  }
+  const key = await subtle.importKey('raw', new Uint8Array(randomBytes(32)), 'AES-GCM', true, [
+    'encrypt',
+    'decrypt',
+  ]);
+  const o = { alg: 'dir', enc: 'A256GCM' } as const;
+  const d = {
+    keyManagementAlgorithms: ['dir' as const],
+    contentEncryptionAlgorithms: ['A256GCM' as const],
+  };
+  await W.decryptCompact(await W.encryptCompact('warm', key, o), key, d);
+  const jwe = await W.encryptCompact('again', key, o);
+  assert.equal(await importsOf(() => W.decryptCompact(jwe, key, d)), 0);
+});
