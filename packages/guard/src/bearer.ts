@@ -34,12 +34,14 @@ export interface BearerInput {
 }
 
 /**
- * A refused request. `status` is 400, 401, 403 or 503; `error` is absent when the request
- * carried no credentials (RFC 6750 §3.1) and for a 503 other than a stale revocation feed. `reason` is for logs only (a JoseError code
- * or a short internal word): it is never sent to the client.
+ * The one error type of @tessera/guard. A refused request: `status` is 400, 401, 403 or 503;
+ * `error` is absent when the request carried no credentials (RFC 6750 §3.1) and for a 503 other
+ * than a stale revocation feed. A configuration mistake: status 500, reason
+ * `ERR_GUARD_OPTIONS_INVALID`. `reason` is for logs only (a code of `GUARD_ERROR_CODES`, a
+ * JoseError code, or a short internal word): it is never sent to the client.
  */
 export class GuardError extends Error {
-  readonly status: 400 | 401 | 403 | 503;
+  readonly status: 400 | 401 | 403 | 500 | 503;
   readonly error: BearerErrorCode | undefined;
   readonly description: string;
   /** Scopes to list in the `scope` attribute of an `insufficient_scope` answer. */
@@ -50,7 +52,7 @@ export class GuardError extends Error {
   /** A step-up answer (RFC 9470 §3): the `acr_values` and `max_age` the route demands. */
   readonly stepUp: { readonly acrValues?: readonly string[]; readonly maxAge?: number } | undefined;
   constructor(
-    status: 400 | 401 | 403 | 503,
+    status: 400 | 401 | 403 | 500 | 503,
     error: BearerErrorCode | undefined,
     description: string,
     reason: string,
@@ -258,13 +260,16 @@ export interface GuardResponse {
 
 /**
  * Turn a {@link GuardError} into the HTTP answer: the status, `WWW-Authenticate` (except for
- * 503), `Cache-Control: no-store`, and `{"error", "error_description"}` as JSON.
+ * 503 and 500), `Cache-Control: no-store`, and `{"error", "error_description"}` as JSON. A 500
+ * (the guard is misconfigured) says only `server_error`: its message is for the logs.
  */
 export function guardErrorResponse(error: GuardError, realm?: string): GuardResponse {
   const headers: Record<string, string> = {
     'content-type': 'application/json; charset=utf-8',
     'cache-control': 'no-store',
   };
+  if (error.status === 500)
+    return { status: 500, headers, body: JSON.stringify({ error: 'server_error' }) };
   if (error.status !== 503 || error.error !== undefined)
     headers['www-authenticate'] = wwwAuthenticate(error, realm);
   if (error.status === 503) headers['retry-after'] = '5';

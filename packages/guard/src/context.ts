@@ -1,6 +1,7 @@
 import { isJoseError, type JwtPayload } from '@tessera/jose';
 import { GuardError } from './bearer.js';
 import type { PreparedGuardOptions } from './options.js';
+import { optionsError } from './errors.js';
 
 /** What of a guard's configuration a route check reads. */
 export type RequirementConfig = Pick<
@@ -136,7 +137,7 @@ function checkAuthentication(
   maxAge: number | undefined,
 ): void {
   if (maxAge !== undefined && !(Number.isInteger(maxAge) && maxAge >= 0))
-    throw new TypeError('maxAge must be a whole number of seconds, 0 or more');
+    throw optionsError('maxAge must be a whole number of seconds, 0 or more');
   const acr = auth.claims['acr'];
   const authTime = auth.claims['auth_time'];
   const acrOk =

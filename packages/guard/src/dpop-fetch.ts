@@ -6,6 +6,7 @@
 import * as core from '@tessera/jose';
 import type { JwsAlg } from '@tessera/jose';
 import type { KeyObject } from 'node:crypto';
+import { optionsError } from './errors.js';
 
 export interface DpopFetchOptions {
   /** The DPoP private key (default: a new ES256 key, kept for the wrapper's lifetime). */
@@ -64,10 +65,7 @@ export function createDpopFetch(options: DpopFetchOptions = {}): DpopFetch {
     calculateJwkThumbprint === undefined ||
     generateKeyPair === undefined
   )
-    throw new core.JoseError(
-      'ERR_OPTIONS_INVALID',
-      'createDpopFetch needs the Node.js core of @tessera/jose',
-    );
+    throw optionsError('createDpopFetch needs the Node.js core of @tessera/jose');
   const privateKey = options.privateKey ?? generateKeyPair('ES256').privateKey;
   const alg = options.alg;
   const base = options.fetch ?? globalThis.fetch;

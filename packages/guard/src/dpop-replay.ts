@@ -5,6 +5,7 @@
  * replayed to another instance is refused too; when Redis cannot be reached the guard goes on
  * with its local window and says so once.
  */
+import { feedError } from './errors.js';
 
 /**
  * The local window: proof ids until their expiry, oldest first, at most `max` of them.
@@ -124,14 +125,24 @@ export async function createRedisReplayStore(o: RedisReplayOptions): Promise<Sha
       let timer: ReturnType<typeof setTimeout> | undefined;
       const timeout = new Promise<never>((_, reject) => {
         timer = setTimeout(
-          () => reject(new Error('the DPoP replay store (Redis) timed out')),
+          () =>
+            reject(
+              feedError(
+                'ERR_DPOP_REPLAY_STORE_UNAVAILABLE',
+                'the DPoP replay store (Redis) timed out',
+              ),
+            ),
           timeoutMs,
         );
       });
       try {
         if (!client.isReady && firstConnect !== undefined)
           await Promise.race([firstConnect, timeout]);
-        if (!client.isReady) throw new Error('the DPoP replay store (Redis) is not connected');
+        if (!client.isReady)
+          throw feedError(
+            'ERR_DPOP_REPLAY_STORE_UNAVAILABLE',
+            'the DPoP replay store (Redis) is not connected',
+          );
         const r = await Promise.race([
           client.set(`${prefix}${id}`, '1', {
             condition: 'NX',

@@ -5,7 +5,6 @@
  */
 import * as core from '@tessera/jose';
 import {
-  JoseError,
   isJoseError,
   normalizeHtu,
   parseDuration,
@@ -21,6 +20,7 @@ import {
   createRedisReplayStore,
   type SharedReplayStore,
 } from './dpop-replay.js';
+import { optionsError } from './errors.js';
 
 export interface GuardDpopOptions {
   /** Proof algorithms accepted (and listed in `algs`). Default `['EdDSA', 'Ed25519', 'ES256', 'ES384', 'PS256', 'RS256']`. */
@@ -77,7 +77,7 @@ const DEFAULT_DPOP_ALGORITHMS: readonly JwsAlg[] = [
   'PS256',
   'RS256',
 ];
-const invalid = (message: string) => new JoseError('ERR_OPTIONS_INVALID', message);
+const invalid = (message: string) => optionsError(message);
 
 /** Validate the `dpop` option once (undefined: DPoP off). */
 export function prepareDpopOptions(

@@ -1,23 +1,49 @@
-/** The README's reason-code table stays equal to errors.ts; discovery failures carry those codes. */
+/**
+ * The guard's code table is complete (every code the source uses is in it or is a core code it
+ * hands on) and the README lists it; discovery failures carry those codes.
+ */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { GUARD_ERROR_CODES } from './errors.js';
-import { GuardError } from './bearer.js';
+import { JOSE_ERROR_CODES } from '@tessera/jose';
+import {
+  assertCodeTableComplete,
+  assertReadmeListsCodes,
+  errorCodesIn,
+} from '../../jose/dist/test-support/error-codes.js';
+import { GUARD_ERROR_CODES, optionsError } from './errors.js';
+import { GuardError, guardErrorResponse } from './bearer.js';
 import { discoverIssuer } from './discovery.js';
 
 const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
 
-test('README lists every code of GUARD_ERROR_CODES with its meaning, and no other', () => {
-  const section = readme.slice(readme.indexOf('### Reason codes'));
-  const rows = [...section.matchAll(/^\| `(ERR_[A-Z0-9_]+)` \| (.+) \|$/gm)].map((m) => [
-    m[1]!,
-    m[2]!,
+test('every code the source uses is in GUARD_ERROR_CODES (or is a core code), each with its meaning', () => {
+  assertCodeTableComplete(new URL('../src/', import.meta.url), GUARD_ERROR_CODES, [
+    JOSE_ERROR_CODES,
   ]);
-  assert.deepEqual(Object.fromEntries(rows), GUARD_ERROR_CODES);
-  assert.equal(rows.length, Object.keys(GUARD_ERROR_CODES).length, 'each code once');
+  // The check fires: without the table, the guard's own codes are unknown.
+  assert.throws(
+    () => assertCodeTableComplete(new URL('../src/', import.meta.url), {}, [JOSE_ERROR_CODES]),
+    /ERR_FEED_INVALID/,
+  );
+  assert.ok(
+    errorCodesIn(new URL('../src/', import.meta.url))
+      .get('ERR_GUARD_OPTIONS_INVALID')
+      ?.includes('errors.ts'),
+  );
+});
+
+test('a configuration mistake that reaches a request is a bare 500: no challenge, no message', () => {
+  const r = guardErrorResponse(optionsError('revocation.credentials.token must be printable'));
+  assert.equal(r.status, 500);
+  assert.equal(r.headers['www-authenticate'], undefined);
+  assert.deepEqual(JSON.parse(r.body), { error: 'server_error' });
+});
+
+test('README lists every code of GUARD_ERROR_CODES with its meaning, and no other', () => {
+  assertReadmeListsCodes(readme, '### Reason codes', GUARD_ERROR_CODES);
 });
 
 test('metadata that is not JSON, lacks jwks_uri, or names another issuer: each its own code, never ERR_JWKS_*', async () => {

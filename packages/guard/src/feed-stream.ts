@@ -1,7 +1,8 @@
 import type { IncomingMessage } from 'node:http';
-import { JoseError, type JwtVerifyResult } from '@tessera/jose';
+import type { JwtVerifyResult } from '@tessera/jose';
 import { checkFetchUrl } from '@tessera/jose/internal';
 import type { RevocationList } from './revocation.js';
+import { feedError } from './errors.js';
 
 /** Options of {@link startFeedStream}. */
 export interface FeedStreamOptions {
@@ -29,7 +30,7 @@ export interface FeedStream {
   stop(): void;
 }
 
-const streamError = (message: string) => new JoseError('ERR_JWKS_FETCH_FAILED', message);
+const streamError = (message: string) => feedError('ERR_FEED_FETCH_FAILED', message);
 
 /** One Server-Sent Events block: its `id` and its `data` lines joined (WHATWG HTML §9.2.6). */
 function parseEventBlock(block: string): { id: string | undefined; data: string | undefined } {

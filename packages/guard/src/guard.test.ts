@@ -41,7 +41,7 @@ test('an http loopback issuer is refused with a message that names allowHttpLoop
   assert.throws(
     () => make({}),
     (e: unknown) => {
-      assert.ok(e instanceof JoseError && e.code === 'ERR_OPTIONS_INVALID');
+      assert.ok(e instanceof GuardError && e.reason === 'ERR_GUARD_OPTIONS_INVALID');
       assert.match(
         e.message,
         /issuer http:\/\/127\.0\.0\.1:1 must use https \(set allowHttpLoopback: true/,
@@ -55,7 +55,8 @@ test('an http loopback issuer is refused with a message that names allowHttpLoop
 test('configuration is checked at once: https issuer, asymmetric algorithms, audience, realm, cookie', () => {
   const base = { issuer: 'https://auth.test', audience: 'api' };
   const bad = (o: Partial<GuardOptions>) => () => createGuard({ ...base, ...o } as GuardOptions);
-  const invalid = (e: unknown) => e instanceof JoseError && e.code === 'ERR_OPTIONS_INVALID';
+  const invalid = (e: unknown) =>
+    e instanceof GuardError && e.reason === 'ERR_GUARD_OPTIONS_INVALID';
   assert.throws(bad({ issuer: 'http://auth.test' }), invalid);
   assert.throws(bad({ algorithms: ['HS256'] }), invalid);
   assert.throws(bad({ algorithms: ['EdDSA', 'HS512'] }), invalid);
@@ -229,7 +230,7 @@ test('the cookie extractor (opt-in) and the cache switched off', async () => {
   );
   assert.throws(
     () => createGuard({ issuer: 'https://auth.test', audience: 'api', cache: { max: 0 } }),
-    (e: unknown) => e instanceof JoseError && e.code === 'ERR_OPTIONS_INVALID',
+    (e: unknown) => e instanceof GuardError && e.reason === 'ERR_GUARD_OPTIONS_INVALID',
   );
 });
 

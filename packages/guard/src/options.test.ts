@@ -1,12 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { JoseError } from '@tessera/jose';
+import { GuardError } from './bearer.js';
 import { createGuard } from './guard.js';
 import { isPreparedGuardOptions, prepareGuardOptions } from './options.js';
 
 const base = { issuer: 'https://auth.example', audience: 'https://api.example' } as const;
 const refused = (message: RegExp) => (e: unknown) =>
-  e instanceof JoseError && e.code === 'ERR_OPTIONS_INVALID' && message.test(e.message);
+  e instanceof GuardError && e.reason === 'ERR_GUARD_OPTIONS_INVALID' && message.test(e.message);
 
 test('prepareGuardOptions: defaults, deeply frozen, accepted by createGuard as is', () => {
   const c = prepareGuardOptions({ ...base, requiredScopes: ['read'], revocation: true });
@@ -54,11 +54,11 @@ test('prepareGuardOptions: the core validates the verifier options (no throwaway
   );
   assert.throws(
     () => prepareGuardOptions({ ...base, algorithms: ['ES999' as never] }),
-    (e: unknown) => e instanceof JoseError,
+    (e: unknown) => e instanceof GuardError && e.reason === 'ERR_GUARD_OPTIONS_INVALID',
   );
   assert.throws(
     () => prepareGuardOptions({ ...base, algorithms: [] }),
-    (e: unknown) => e instanceof JoseError,
+    (e: unknown) => e instanceof GuardError && e.reason === 'ERR_GUARD_OPTIONS_INVALID',
   );
   assert.throws(() => prepareGuardOptions({ ...base, cache: { max: -1 } }), refused(/max/));
   assert.equal(prepareGuardOptions({ ...base, cache: false }).cached, false);

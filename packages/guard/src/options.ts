@@ -1,6 +1,6 @@
 import {
-  JoseError,
   checkVerifierOptions,
+  isJoseError,
   parseDuration,
   type Duration,
   type JwsAlg,
@@ -14,6 +14,7 @@ import {
   type FeedStalenessOptions,
   type PreparedFeedStaleness,
 } from './revocation.js';
+import { optionsError } from './errors.js';
 
 export interface RevocationOptions extends FeedStalenessOptions {
   /** Feed URL; default: the metadata's `revocation_feed_uri`, else `<issuer>/revocations`. */
@@ -139,7 +140,7 @@ const DEFAULT_ALGORITHMS: readonly JwsAlg[] = ['EdDSA', 'ES256', 'RS256'];
 const REQUIRED_CLAIMS = Object.freeze(['iss', 'exp', 'aud', 'sub', 'iat', 'jti', 'client_id']);
 const COOKIE_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 
-const invalid = (message: string) => new JoseError('ERR_OPTIONS_INVALID', message);
+const invalid = (message: string) => optionsError(message);
 
 const prepared = new WeakSet<object>();
 
@@ -246,7 +247,7 @@ function headerValues(o: GuardOptions): { realm: string | undefined; cookie: str
 }
 
 /**
- * Validate a guard's options and freeze them: every `ERR_OPTIONS_INVALID` is thrown here, at
+ * Validate a guard's options and freeze them: every mistake is a `GuardError` with reason `ERR_GUARD_OPTIONS_INVALID` thrown here, at
  * configuration time, with the verifier options checked by the core's own validation
  * (`checkVerifierOptions`). `createGuard` calls it; call it yourself to check a configuration
  * early or to share one between guards.
@@ -259,6 +260,17 @@ export function prepareGuardOptions(
   options: GuardOptions | PreparedGuardOptions,
 ): PreparedGuardOptions {
   if (isPreparedGuardOptions(options)) return options;
+  try {
+    return validateGuardOptions(options);
+  } catch (e) {
+    // The core's checks (URLs, durations, algorithms, verifier options) speak with the guard's
+    // code; the core's own code stays on `cause`.
+    if (isJoseError(e)) throw optionsError(e.message, e);
+    throw e;
+  }
+}
+
+function validateGuardOptions(options: GuardOptions): PreparedGuardOptions {
   if (typeof options !== 'object' || options === null) throw invalid('options are required');
   const loopback = options.allowHttpLoopback === true;
   const issuer = options.issuer;

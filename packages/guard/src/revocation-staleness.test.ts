@@ -1,6 +1,5 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { JoseError } from '@tessera/jose';
 import { GuardError, guardErrorResponse } from './bearer.js';
 import { createGuard, type GuardOptions, type RevocationOptions } from './guard.js';
 import { AUDIENCE, startIssuer, type TestIssuer } from './test-support/issuer.js';
@@ -160,7 +159,8 @@ test("onFeedUnavailable: 'accept' accepts a stale guard's tokens and warns once 
 test('staleness options are checked at configuration time', () => {
   const base = { issuer: 'https://auth.test', audience: 'api' };
   const bad = (revocation: RevocationOptions) => () => createGuard({ ...base, revocation });
-  const invalid = (e: unknown) => e instanceof JoseError && e.code === 'ERR_OPTIONS_INVALID';
+  const invalid = (e: unknown) =>
+    e instanceof GuardError && e.reason === 'ERR_GUARD_OPTIONS_INVALID';
   assert.throws(bad({ intervalMs: 30_000, maxStaleness: '10s' }), invalid);
   assert.throws(bad({ maxStaleness: 'soon' }), invalid);
   assert.throws(bad({ onFeedUnavailable: 'ignore' as 'accept' }), invalid);

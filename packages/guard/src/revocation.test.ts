@@ -1,10 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { JoseError } from '@tessera/jose';
+import { GuardError } from './bearer.js';
 import { RevocationList } from './revocation.js';
 
 const now = 1_800_000_000;
-const invalid = (e: unknown) => e instanceof JoseError && e.code === 'ERR_JWT_CLAIM_INVALID';
+const invalid = (e: unknown) => e instanceof GuardError && e.reason === 'ERR_FEED_INVALID';
 
 test('entries by jti and sid are refused until their exp, then forgotten', () => {
   const list = new RevocationList();

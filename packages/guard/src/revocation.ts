@@ -1,12 +1,7 @@
-import {
-  JoseError,
-  parseDuration,
-  type Duration,
-  type JwtPayload,
-  type JwtVerifyResult,
-} from '@tessera/jose';
+import { parseDuration, type Duration, type JwtPayload, type JwtVerifyResult } from '@tessera/jose';
 import { fetchBounded, type BoundedFetchOptions } from '@tessera/jose/internal';
 import { GuardError } from './bearer.js';
+import { feedError, optionsError } from './errors.js';
 
 /**
  * The signed revocation feed (Tessera's format; see the README):
@@ -57,17 +52,17 @@ export class RevocationList {
   }
 
   /**
-   * Apply a verified feed's claims. Throws ERR_JWT_CLAIM_INVALID for a malformed feed (nothing
+   * Apply a verified feed's claims. Throws ERR_FEED_INVALID for a malformed feed (nothing
    * applied) and ignores a feed older than the last one applied (a replayed snapshot).
    */
   apply(claims: JwtPayload, nowSeconds: number): boolean {
     const revoked = claims['revoked'];
     if (!Array.isArray(revoked))
-      throw new JoseError('ERR_JWT_CLAIM_INVALID', 'the feed "revoked" claim must be an array');
+      throw feedError('ERR_FEED_INVALID', 'the feed "revoked" claim must be an array');
     const entries: RevocationEntry[] = [];
     for (const e of revoked) {
       if (typeof e !== 'object' || e === null || Array.isArray(e)) {
-        throw new JoseError('ERR_JWT_CLAIM_INVALID', 'a feed entry must be an object');
+        throw feedError('ERR_FEED_INVALID', 'a feed entry must be an object');
       }
       const { jti, sid, exp } = e as Record<string, unknown>;
       const ok =
@@ -78,7 +73,7 @@ export class RevocationList {
           (typeof jti === 'string' && jti.length > 0 && jti.length <= MAX_ID_LENGTH)) &&
         (sid === undefined ||
           (typeof sid === 'string' && sid.length > 0 && sid.length <= MAX_ID_LENGTH));
-      if (!ok) throw new JoseError('ERR_JWT_CLAIM_INVALID', 'a feed entry is malformed');
+      if (!ok) throw feedError('ERR_FEED_INVALID', 'a feed entry is malformed');
       entries.push(e as RevocationEntry);
     }
     const iat = claims.iat as number;
@@ -189,7 +184,7 @@ async function fetchFeed(
   const res = await fetchBounded(o.url, { ...o.fetch, headers });
   if (res.status === 304 && etag !== undefined) return { unchanged: true };
   if (res.status !== 200)
-    throw new JoseError('ERR_JWKS_FETCH_FAILED', `the revocation feed answered ${res.status}`);
+    throw feedError('ERR_FEED_FETCH_FAILED', `the revocation feed answered ${res.status}`);
   const token = new TextDecoder('utf-8', { fatal: true }).decode(res.body).trim();
   const { payload } = await o.verify(token);
   return { unchanged: false, payload, etag: res.headers.get('etag') ?? undefined };
@@ -374,21 +369,15 @@ export function resolveFeedStaleness(
 ): PreparedFeedStaleness {
   const policy = o?.onFeedUnavailable ?? 'refuse';
   if (policy !== 'refuse' && policy !== 'accept')
-    throw new JoseError(
-      'ERR_OPTIONS_INVALID',
-      'revocation.onFeedUnavailable must be "refuse" or "accept"',
-    );
+    throw optionsError('revocation.onFeedUnavailable must be "refuse" or "accept"');
   let maxStalenessMs: number | undefined;
   if (o?.maxStaleness !== undefined) {
     maxStalenessMs = parseDuration(o.maxStaleness, 'revocation.maxStaleness') * 1000;
     if (!(maxStalenessMs > intervalMs))
-      throw new JoseError(
-        'ERR_OPTIONS_INVALID',
-        'revocation.maxStaleness must be longer than the poll interval',
-      );
+      throw optionsError('revocation.maxStaleness must be longer than the poll interval');
   }
   if (o?.now !== undefined && typeof o.now !== 'function')
-    throw new JoseError('ERR_OPTIONS_INVALID', 'revocation.now must be a function');
+    throw optionsError('revocation.now must be a function');
   return {
     ...(maxStalenessMs !== undefined ? { maxStalenessMs } : {}),
     onFeedUnavailable: policy,

@@ -112,7 +112,7 @@ test('revocation.push must be a boolean', () => {
         audience: 'api',
         revocation: { push: 'yes' as unknown as boolean },
       }),
-    (e: unknown) => e instanceof JoseError && e.code === 'ERR_OPTIONS_INVALID',
+    (e: unknown) => e instanceof GuardError && e.reason === 'ERR_GUARD_OPTIONS_INVALID',
   );
 });
 

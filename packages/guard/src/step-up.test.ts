@@ -99,10 +99,14 @@ test('maxAge: an old or missing auth_time is refused with max_age in the challen
   );
 });
 
-test('refusal: a maxAge that is not a whole number of seconds is a programming error (TypeError)', async () => {
+test('refusal: a maxAge that is not a whole number of seconds is a configuration error (ERR_GUARD_OPTIONS_INVALID)', async () => {
   await ready();
   for (const maxAge of [-1, 1.5, Number.NaN])
-    await assert.rejects(guard.authenticate(bearer({ auth_time: now() }), { maxAge }), TypeError);
+    await assert.rejects(
+      guard.authenticate(bearer({ auth_time: now() }), { maxAge }),
+      (e: unknown) =>
+        e instanceof GuardError && e.status === 500 && e.reason === 'ERR_GUARD_OPTIONS_INVALID',
+    );
 });
 
 test('scope is checked before step-up: a token without the scope gets 403, not a step-up it cannot fix', async () => {

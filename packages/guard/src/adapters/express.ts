@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isGuardError } from '../bearer.js';
 import type { AuthContext, Guard, Requirement } from '../guard.js';
 import { bearerInputOf, sendGuardError } from './node-http.js';
+import { optionsError } from '../errors.js';
 
 declare global {
   // Express's own merge point (as in @types/express-serve-static-core): every Express `Request`
@@ -69,6 +70,6 @@ export function expressGuard(
  */
 export function expressAuth(req: { auth?: AuthContext | undefined }): AuthContext {
   if (req.auth === undefined)
-    throw new Error('expressAuth: no auth context; put expressGuard(guard) before this handler');
+    throw optionsError('expressAuth: no auth context; put expressGuard(guard) before this handler');
   return req.auth;
 }
