@@ -133,7 +133,10 @@ for (const kind of ['sqlite', 'postgres'] as const) {
       );
       const winners = results.filter((r) => r.consumed);
       assert.equal(winners.length, 1);
-      assert.deepEqual(seen, ['code-1 b1 alice'], 'the plan runs once, for the winner');
+      // SQLite decides inside its one transaction; PostgreSQL before its one write statement,
+      // so a concurrent loser may have planned too (nothing of its plan is written).
+      if (kind === 'sqlite') assert.deepEqual(seen, ['code-1 b1 alice'], 'the plan runs once');
+      else assert.ok(seen.length >= 1 && seen.every((x) => x === 'code-1 b1 alice'));
       const w = winners[0]!;
       assert.ok(w.consumed && w.plan !== undefined);
       const sid = w.row.issued_session_id!;
@@ -146,6 +149,8 @@ for (const kind of ['sqlite', 'postgres'] as const) {
       assert.equal((await s.findSession(sid))?.browser_session_id, 'b1');
       assert.equal((await s.findRefreshToken(`rt${sid.slice(1)}`))?.state, 'active');
       assert.equal((await s.listAuditEvents(10, 'token.issued')).length, 1);
+      for (let i = 0; i < 20; i++)
+        if (`s${i}` !== sid) assert.equal(await s.findSession(`s${i}`), undefined, 'a loser wrote');
     }));
 
   test(`${kind}: a refused plan still spends the code (one attempt per code) and writes nothing else`, (t) =>
@@ -205,5 +210,33 @@ for (const kind of ['sqlite', 'postgres'] as const) {
       });
       assert.equal(retry.consumed, true, 'the failed unit did not spend the code');
       assert.equal((await s.findSession('sc'))?.id, 'sc');
+    }));
+
+  test(`${kind}: a browser session ended before the write issues nothing, whatever the plan said`, (t) =>
+    withStore(t, kind, async (s) => {
+      await seed(s, ['code-5']);
+      await s.endBrowserSession('b1', NOW);
+      const r = await s.redeemAuthorizationCode({
+        hash: 'code-5',
+        now: NOW,
+        issuance: { sessionId: 's5', jti: 'j5', exp: NOW + 300 },
+        // SQLite hands the plan the ended session inside the transaction (the grant's plan
+        // refuses it); PostgreSQL decides before its write, so the write re-checks it itself.
+        plan: (_row, browser) =>
+          kind === 'sqlite' && browser?.ended_at !== null ? undefined : plan('s5', 'rt5'),
+      });
+      assert.equal(r.consumed, true, 'the code is spent');
+      assert.equal(r.consumed && r.plan, undefined);
+      assert.equal(await s.findSession('s5'), undefined);
+      assert.equal(await s.findRefreshToken('rt5'), undefined);
+      assert.equal((await s.listAuditEvents(10, 'token.issued')).length, 0);
+      const again = await s.redeemAuthorizationCode({
+        hash: 'code-5',
+        now: NOW,
+        issuance: { sessionId: 's6', jti: 'j6', exp: NOW + 300 },
+        plan: () => plan('s6', 'rt6'),
+      });
+      assert.equal(again.consumed, false);
+      assert.equal(again.row?.issued_jti, 'j5');
     }));
 }

@@ -1,14 +1,16 @@
-import { Migrator, sql, type Kysely } from 'kysely';
+import { CompiledQuery, Migrator, sql, type Kysely } from 'kysely';
 import { ClientCache } from './client-cache.js';
 import { MIGRATIONS, migrationProvider } from './migrations.js';
 import type { PgChangeChannel } from './pg-notify.js';
 import { rotateInOneStatement } from './pg-rotation.js';
 import {
+  redeemCodeOnPostgres,
   redeemCodeUnit,
   runUnitInTransaction,
   runUnitSync,
   type SyncExecutor,
 } from './code-redemption.js';
+import type { HotSql } from './hot-sql.js';
 import { findRefreshGrant, type RefreshGrantRows } from './refresh-lookup.js';
 import type { Database } from './schema.js';
 import { blockAfter, blockSql, type BackoffRule, type Reservation } from './login-backoff.js';
@@ -78,23 +80,29 @@ export class KyselyStore implements Store {
   private channel: PgChangeChannel | undefined;
 
   private readonly runSync: SyncUnitRunner | undefined;
+  private readonly hot: HotSql | undefined;
 
   /**
-   * @param fast SQLite passes its group commit (`sqlite-fast-path.ts`): how a rotation is written
-   *   and how a synchronous unit of work (code-redemption.ts) runs. Without it, PostgreSQL rotates
-   *   with the one-statement CTE (`pg-rotation.ts`) and units run in a Kysely transaction.
+   * @param fast The hot path. `hot` runs its fixed statements without the query builder
+   *   (`hot-sql.ts`: named prepared statements on PostgreSQL, the statement cache on SQLite).
+   *   SQLite also passes its group commit (`sqlite-fast-path.ts`): how a rotation is written and
+   *   how a synchronous unit of work (code-redemption.ts) runs. PostgreSQL rotates with the
+   *   one-statement CTE (`pg-rotation.ts`) and exchanges a code in two (code-redemption.ts).
+   *   Without it (a SQLite store left unmigrated), everything goes through Kysely.
    */
   constructor(
     readonly kind: 'sqlite' | 'postgres',
     readonly db: Kysely<Database>,
     private readonly migrationSchema?: string,
-    fast?: { rotate: RotateFn; runSync: SyncUnitRunner },
+    fast?: { hot: HotSql; rotate?: RotateFn; runSync?: SyncUnitRunner },
   ) {
     this.runSync = fast?.runSync;
+    this.hot = fast?.hot;
+    const hot = fast?.hot;
     this.rotate =
       fast?.rotate ??
-      (kind === 'postgres'
-        ? (...a) => rotateInOneStatement(this.db, ...a)
+      (kind === 'postgres' && hot !== undefined
+        ? (...a) => rotateInOneStatement(hot, ...a)
         : (...a) => this.rotateInTransaction(...a));
   }
 
@@ -323,8 +331,13 @@ export class KyselyStore implements Store {
       .executeTakeFirst();
   }
   async findRefreshGrant(hash: string): Promise<RefreshGrantRows | undefined> {
-    return findRefreshGrant(this.db, hash);
+    return findRefreshGrant(this.hot ?? this.kyselyHot, hash);
   }
+  /** The hot statements through Kysely's connection (SQLite placeholders): the unmigrated store. */
+  private readonly kyselyHot: HotSql = {
+    all: async <R>(text: string, params: readonly unknown[]) =>
+      (await this.db.executeQuery(CompiledQuery.raw(text, [...params]))).rows as R[],
+  };
   async rotateRefreshToken(
     hash: string,
     rotatedAtMs: number,
@@ -683,8 +696,10 @@ export class KyselyStore implements Store {
   }
   async redeemAuthorizationCode(input: CodeRedemptionInput): Promise<CodeRedemption> {
     if (this.runSync !== undefined)
-      return this.runSync((exec) => runUnitSync(redeemCodeUnit(this.db, input), exec));
-    return runUnitInTransaction(this.db, (trx) => redeemCodeUnit(trx, input));
+      return this.runSync((exec) => runUnitSync(redeemCodeUnit(input), exec));
+    if (this.kind === 'postgres' && this.hot !== undefined)
+      return redeemCodeOnPostgres(this.hot, input);
+    return runUnitInTransaction(this.db, redeemCodeUnit(input));
   }
 
   async findConsent(userId: string, clientId: string): Promise<ConsentRow | undefined> {

@@ -1,5 +1,6 @@
 import pg from 'pg';
 import { Kysely, PostgresDialect } from 'kysely';
+import { pgHotSql } from './hot-sql.js';
 import { KyselyStore } from './kysely-store.js';
 import { PgChangeChannel } from './pg-notify.js';
 import type { Database as Schema } from './schema.js';
@@ -76,7 +77,7 @@ export async function openPostgresStore(
     const r = await pool.query<{ s: string }>('select current_schema() as s');
     current = r.rows[0]?.s ?? 'public';
   }
-  const store = new KyselyStore('postgres', db, current);
+  const store = new KyselyStore('postgres', db, current, { hot: pgHotSql(pool) });
   if (options.migrate !== false) await store.migrate();
   // Revocations made on other nodes reach this node's feed and push subscribers at once.
   const channel = new PgChangeChannel(url, `tr_${current}`.slice(0, 63), {

@@ -80,16 +80,16 @@ export class SqliteGroupCommit {
     });
   }
 
-  /** A unit over Kysely-compiled queries (code-redemption.ts), run with the cached statements. */
+  /** A unit of fixed statements (code-redemption.ts), run with the cached prepared statements. */
   runSync<T>(work: (exec: SyncExecutor) => T): Promise<T> {
     return this.run(() => work(this.exec));
   }
 
   private readonly exec: SyncExecutor = (query) => {
-    const stmt = this.statements.prepare(query.sql) as unknown as Database.Statement;
-    const params = query.parameters as unknown[];
-    if (stmt.reader) return { rows: stmt.all(params) };
-    return { rows: [], numAffectedRows: BigInt(stmt.run(params).changes) };
+    const stmt = this.statements.prepare(query.text) as unknown as Database.Statement;
+    if (stmt.reader)
+      return { rows: stmt.all(query.params) as Record<string, unknown>[], changes: 0 };
+    return { rows: [], changes: stmt.run(query.params).changes };
   };
 
   /** Queue one rotation; resolves true when this caller won the compare-and-swap, once committed. */

@@ -1,6 +1,7 @@
 import Database from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
 import { createPrivateDatabaseFile, tightenDatabaseSidecars } from '../data-folder.js';
+import { sqliteHotSql } from './hot-sql.js';
 import { KyselyStore } from './kysely-store.js';
 import { cachedStatements } from './prepared-statements.js';
 import { SqliteGroupCommit } from './sqlite-fast-path.js';
@@ -48,6 +49,7 @@ export async function openSqliteStore(
   await plain.migrate();
   const commits = new SqliteGroupCommit(db, sqlite, statements);
   const store = new KyselyStore('sqlite', db, undefined, {
+    hot: sqliteHotSql((text) => statements.prepare(text) as unknown as Database.Statement),
     rotate: (...a) => commits.rotate(...a),
     runSync: (work) => commits.runSync(work),
   });

@@ -52,9 +52,11 @@ export interface CodeRedemptionInput {
   readonly now: number;
   readonly issuance: CodeIssuance;
   /**
-   * Given the spent code, its browser session and its user, what to issue (`undefined`: nothing,
-   * the code stays spent). Runs inside the transaction: synchronous, no I/O, and it must not
-   * throw (a throw would roll the spend back).
+   * Given the code (as the spend leaves it), its browser session and its user, what to issue
+   * (`undefined`: nothing, the code stays spent). Synchronous, no I/O, and it must not throw.
+   * SQLite calls it inside the transaction, after the spend; PostgreSQL before its one write
+   * statement, so it may also run for an exchange that then loses the race — only the winner's
+   * rows are written, and a loser gets `consumed: false`.
    */
   plan(
     row: AuthorizationCodeRow,
