@@ -44,3 +44,28 @@ test('README: the first example runs as written', async () => {
   assert.equal(mod.payload['sub'], 'u1');
   assert.deepEqual(mod.payload['aud'], 'api');
 });
+
+test('README: the table of what each entry offers lists every function of both entries, truly', async () => {
+  const N = (await import('./index.js')) as Record<string, unknown>;
+  const W = (await import('./webcrypto/index.js')) as Record<string, unknown>;
+  const functions = (m: Record<string, unknown>) =>
+    Object.keys(m).filter((k) => typeof m[k] === 'function' && /^[a-z]/.test(k));
+  const start = readme.indexOf('<!-- entries -->');
+  const end = readme.indexOf('<!-- /entries -->');
+  assert.ok(start !== -1 && end > start, 'the README has the entries table');
+  const listed = new Map<string, { node: string; web: string }>();
+  for (const line of readme.slice(start, end).split('\n')) {
+    const cells = line.split('|').map((c) => c.trim());
+    if (cells.length !== 6 || cells[1] === 'area' || cells[1]!.startsWith('-')) continue;
+    for (const [, name] of cells[2]!.matchAll(/`([a-zA-Z0-9]+)`/g)) {
+      assert.ok(!listed.has(name!), `${name} is listed once`);
+      listed.set(name!, { node: cells[3]!, web: cells[4]! });
+    }
+  }
+  const all = new Set([...functions(N), ...functions(W)]);
+  assert.deepEqual([...listed.keys()].sort(), [...all].sort());
+  for (const [name, { node, web }] of listed) {
+    assert.equal(node === '—', !(name in N), `${name}: Node.js core column`);
+    assert.equal(web === '—', !(name in W), `${name}: Web Crypto column`);
+  }
+});

@@ -325,6 +325,158 @@ function jweCases(input: MatrixInput): [string, () => Promise<void>][] {
   return out;
 }
 
+const utf8 = (b: Uint8Array) => new TextDecoder().decode(b);
+
+function jsonCases(input: MatrixInput): [string, () => Promise<void>][] {
+  const priv = input.jweKeys;
+  const jweOptions = (alg: T.EncryptOptions['alg'], enc: T.EncryptOptions['enc']) => ({
+    keyManagementAlgorithms: [alg],
+    contentEncryptionAlgorithms: [enc],
+  });
+  return [
+    [
+      'JWS JSON flattened and general (ES256, HS256)',
+      async () => {
+        const ec = await keysFor('ES256');
+        const hs = await keysFor('HS256');
+        const f = await T.signFlattened('flat', ec.sign, {
+          alg: 'ES256',
+          unprotectedHeader: { kid: 'e' },
+        });
+        const r = await T.verifyFlattened(f, ec.verify, { algorithms: ['ES256'] });
+        expect(utf8(r.payload) === 'flat' && r.unprotectedHeader?.kid === 'e', 'flattened');
+        const g = await T.signGeneral('both', [
+          { key: ec.sign, alg: 'ES256', kid: 'e' },
+          { key: hs.sign, alg: 'HS256', kid: 'h' },
+        ]);
+        const byHs = await T.verifyGeneral(g, hs.verify, { algorithms: ['HS256'] });
+        expect(byHs.protectedHeader.kid === 'h', 'general by HS256');
+        await rejectsWith(
+          T.verifyFlattened(
+            { ...f, payload: T.encodeBase64url(new TextEncoder().encode('x')) },
+            ec.verify,
+            {
+              algorithms: ['ES256'],
+            },
+          ),
+          'ERR_SIGNATURE_INVALID',
+        );
+        await rejectsWith(
+          T.verifyFlattened({ ...f, header: { alg: 'ES256' } }, ec.verify, {
+            algorithms: ['ES256'],
+          }),
+          'ERR_HEADER_INVALID',
+        );
+      },
+    ],
+    [
+      'JWE JSON flattened and general (ECDH-ES+A256KW, RSA-OAEP-256, A128KW)',
+      async () => {
+        const kek = randomOct(16);
+        const f = await T.encryptFlattened('flat', publicOf(priv.p256), {
+          alg: 'ECDH-ES+A256KW',
+          enc: 'A256GCM',
+          aad: 'context',
+          unprotectedHeader: { 'x-u': 1 },
+        });
+        const o = jweOptions('ECDH-ES+A256KW', 'A256GCM');
+        const r = await T.decryptFlattened(f, priv.p256, o);
+        expect(
+          utf8(r.plaintext) === 'flat' && utf8(r.additionalAuthenticatedData!) === 'context',
+          'flattened',
+        );
+        await rejectsWith(
+          T.decryptFlattened({ ...f, aad: 'b3RoZXI' }, priv.p256, o),
+          'ERR_JWE_DECRYPTION_FAILED',
+        );
+        const g = await T.encryptGeneral(
+          'many',
+          [
+            { key: publicOf(priv.rsa), alg: 'RSA-OAEP-256', kid: 'r' },
+            { key: kek, alg: 'A128KW', kid: 'k' },
+          ],
+          { enc: 'A128CBC-HS256', sharedUnprotectedHeader: { 'x-s': 1 } },
+        );
+        const all = {
+          keyManagementAlgorithms: ['RSA-OAEP-256', 'A128KW'] as T.EncryptOptions['alg'][],
+          contentEncryptionAlgorithms: ['A128CBC-HS256' as const],
+        };
+        for (const [key, kid] of [
+          [priv.rsa, 'r'],
+          [kek, 'k'],
+        ] as const) {
+          const d = await T.decryptGeneral(g, key, all);
+          expect(
+            utf8(d.plaintext) === 'many' && d.unprotectedHeader?.kid === kid,
+            `general ${kid}`,
+          );
+        }
+      },
+    ],
+    [
+      'encrypted JWT and nested JWT (sign then encrypt)',
+      async () => {
+        const k = await keysFor('EdDSA');
+        const o = {
+          ...jweOptions('ECDH-ES', 'A256GCM'),
+        };
+        const plain = await T.encryptJwt({ n: 1 }, publicOf(priv.x25519), {
+          alg: 'ECDH-ES',
+          enc: 'A256GCM',
+          expiresIn: 60,
+          currentDate: now,
+        });
+        const r = await T.decryptJwt(plain, priv.x25519, { ...o, currentDate: at(30) });
+        expect(r.payload['n'] === 1 && r.authenticated === false, 'encrypted only');
+        await rejectsWith(
+          T.decryptJwt(plain, priv.x25519, { ...o, currentDate: at(61) }),
+          'ERR_JWT_EXPIRED',
+        );
+        const inner = await T.signJwt({ n: 2 }, k.sign, { alg: 'EdDSA', issuer: 'i' });
+        const nested = await T.encryptNestedJwt(inner, publicOf(priv.x25519), {
+          alg: 'ECDH-ES',
+          enc: 'A256GCM',
+        });
+        const decrypt = T.createDecrypter({
+          key: priv.x25519,
+          ...o,
+          nested: { key: k.verify, algorithms: ['EdDSA'], issuer: 'i' },
+        });
+        const n = await decrypt(nested);
+        expect(n.payload['n'] === 2 && n.authenticated, 'nested');
+        await rejectsWith(T.decryptJwt(nested, priv.x25519, o), 'ERR_JWT_NESTED');
+        await rejectsWith(decrypt(plain), 'ERR_JWT_NOT_NESTED');
+      },
+    ],
+    [
+      'interop JSON: panva/jose and Tessera read each other (general JWS, flattened JWE)',
+      async () => {
+        const k = await keysFor('ES256');
+        const theirs = await new J.GeneralSign(new TextEncoder().encode('theirs'))
+          .addSignature(k.sign)
+          .setProtectedHeader({ alg: 'ES256' })
+          .sign();
+        const mine = await T.verifyGeneral(theirs as T.GeneralJws, k.verify, {
+          algorithms: ['ES256'],
+        });
+        expect(utf8(mine.payload) === 'theirs', 'we verify jose');
+        const ours = await T.signFlattened('ours', k.sign, { alg: 'ES256' });
+        await J.flattenedVerify(ours as J.FlattenedJWSInput, k.verify);
+        const jwe = await T.encryptFlattened('secret', publicOf(priv.p256), {
+          alg: 'ECDH-ES+A256KW',
+          enc: 'A256GCM',
+          aad: 'a',
+        });
+        const out = await J.flattenedDecrypt(
+          jwe as J.FlattenedJWE,
+          await J.importJWK(priv.p256 as J.JWK, 'ECDH-ES+A256KW'),
+        );
+        expect(utf8(out.plaintext) === 'secret', 'jose decrypts ours');
+      },
+    ],
+  ];
+}
+
 const INTEROP_ALGS = ['HS256', 'RS256', 'PS256', 'ES256', 'ES384', 'EdDSA'] as const;
 
 function interopCases(): [string, () => Promise<void>][] {
@@ -365,6 +517,7 @@ export async function runMatrix(input: MatrixInput): Promise<MatrixReport> {
     ...guardCases(input),
     ...interopCases(),
     ...jweCases(input),
+    ...jsonCases(input),
   ];
   const results: CaseResult[] = [];
   for (const [name, run] of cases) {
