@@ -25,6 +25,7 @@ import { registerAuthorize } from './routes/authorize.js';
 import { registerEndSession } from './routes/end-session.js';
 import { registerHealthz } from './routes/healthz.js';
 import { registerPar } from './routes/par.js';
+import { registerPasskeyRoutes } from './routes/passkey.js';
 import { registerReadyz } from './routes/readyz.js';
 import { registerUserinfo } from './routes/userinfo.js';
 import { registerIntrospect } from './routes/introspect.js';
@@ -243,6 +244,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   });
   registerReadyz(app, readiness);
   registerAuthorize(app, ctx);
+  registerPasskeyRoutes(app, ctx);
   registerPar(app, ctx);
   registerEndSession(app, ctx, options.backchannel);
   registerUserinfo(app, ctx);

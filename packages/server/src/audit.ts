@@ -35,7 +35,9 @@ export type AuditType =
   | 'mfa.failed'
   | 'mfa.blocked'
   | 'mfa.recovery_code_used'
-  | 'mfa.reset';
+  | 'mfa.reset'
+  | 'passkey.registered'
+  | 'passkey.refused';
 
 /**
  * Events anyone can cause without authenticating (or by repeating one refused request): their
@@ -57,6 +59,8 @@ export const AGGREGATED_AUDIT_TYPES: ReadonlyMap<string, readonly string[]> = ne
   // the password, so bounded the same way.
   ['mfa.blocked', []],
   ['mfa.failed', ['method', 'replayed']],
+  // A refused WebAuthn response: anyone holding a login page can post one.
+  ['passkey.refused', ['ceremony', 'why']],
 ]);
 
 /** The aggregation key of an event: its minute and a hash of what identifies its repeats. */

@@ -74,6 +74,8 @@ export interface ServerOptions {
   dpop?: DpopServerOptions;
   /** Who may read `/revocations` and its stream (default public). */
   feed?: FeedAccessOptions;
+  /** Passkeys (WebAuthn Level 3) on the hosted login pages; off when absent. */
+  passkeys?: PasskeyOptions;
   /** Clock in milliseconds (tests). */
   now?: () => number;
 }
@@ -175,6 +177,8 @@ export interface ServerConfig {
   readonly branding: Branding;
   readonly dpop: DpopServerConfig;
   readonly feed: FeedAccessConfig;
+  /** Passkeys; undefined when they are off. */
+  readonly passkeys: PasskeyConfig | undefined;
   readonly now: () => number;
 }
 
@@ -366,6 +370,71 @@ export function resolveConfig(o: ServerOptions): ServerConfig {
     branding: Object.freeze({ name: brandName, logoUrl }),
     dpop,
     feed,
+    passkeys: o.passkeys === undefined ? undefined : passkeyConfigOf(o.passkeys, url, brandName),
     now: o.now ?? Date.now,
+  });
+}
+
+/** Passkeys (WebAuthn Level 3, https://www.w3.org/TR/webauthn-3/) on the hosted pages. */
+export interface PasskeyOptions {
+  /**
+   * The Relying Party ID (§5.1.2 `rp.id`): the issuer's host or a registrable suffix of it
+   * (default the issuer's host). An IP address cannot be one (§7.1: a valid domain).
+   */
+  rpId?: string;
+  /** The name authenticators show (default the branding name). */
+  rpName?: string;
+  /** Origins a ceremony may come from (default the issuer's origin only). */
+  origins?: readonly string[];
+  /** How long a ceremony's challenge may be answered (default 5 min; 30 s to 10 min). */
+  ceremonyTtl?: Duration;
+  /** After a password sign-in, offer a user without a passkey to add one (default true). */
+  offerAfterPassword?: boolean;
+}
+
+export interface PasskeyConfig {
+  readonly rpId: string;
+  readonly rpName: string;
+  readonly origins: readonly string[];
+  readonly ceremonyTtl: number;
+  readonly offerAfterPassword: boolean;
+}
+
+function passkeyConfigOf(o: PasskeyOptions, issuer: URL, brandName: string): PasskeyConfig {
+  const rpId = (o.rpId ?? issuer.hostname).toLowerCase();
+  if (
+    !/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/.test(
+      rpId,
+    ) ||
+    /^[0-9.]+$/.test(rpId)
+  )
+    throw new ConfigError('passkeys.rpId must be a domain name (not an IP address)');
+  const origins = [...(o.origins ?? [issuer.origin])];
+  if (origins.length === 0) throw new ConfigError('passkeys.origins must list at least one origin');
+  for (const origin of origins) {
+    let u: URL;
+    try {
+      u = new URL(origin);
+    } catch (cause) {
+      throw new ConfigError('passkeys.origins must be origins', { cause });
+    }
+    if (u.origin !== origin || (u.protocol !== 'https:' && u.hostname !== 'localhost'))
+      throw new ConfigError('passkeys.origins must be https origins (or http://localhost)');
+    // §5.1.2 / HTML "is a registrable domain suffix of or is equal to".
+    if (u.hostname !== rpId && !u.hostname.endsWith(`.${rpId}`))
+      throw new ConfigError(`passkeys.rpId ${rpId} is not the host of ${origin} or a suffix of it`);
+  }
+  const ceremonyTtl = duration(o.ceremonyTtl, 300, 'passkeys.ceremonyTtl');
+  if (ceremonyTtl < 30 || ceremonyTtl > 600)
+    throw new ConfigError('passkeys.ceremonyTtl must be between 30 s and 10 min');
+  const rpName = o.rpName ?? brandName;
+  if (typeof rpName !== 'string' || rpName.length === 0 || rpName.length > 100)
+    throw new ConfigError('passkeys.rpName is 1-100 characters');
+  return Object.freeze({
+    rpId,
+    rpName,
+    origins: Object.freeze(origins),
+    ceremonyTtl,
+    offerAfterPassword: o.offerAfterPassword !== false,
   });
 }

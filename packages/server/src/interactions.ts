@@ -10,6 +10,9 @@ export const INTERACTION_TTL_SECONDS = 600;
 const CSRF_COOKIE = 'tessera_csrf';
 
 const sha = (s: string): string => createHash('sha256').update(s).digest('base64url');
+
+/** The store key of an interaction handle (what `findInteraction` returns as `idHash`). */
+export const interactionIdHash = (interaction: string): string => sha(interaction);
 const random = (): string => encodeBase64url(randomBytes(32));
 
 /** The handle and CSRF token a page's form carries. */

@@ -141,7 +141,8 @@ async function refuseUnmigrated(store: Store): Promise<void> {
     );
 }
 
-async function freePort(host: string): Promise<number> {
+/** A port that was free on `host` a moment ago (for an issuer URL that must name its port). */
+export async function freePort(host: string): Promise<number> {
   return new Promise((res, rej) => {
     const s = createServer();
     s.once('error', rej);

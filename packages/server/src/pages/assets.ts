@@ -1,5 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { ASSET_PREFIX } from './html.js';
+import { PASSKEY_SCRIPT } from './passkey-page.js';
+import { PASSKEY_JS } from './passkey-script.js';
 
 // One stylesheet for every hosted page: readable at 400 px, dark mode from the system setting,
 // visible focus, colours with at least 4.5:1 contrast (WCAG 2.1 §1.4.3) in both schemes.
@@ -29,7 +31,7 @@ code{overflow-wrap:anywhere}
 // in a file so the CSP needs no 'unsafe-inline'; without JavaScript the visible button does it.
 const FORM_POST_JS = `document.addEventListener('DOMContentLoaded',function(){var f=document.getElementById('response');if(f)f.submit();});\n`;
 
-/** Serve the hosted pages' stylesheet and the form_post script. */
+/** Serve the hosted pages' stylesheet, the form_post script and the passkey script. */
 export function registerPageAssets(app: FastifyInstance): void {
   const serve = (path: string, type: string, body: string) =>
     app.get(`${ASSET_PREFIX}/${path}`, async (_req, reply) =>
@@ -41,4 +43,5 @@ export function registerPageAssets(app: FastifyInstance): void {
     );
   serve('pages.css', 'text/css; charset=utf-8', CSS);
   serve('form-post.js', 'text/javascript; charset=utf-8', FORM_POST_JS);
+  serve(PASSKEY_SCRIPT, 'text/javascript; charset=utf-8', PASSKEY_JS);
 }

@@ -1,5 +1,6 @@
 import { escapeHtml, renderPage, type PageOptions } from './html.js';
 import { MFA_STRINGS as T } from './mfa.strings.js';
+import { PASSKEY_SCRIPT, passkeyStepSection, type PasskeyCeremonyInput } from './passkey-page.js';
 
 export interface MfaPageInput {
   readonly branding: PageOptions['branding'];
@@ -8,6 +9,8 @@ export interface MfaPageInput {
   readonly csrf: string;
   readonly error?:
     'wrong' | 'malformed' | 'recovery_wrong' | 'recovery_malformed' | { readonly blocked: number };
+  /** The user also has passkeys: a button to use one instead (its request options). */
+  readonly passkeyOptions?: unknown;
 }
 
 function hidden(i: { interaction: string; csrf: string }): string {
@@ -56,8 +59,18 @@ ${hidden(i)}
 <input type="text" id="recovery_code" name="recovery_code" autocomplete="off" autocapitalize="characters" spellcheck="false" maxlength="19" required${recoveryDescribed}>
 <button type="submit" class="secondary">${escapeHtml(T.recoverySubmit)}</button>
 </form>
-</details>`;
-  return renderPage({ title: T.title, body, branding: i.branding, lang: T.lang });
+</details>${
+    i.passkeyOptions === undefined
+      ? ''
+      : `\n${passkeyStepSection({ interaction: i.interaction, csrf: i.csrf, options: i.passkeyOptions } satisfies PasskeyCeremonyInput)}`
+  }`;
+  return renderPage({
+    title: T.title,
+    body,
+    branding: i.branding,
+    lang: T.lang,
+    ...(i.passkeyOptions !== undefined ? { scripts: [PASSKEY_SCRIPT] } : {}),
+  });
 }
 
 export interface RecoveryUsedPageInput {

@@ -18,21 +18,32 @@ import { formParams, MAX_PARAM_LENGTH } from '../form.js';
 import {
   continueInteraction,
   findInteraction,
+  interactionIdHash,
   startInteraction,
   type PendingSecondFactor,
+  type InteractionForm,
   type SignedInContinuation,
 } from '../interactions.js';
 import { checkSecondFactor, type SecondFactorInput } from '../mfa/second-factor.js';
 import { confirmedTotp } from '../mfa/totp.js';
-import { mfaPage, recoveryUsedPage } from '../pages/mfa-page.js';
+import { mfaPage, recoveryUsedPage, type MfaPageInput } from '../pages/mfa-page.js';
+import { passkeyStatus, type PasskeyError, type PasskeyErrorCode } from '../mfa/passkey-errors.js';
 import { OAuthError } from '../oauth-error.js';
 import { consentPage } from '../pages/consent-page.js';
 import { errorPage } from '../pages/error-page.js';
 import { formActionSource, sendPage } from '../pages/html.js';
-import { loginPage } from '../pages/login-page.js';
+import { loginPage, type LoginPageInput } from '../pages/login-page.js';
 import { checkPasswordLogin } from '../password-login.js';
-import type { ClientRow } from '../stores/store.js';
+import type { ClientRow, UserRow } from '../stores/store.js';
 import { PAR_URN_PREFIX } from './par.js';
+import {
+  hasPasskeys,
+  loginPasskeyOptions,
+  secondFactorPasskeyOptions,
+  shouldOfferPasskey,
+} from './passkey-steps.js';
+import { passkeyOfferPage, passkeyStepPage } from '../pages/passkey-page.js';
+import { registrationOptions } from '../mfa/passkeys.js';
 
 function queryParams(request: FastifyRequest): Record<string, string> {
   const out: Record<string, string> = Object.create(null) as Record<string, string>;
@@ -57,7 +68,7 @@ function showError(ctx: IssuerContext, reply: FastifyReply, e: AuthorizeError): 
 }
 
 /** Where a page's forms may submit and the redirects after them may go (CSP form-action). */
-function formTargets(req: AuthorizationRequest): string[] {
+export function formTargets(req: AuthorizationRequest): string[] {
   const s = formActionSource(req.redirectUri);
   return s === undefined ? [] : [s];
 }
@@ -93,16 +104,110 @@ async function showLogin(
   req: AuthorizationRequest,
 ): Promise<FastifyReply> {
   const form = await startInteraction(ctx, request, reply, req);
+  return sendLogin(ctx, reply, 200, client, req, form, {
+    ...(req.loginHint !== undefined ? { username: req.loginHint } : {}),
+  });
+}
+
+/** The login page on `form` (with passkey sign-in when configured). */
+export async function sendLogin(
+  ctx: IssuerContext,
+  reply: FastifyReply,
+  status: number,
+  client: ClientRow,
+  req: AuthorizationRequest,
+  form: InteractionForm,
+  extra: Pick<LoginPageInput, 'username' | 'error'> = {},
+): Promise<FastifyReply> {
+  const passkeyOptions = await loginPasskeyOptions(ctx, client.id, form);
   return sendPage(
     reply,
-    200,
+    status,
     loginPage({
       branding: ctx.config.branding,
       clientName: client.name,
       ...form,
-      ...(req.loginHint !== undefined ? { username: req.loginHint } : {}),
+      ...extra,
+      ...(passkeyOptions !== undefined ? { passkeyOptions } : {}),
     }),
-    { formAction: formTargets(req) },
+    { formAction: formTargets(req), script: passkeyOptions !== undefined },
+  );
+}
+
+/**
+ * The second step after a right password for a user with a second factor: the code page (with a
+ * passkey button when the user also has passkeys) or, for passkeys only, the passkey page.
+ */
+export async function sendSecondStep(
+  ctx: IssuerContext,
+  reply: FastifyReply,
+  status: number,
+  client: ClientRow,
+  pending: PendingSecondFactor,
+  form: InteractionForm,
+  error?: MfaPageInput['error'] | { passkey: PasskeyErrorCode },
+): Promise<FastifyReply> {
+  const userId = pending.mfa.userId;
+  const passkeyOptions = (await hasPasskeys(ctx, userId))
+    ? await secondFactorPasskeyOptions(ctx, client.id, form, { id: userId })
+    : undefined;
+  const totp = (await confirmedTotp(ctx.store, userId)) !== undefined;
+  const branding = ctx.config.branding;
+  const page =
+    !totp && passkeyOptions !== undefined
+      ? passkeyStepPage({
+          branding,
+          clientName: client.name,
+          ...form,
+          options: passkeyOptions,
+          ...(error !== undefined && typeof error === 'object' && 'passkey' in error
+            ? { error: error.passkey }
+            : {}),
+        })
+      : mfaPage({
+          branding,
+          clientName: client.name,
+          ...form,
+          ...(error !== undefined && !(typeof error === 'object' && 'passkey' in error)
+            ? { error }
+            : {}),
+          ...(passkeyOptions !== undefined ? { passkeyOptions } : {}),
+        });
+  return sendPage(reply, status, page, {
+    formAction: formTargets(pending.request),
+    script: passkeyOptions !== undefined,
+  });
+}
+
+/** After a password-only sign-in: the page offering to add a passkey (again after a refusal). */
+export async function sendPasskeyOffer(
+  ctx: IssuerContext,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  client: ClientRow,
+  then: SignedInContinuation,
+  idHash: string,
+  user: UserRow,
+  refused?: PasskeyError,
+): Promise<FastifyReply> {
+  const form = await continueInteraction(ctx, request, reply, idHash, then);
+  const options = await registrationOptions(
+    ctx,
+    client.id,
+    interactionIdHash(form.interaction),
+    user,
+  );
+  return sendPage(
+    reply,
+    refused === undefined ? 200 : passkeyStatus(refused),
+    passkeyOfferPage({
+      branding: ctx.config.branding,
+      clientName: client.name,
+      ...form,
+      options,
+      ...(refused !== undefined ? { error: refused.code } : {}),
+    }),
+    { formAction: formTargets(then.request), script: true },
   );
 }
 
@@ -116,7 +221,7 @@ function consentCovers(granted: string | undefined, scope: string): boolean {
  * After the user is known: consent when the client is third-party and has no remembered
  * consent covering the scopes (or the client asked for prompt=consent), else issue the code.
  */
-async function afterLogin(
+export async function afterLogin(
   ctx: IssuerContext,
   request: FastifyRequest,
   reply: FastifyReply,
@@ -254,33 +359,23 @@ export function registerAuthorize(app: FastifyInstance, ctx: IssuerContext): voi
     if (!result.ok) {
       const next = await continueInteraction(ctx, request, reply, idHash, req);
       if (result.retryAfter > 0) reply.header('retry-after', String(result.retryAfter));
-      return sendPage(
-        reply,
-        result.retryAfter > 0 ? 429 : 401,
-        loginPage({
-          branding: ctx.config.branding,
-          clientName: client.name,
-          ...next,
-          username: username.slice(0, 64),
-          error: result.retryAfter > 0 ? { blocked: result.retryAfter } : 'wrong',
-        }),
-        { formAction: formTargets(req) },
-      );
+      return sendLogin(ctx, reply, result.retryAfter > 0 ? 429 : 401, client, req, next, {
+        username: username.slice(0, 64),
+        error: result.retryAfter > 0 ? { blocked: result.retryAfter } : 'wrong',
+      });
     }
     // A user with a second factor is always asked for it (issue 16): no session until the code.
-    if ((await confirmedTotp(ctx.store, result.user.id)) !== undefined) {
+    if (
+      (await confirmedTotp(ctx.store, result.user.id)) !== undefined ||
+      (await hasPasskeys(ctx, result.user.id))
+    ) {
       const pending: PendingSecondFactor = {
         clientId: client.id,
         mfa: { userId: result.user.id, passwordAt: ctx.nowSeconds() },
         request: req,
       };
       const next = await continueInteraction(ctx, request, reply, idHash, pending);
-      return sendPage(
-        reply,
-        200,
-        mfaPage({ branding: ctx.config.branding, clientName: client.name, ...next }),
-        { formAction: formTargets(req) },
-      );
+      return sendSecondStep(ctx, reply, 200, client, pending, next);
     }
     const row = await startBrowserSession(ctx, reply, result.user, ['pwd']);
     await ctx.audit.record({
@@ -290,6 +385,14 @@ export function registerAuthorize(app: FastifyInstance, ctx: IssuerContext): voi
       ip: request.ip,
       detail: { sid: row.id, via: 'login_page' },
     });
+    if (await shouldOfferPasskey(ctx, result.user.id)) {
+      const then: SignedInContinuation = {
+        clientId: client.id,
+        signedIn: { sid: row.id },
+        request: req,
+      };
+      return sendPasskeyOffer(ctx, request, reply, client, then, idHash, result.user);
+    }
     return afterLogin(ctx, request, reply, client, req, { row, user: result.user }, false, idHash);
   });
 
@@ -327,21 +430,18 @@ export function registerAuthorize(app: FastifyInstance, ctx: IssuerContext): voi
       const next = await continueInteraction(ctx, request, reply, idHash, pending);
       if (result.why === 'blocked') reply.header('retry-after', String(result.retryAfter));
       const prefix = input.kind === 'recovery_code' ? 'recovery_' : '';
-      return sendPage(
+      return sendSecondStep(
+        ctx,
         reply,
         result.why === 'blocked' ? 429 : result.why === 'malformed' ? 400 : 401,
-        mfaPage({
-          branding: ctx.config.branding,
-          clientName: client.name,
-          ...next,
-          error:
-            result.why === 'blocked'
-              ? { blocked: result.retryAfter }
-              : result.why === 'malformed'
-                ? (`${prefix}malformed` as const)
-                : (`${prefix}wrong` as const),
-        }),
-        { formAction: formTargets(req) },
+        client,
+        pending,
+        next,
+        result.why === 'blocked'
+          ? { blocked: result.retryAfter }
+          : result.why === 'malformed'
+            ? (`${prefix}malformed` as const)
+            : (`${prefix}wrong` as const),
       );
     }
     // RFC 8176 §2: "otp" for a TOTP code (RFC 6238); a recovery code is a second factor but not
@@ -438,7 +538,11 @@ export function registerAuthorize(app: FastifyInstance, ctx: IssuerContext): voi
   });
 }
 
-function formError(ctx: IssuerContext, reply: FastifyReply, why: 'csrf' | 'expired'): FastifyReply {
+export function formError(
+  ctx: IssuerContext,
+  reply: FastifyReply,
+  why: 'csrf' | 'expired',
+): FastifyReply {
   return sendPage(
     reply,
     why === 'csrf' ? 403 : 400,

@@ -27,6 +27,7 @@ import type {
   MigrationStatus,
   LoginFailureRow,
   MfaFactorRow,
+  WebauthnCredentialRow,
   PurgeOptions,
   RefreshTokenRow,
   RevocationRow,
@@ -838,6 +839,55 @@ export class KyselyStore implements Store {
       return Number(r.numDeletedRows);
     });
   }
+  async insertWebauthnCredential(row: WebauthnCredentialRow): Promise<boolean> {
+    const r = await this.db
+      .insertInto('webauthn_credentials')
+      .values(row)
+      .onConflict((oc) => oc.column('id').doNothing())
+      .executeTakeFirst();
+    return Number(r.numInsertedOrUpdatedRows ?? 0) > 0;
+  }
+  async findWebauthnCredential(id: string): Promise<WebauthnCredentialRow | undefined> {
+    const r = await this.db
+      .selectFrom('webauthn_credentials')
+      .selectAll()
+      .where('id', '=', id)
+      .executeTakeFirst();
+    return r === undefined ? undefined : webauthnRow(r);
+  }
+  async listWebauthnCredentials(userId: string): Promise<WebauthnCredentialRow[]> {
+    const rows = await this.db
+      .selectFrom('webauthn_credentials')
+      .selectAll()
+      .where('user_id', '=', userId)
+      .orderBy('created_at')
+      .execute();
+    return rows.map(webauthnRow);
+  }
+  async useWebauthnCredential(
+    id: string,
+    expectedCounter: number,
+    next: { readonly counter: number; readonly backupState: boolean; readonly now: number },
+  ): Promise<boolean> {
+    const r = await this.db
+      .updateTable('webauthn_credentials')
+      .set({
+        counter: next.counter,
+        backup_state: next.backupState ? 1 : 0,
+        last_used_at: next.now,
+      })
+      .where('id', '=', id)
+      .where('counter', '=', expectedCounter)
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) > 0;
+  }
+  async deleteWebauthnCredentials(userId: string): Promise<number> {
+    const r = await this.db
+      .deleteFrom('webauthn_credentials')
+      .where('user_id', '=', userId)
+      .executeTakeFirst();
+    return Number(r.numDeletedRows);
+  }
   async spendTotpStep(userId: string, step: number, expiresAt: number): Promise<boolean> {
     // A spent step is never taken over (unlike DPoP proofs): it stays until it can no longer
     // verify, and purgeExpired removes it after that.
@@ -915,4 +965,14 @@ export class KyselyStore implements Store {
     if (type !== undefined) q = q.where('type', '=', type);
     return q.orderBy('at_ms', 'desc').orderBy('id').limit(limit).execute();
   }
+}
+
+/** PostgreSQL returns bigint columns as strings: back to numbers. */
+function webauthnRow(r: WebauthnCredentialRow): WebauthnCredentialRow {
+  return {
+    ...r,
+    counter: Number(r.counter),
+    created_at: Number(r.created_at),
+    last_used_at: r.last_used_at === null ? null : Number(r.last_used_at),
+  };
 }

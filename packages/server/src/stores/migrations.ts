@@ -314,6 +314,29 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
       await db.schema.alterTable('sessions').addColumn('auth_time', 'bigint').execute();
     },
   },
+  // Issue 16: passkeys (WebAuthn Level 3 credentials). Ceremony challenges live in
+  // authorization_requests (kind `webauthn`): single use and expiring like the other handles.
+  '0011-passkeys': {
+    async up(db: Kysely<unknown>): Promise<void> {
+      await db.schema
+        .createTable('webauthn_credentials')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('user_id', 'text', (c) => c.notNull())
+        .addColumn('public_key', 'text', (c) => c.notNull())
+        .addColumn('counter', 'bigint', (c) => c.notNull())
+        .addColumn('transports', 'text', (c) => c.notNull())
+        .addColumn('backup_eligible', 'integer', (c) => c.notNull())
+        .addColumn('backup_state', 'integer', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('last_used_at', 'bigint')
+        .execute();
+      await db.schema
+        .createIndex('webauthn_credentials_user')
+        .on('webauthn_credentials')
+        .column('user_id')
+        .execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

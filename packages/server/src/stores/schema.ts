@@ -240,6 +240,27 @@ export interface RecoveryCodeTable {
   used_at: number | null;
 }
 
+/**
+ * A passkey (WebAuthn Level 3 public key credential) registered by a user. The public key is not
+ * secret; nothing here lets anyone sign in without the authenticator.
+ */
+export interface WebauthnCredentialTable {
+  /** The credential id (base64url), unique across users (WebAuthn L3 §7.1 step 25). */
+  id: string;
+  user_id: string;
+  /** The COSE public key (base64url) from the attested credential data. */
+  public_key: string;
+  /** The last signature counter seen (0: the authenticator keeps none). */
+  counter: number;
+  /** JSON array of the transports the client reported (`internal`, `usb`, `hybrid` …). */
+  transports: string;
+  /** Authenticator data flags BE and BS (§6.1): may be synced, and is backed up now. */
+  backup_eligible: number;
+  backup_state: number;
+  created_at: number;
+  last_used_at: number | null;
+}
+
 export interface Database {
   users: UserTable;
   clients: ClientTable;
@@ -260,4 +281,5 @@ export interface Database {
   mfa_factors: MfaFactorTable;
   totp_used_steps: TotpUsedStepTable;
   recovery_codes: RecoveryCodeTable;
+  webauthn_credentials: WebauthnCredentialTable;
 }

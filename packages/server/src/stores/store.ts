@@ -7,6 +7,7 @@ import type {
   ConsentTable,
   ClientTable,
   MfaFactorTable,
+  WebauthnCredentialTable,
   LoginFailureTable,
   RefreshTokenTable,
   RevocationTable,
@@ -32,6 +33,7 @@ export type AuthorizationRequestRow = Selectable<AuthorizationRequestTable>;
 export type AuthorizationCodeRow = Selectable<AuthorizationCodeTable>;
 export type ConsentRow = Selectable<ConsentTable>;
 export type MfaFactorRow = Selectable<MfaFactorTable>;
+export type WebauthnCredentialRow = Selectable<WebauthnCredentialTable>;
 
 /** What a code exchange issues, recorded when the code is spent (so a replay can revoke it). */
 export interface CodeIssuance {
@@ -288,6 +290,23 @@ export interface Store {
     now: number,
   ): Promise<{ readonly spent: boolean; readonly remaining: number }>;
   countRecoveryCodes(userId: string): Promise<number>;
+
+  /** Store a new passkey; false (nothing written) when its credential id is already registered. */
+  insertWebauthnCredential(row: WebauthnCredentialRow): Promise<boolean>;
+  findWebauthnCredential(id: string): Promise<WebauthnCredentialRow | undefined>;
+  listWebauthnCredentials(userId: string): Promise<WebauthnCredentialRow[]>;
+  /**
+   * Record a sign-in with a passkey: the new counter and backup state, only if the stored counter
+   * is still `expectedCounter` (compare-and-swap: of two concurrent uses of one assertion, or of
+   * a clone racing the original, one wins).
+   */
+  useWebauthnCredential(
+    id: string,
+    expectedCounter: number,
+    next: { readonly counter: number; readonly backupState: boolean; readonly now: number },
+  ): Promise<boolean>;
+  /** Remove every passkey of a user; returns how many went. */
+  deleteWebauthnCredentials(userId: string): Promise<number>;
 
   insertAuditEvent(row: AuditEventRow): Promise<void>;
   listAuditEvents(limit: number, type?: string): Promise<AuditEventRow[]>;
