@@ -4,6 +4,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import { Kysely, SqliteDialect } from 'kysely';
+import { cachedStatements } from './prepared-statements.js';
+import { SqliteGroupCommit } from './sqlite-fast-path.js';
+import type { Database as Schema } from './schema.js';
 import { newRefreshToken, refreshTokenRow } from '../refresh-tokens.js';
 import { openSqliteStore } from './sqlite.js';
 import type { Store } from './store.js';
@@ -148,6 +152,59 @@ test('findRefreshGrant: the token with its session and user in one read; unknown
     assert.equal((await store.findRefreshGrant(hash!))?.user?.disabled, 1);
   } finally {
     await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('group commit: a batch is answered only after its WAL sync returned; every other write stays FULL', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tessera-gc-'));
+  const file = join(dir, 't.db');
+  // The store's tables, then a second group commit on its own connection whose WAL sync the
+  // test holds: the real fdatasync, run only when the test releases it.
+  const store = await openSqliteStore(file);
+  const parents = await seed(store, 2);
+  await store.close();
+  const sqlite = new Database(file);
+  sqlite.pragma('journal_mode = WAL');
+  sqlite.pragma('synchronous = FULL');
+  const statements = cachedStatements(sqlite);
+  const db = new Kysely<Schema>({ dialect: new SqliteDialect({ database: statements }) });
+  let release!: () => void;
+  const held = new Promise<void>((r) => (release = r));
+  const synced: string[] = [];
+  const commits = new SqliteGroupCommit(db, sqlite, statements, `${file}-wal`, async (wal) => {
+    synced.push(String((sqlite.pragma('synchronous', { simple: true }) as number) === 2));
+    await held;
+    await wal.sync();
+  });
+  try {
+    let settled = false;
+    const rotation = commits
+      .rotate(parents[0]!, 1, 'sealed', successorOf(parents[0]!, 0), undefined)
+      .then((won) => ((settled = true), won));
+    while (synced.length === 0) await new Promise((r) => setTimeout(r, 5));
+    // Committed (another connection sees it), not yet synced, so not yet answered.
+    const other = new Database(file, { readonly: true });
+    const state = other.prepare('select state from refresh_tokens where hash = ?').get(parents[0]!);
+    other.close();
+    assert.deepEqual(state, { state: 'rotated' });
+    await new Promise((r) => setTimeout(r, 50));
+    assert.equal(settled, false, 'answered before the WAL sync returned');
+    assert.deepEqual(synced, ['true'], 'the connection is back to FULL while the sync runs');
+    release();
+    assert.equal(await rotation, true);
+    // A failing sync fails the batch's callers: none hears success.
+    const failing = new SqliteGroupCommit(db, sqlite, statements, `${file}-wal`, async () => {
+      throw new Error('EIO');
+    });
+    await assert.rejects(
+      failing.rotate(parents[1]!, 1, 'sealed', successorOf(parents[1]!, 1), undefined),
+      /EIO/,
+    );
+    await failing.close();
+  } finally {
+    await commits.close();
+    await db.destroy();
     rmSync(dir, { recursive: true, force: true });
   }
 });

@@ -34,7 +34,7 @@ export async function openSqliteStore(
   const onDisk = file !== ':memory:';
   if (onDisk) createPrivateDatabaseFile(file);
   const sqlite = new Database(file);
-  sqlite.pragma('journal_mode = WAL');
+  const wal = (sqlite.pragma('journal_mode = WAL', { simple: true }) as string) === 'wal';
   if (onDisk) tightenDatabaseSidecars(file);
   sqlite.pragma(options.synchronous === 'normal' ? 'synchronous = NORMAL' : 'synchronous = FULL');
   sqlite.pragma('busy_timeout = 5000');
@@ -47,7 +47,18 @@ export async function openSqliteStore(
   if (options.migrate === false && (await plain.migrationStatus()).pending.length > 0) return plain;
   // The group commit prepares its statements against the tables: migrate first.
   await plain.migrate();
-  const commits = new SqliteGroupCommit(db, sqlite, statements);
+  // FULL: each batch fsyncs the WAL off the event loop before its callers hear of it.
+  const commits = new SqliteGroupCommit(
+    db,
+    sqlite,
+    statements,
+    onDisk && wal && options.synchronous !== 'normal' ? `${file}-wal` : undefined,
+  );
+  const closeConnection = statements.close;
+  statements.close = () => {
+    void commits.close();
+    closeConnection();
+  };
   const store = new KyselyStore('sqlite', db, undefined, {
     hot: sqliteHotSql((text) => statements.prepare(text) as unknown as Database.Statement),
     rotate: (...a) => commits.rotate(...a),
