@@ -39,6 +39,7 @@ export function assertJoseError(
 export async function assertJoseErrorAsync(
   fn: () => Promise<unknown>,
   code: JoseErrorCode | readonly JoseErrorCode[],
+  secrets: readonly string[] = [],
 ): Promise<JoseError> {
   let thrown: unknown;
   try {
@@ -53,5 +54,9 @@ export async function assertJoseErrorAsync(
     codes.includes(thrown.code),
     `expected ${codes.join(' | ')}, got ${thrown.code}: ${thrown.message}`,
   );
+  for (const s of secrets) {
+    if (s.length >= 8)
+      assert.ok(!thrown.message.includes(s), 'the error message leaks a token or key');
+  }
   return thrown;
 }
