@@ -45,7 +45,14 @@ ${error}<form method="post" action="/authorize/login">
 <input type="password" id="password" name="password" autocomplete="current-password" required maxlength="1024"${described}>
 <button type="submit">${escapeHtml(T.submit)}</button>
 </form>
-${passkeys ? passkeyLoginSection({ interaction: i.interaction, csrf: i.csrf, options: i.passkeyOptions }) : ''}
+${
+  passkeys
+    ? passkeyLoginSection(
+        { interaction: i.interaction, csrf: i.csrf, options: i.passkeyOptions },
+        !(typeof i.error === 'object' && 'passkey' in i.error),
+      )
+    : ''
+}
 <p class="muted">${escapeHtml(T.note)}</p>`;
   return renderPage({
     title: T.title,

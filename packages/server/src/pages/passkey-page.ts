@@ -49,10 +49,19 @@ ${hidden(i)}
 </form>`;
 }
 
-/** The passkey part of the login page: conditional UI plus a button for the modal call. */
-export function passkeyLoginSection(i: PasskeyCeremonyInput): string {
+/**
+ * The passkey part of the login page: conditional UI plus a button for the modal call. After a
+ * refused passkey (`conditional` false) only the button: the browser must not answer again by
+ * itself.
+ */
+export function passkeyLoginSection(i: PasskeyCeremonyInput, conditional = true): string {
   return `<p class="muted">${escapeHtml(T.or)}</p>
-${ceremonyForm(i, { action: '/authorize/passkey', call: 'conditional', button: T.signIn, secondary: true })}`;
+${ceremonyForm(i, {
+  action: '/authorize/passkey',
+  call: conditional ? 'conditional' : 'get',
+  button: T.signIn,
+  secondary: true,
+})}`;
 }
 
 /** The passkey part of the code page (a user with both TOTP and passkeys). */

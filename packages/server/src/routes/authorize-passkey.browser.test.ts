@@ -1,7 +1,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as oidc from 'openid-client';
@@ -17,6 +17,7 @@ import { countAuditEvents, TEST_ARGON2 } from '../test-support/harness.js';
 import { startRecordingServer, type RecordingServer } from '../test-support/relying-party.js';
 import {
   addVirtualAuthenticator,
+  craftAssertion,
   type VirtualAuthenticator,
 } from '../test-support/virtual-authenticator.js';
 import { createUser } from '../users.js';
@@ -264,5 +265,419 @@ test(
     await checkPasskeyTokens(await flow.finish(), ['hwk', 'mfa']);
     await page.close();
     await d.ctx.clearCookies();
+  },
+);
+
+/** A browser page without an authenticator: the login page waits, so the test can answer it. */
+async function plainPage(): Promise<{ ctx: BrowserContext; page: Page }> {
+  const ctx = await browser.newContext();
+  return { ctx, page: await ctx.newPage() };
+}
+
+interface Ceremony {
+  interaction: string;
+  csrf: string;
+  challenge: string;
+}
+
+/** The interaction, CSRF token and challenge of the passkey form on the current page. */
+function ceremonyOf(page: Page): Promise<Ceremony> {
+  return page.evaluate(() => {
+    const f = document.querySelector('form[data-passkey]') as HTMLFormElement;
+    const field = (n: string) => (f.elements.namedItem(n) as HTMLInputElement).value;
+    return {
+      interaction: field('interaction'),
+      csrf: field('csrf'),
+      challenge: (JSON.parse(f.dataset['options']!) as { challenge: string }).challenge,
+    };
+  });
+}
+
+/** POST a credential for `c` from the browser context (its cookies), over real HTTP. */
+async function postCredential(
+  ctx: BrowserContext,
+  c: Ceremony,
+  credential: string,
+  path = '/authorize/passkey',
+) {
+  const res = await ctx.request.post(`${origin}${path}`, {
+    form: { interaction: c.interaction, csrf: c.csrf, credential },
+    maxRedirects: 0,
+  });
+  return { status: res.status(), body: await res.text(), location: res.headers()['location'] };
+}
+
+async function aliceKey() {
+  const [credential] = await devices['alice']!.auth.credentials();
+  const row = (await server.store.listWebauthnCredentials(users['alice']!))[0]!;
+  return { credential: credential!, row };
+}
+
+/** How many `passkey.refused` events name `why` (repeats share a row, with a count). */
+function refusals(why: string): Promise<number> {
+  return countAuditEvents(server.store, 'passkey.refused', (r) =>
+    (r.detail ?? '').includes(`"why":"${why}"`),
+  );
+}
+
+/** Run `post` and check it added exactly one audited refusal `why`. */
+async function refusedAs<T>(why: string, post: () => Promise<T>, name = why): Promise<T> {
+  const before = await refusals(why);
+  const out = await post();
+  assert.equal(await refusals(why), before + 1, `${name}: audited as ${why}`);
+  return out;
+}
+
+test(
+  'crafted answers signed with the real passkey: the right one signs in; another origin, another RP ID, a foreign or spent challenge, an unknown credential, another user handle, no user verification are refused by type, with nothing stored',
+  { skip },
+  async () => {
+    const { ctx, page } = await plainPage();
+    await openLogin(page);
+    const { credential, row } = await aliceKey();
+    const good = { credential, origin, rpId: 'localhost' };
+    let c = await ceremonyOf(page);
+    const cases: [string, (ch: string) => string, number, string][] = [
+      [
+        'wrong origin',
+        (ch) =>
+          craftAssertion({
+            ...good,
+            challenge: ch,
+            origin: 'http://localhost:9',
+            signCount: row.counter + 1,
+          }),
+        401,
+        'wrong_origin',
+      ],
+      [
+        'wrong RP ID',
+        (ch) =>
+          craftAssertion({
+            ...good,
+            challenge: ch,
+            rpId: 'example.com',
+            signCount: row.counter + 1,
+          }),
+        401,
+        'wrong_rp_id',
+      ],
+      [
+        'foreign challenge',
+        () =>
+          craftAssertion({
+            ...good,
+            challenge: randomBytes(32).toString('base64url'),
+            signCount: row.counter + 1,
+          }),
+        401,
+        'wrong_challenge',
+      ],
+      [
+        'unknown credential',
+        (ch) =>
+          craftAssertion({
+            ...good,
+            credential: { ...credential, credentialId: randomBytes(16).toString('base64') },
+            challenge: ch,
+            signCount: row.counter + 1,
+          }),
+        401,
+        'unknown_credential',
+      ],
+      [
+        'another user handle',
+        (ch) =>
+          craftAssertion({
+            ...good,
+            challenge: ch,
+            signCount: row.counter + 1,
+            userHandle: Buffer.from(users['bob']!).toString('base64url'),
+          }),
+        401,
+        'wrong_user',
+      ],
+      [
+        'no user handle',
+        (ch) =>
+          craftAssertion({ ...good, challenge: ch, signCount: row.counter + 1, userHandle: null }),
+        401,
+        'wrong_user',
+      ],
+      [
+        'no user verification',
+        (ch) => craftAssertion({ ...good, challenge: ch, signCount: row.counter + 1, flags: 0x01 }),
+        401,
+        'user_not_verified',
+      ],
+      [
+        'bad signature',
+        (ch) =>
+          craftAssertion({ ...good, challenge: ch, signCount: row.counter + 1 }).replace(
+            /"signature":"[A-Za-z0-9_-]{8}/,
+            '"signature":"MEUCIQD_',
+          ),
+        401,
+        'bad_signature',
+      ],
+      [
+        'registration type',
+        (ch) =>
+          craftAssertion({
+            ...good,
+            challenge: ch,
+            signCount: row.counter + 1,
+            type: 'webauthn.create',
+          }),
+        400,
+        'wrong_type',
+      ],
+    ];
+    for (const [name, make, status, why] of cases) {
+      const r = await refusedAs(why, () => postCredential(ctx, c, make(c.challenge)), name);
+      assert.equal(r.status, status, name);
+      assert.match(r.body, /role="alert"/, name);
+      await page.setContent(r.body.replace('<head>', `<head><base href="${origin}/">`));
+      c = await ceremonyOf(page);
+    }
+    // A challenge spent by another node (or a concurrent post): the ceremony is single use.
+    await server.store.consumeAuthorizationRequest(
+      createHash('sha256').update(`webauthn:${c.challenge}`).digest('base64url'),
+      Math.floor(now() / 1000),
+    );
+    const replay = await refusedAs('replayed', () =>
+      postCredential(
+        ctx,
+        c,
+        craftAssertion({ ...good, challenge: c.challenge, signCount: row.counter + 1 }),
+      ),
+    );
+    assert.equal(replay.status, 401);
+    await page.setContent(replay.body);
+    c = await ceremonyOf(page);
+    // The old page's interaction is spent too: a post on it is refused before any check.
+    const stale = await postCredential(
+      ctx,
+      { ...c, interaction: randomBytes(32).toString('base64url') },
+      '{}',
+    );
+    assert.equal(stale.status, 400);
+    const unchanged = (await server.store.listWebauthnCredentials(users['alice']!))[0]!;
+    assert.equal(unchanged.counter, row.counter, 'no refusal moved the counter');
+    assert.equal(unchanged.last_used_at, row.last_used_at);
+    // The same hand-made answer, right this time, signs in: the refusals were about the changes.
+    const ok = await postCredential(
+      ctx,
+      c,
+      craftAssertion({ ...good, challenge: c.challenge, signCount: row.counter + 1 }),
+    );
+    assert.equal(ok.status, 303);
+    assert.equal(new URL(ok.location!).origin, rp.origin);
+    assert.equal(
+      (await server.store.listWebauthnCredentials(users['alice']!))[0]!.counter,
+      row.counter + 1,
+    );
+    await devices['alice']!.auth.setSignCount(credential.credentialId, row.counter + 1);
+    await ctx.close();
+  },
+);
+
+test(
+  'malformed and oversized answers: 400 with a typed refusal, nothing stored',
+  { skip },
+  async () => {
+    const { ctx, page } = await plainPage();
+    await openLogin(page);
+    const { credential, row } = await aliceKey();
+    let c = await ceremonyOf(page);
+    const valid = (ch: string) =>
+      JSON.parse(
+        craftAssertion({
+          credential,
+          origin,
+          rpId: 'localhost',
+          challenge: ch,
+          signCount: row.counter + 1,
+        }),
+      ) as Record<string, any>;
+    const cases: [string, (ch: string) => string, string][] = [
+      ['not JSON', () => '{"id":', 'malformed'],
+      ['an array', () => '[]', 'malformed'],
+      ['no response', (ch) => JSON.stringify({ ...valid(ch), response: undefined }), 'malformed'],
+      ['rawId differs', (ch) => JSON.stringify({ ...valid(ch), rawId: 'AAAA' }), 'malformed'],
+      [
+        'not base64url',
+        (ch) => {
+          const v = valid(ch);
+          v['response'].signature = 'a+b/c=';
+          return JSON.stringify(v);
+        },
+        'malformed',
+      ],
+      [
+        'client data not JSON',
+        (ch) => {
+          const v = valid(ch);
+          v['response'].clientDataJSON = Buffer.from('{nope').toString('base64url');
+          return JSON.stringify(v);
+        },
+        'malformed',
+      ],
+      [
+        'short authenticator data',
+        (ch) => {
+          const v = valid(ch);
+          v['response'].authenticatorData = 'AAAA';
+          return JSON.stringify(v);
+        },
+        'malformed',
+      ],
+      [
+        'oversized client data',
+        (ch) =>
+          craftAssertion({
+            credential,
+            origin,
+            rpId: 'localhost',
+            challenge: ch,
+            signCount: row.counter + 1,
+            clientDataExtra: { pad: 'x'.repeat(1100) },
+          }),
+        'oversized',
+      ],
+    ];
+    for (const [name, make, why] of cases) {
+      const r = await refusedAs(why, () => postCredential(ctx, c, make(c.challenge)), name);
+      assert.equal(r.status, 400, name);
+      await page.setContent(r.body);
+      c = await ceremonyOf(page);
+    }
+    // Past the form's 4096-character cap the body is refused before it is read as a credential.
+    const huge = await postCredential(ctx, c, 'x'.repeat(5000));
+    assert.equal(huge.status, 400);
+    const unchanged = (await server.store.listWebauthnCredentials(users['alice']!))[0]!;
+    assert.equal(unchanged.counter, row.counter);
+    await ctx.close();
+  },
+);
+
+test(
+  'an expired ceremony is refused (ceremonyTtl 60 s; the page itself is still valid)',
+  { skip },
+  async () => {
+    const { ctx, page } = await plainPage();
+    await openLogin(page);
+    const { credential, row } = await aliceKey();
+    const c = await ceremonyOf(page);
+    offsetMs += 61_000;
+    try {
+      const r = await refusedAs('expired', () =>
+        postCredential(
+          ctx,
+          c,
+          craftAssertion({
+            credential,
+            origin,
+            rpId: 'localhost',
+            challenge: c.challenge,
+            signCount: row.counter + 1,
+          }),
+        ),
+      );
+      assert.equal(r.status, 401);
+      assert.match(r.body, /waited too long/);
+    } finally {
+      offsetMs -= 61_000;
+    }
+    assert.equal(
+      (await server.store.listWebauthnCredentials(users['alice']!))[0]!.counter,
+      row.counter,
+    );
+    await ctx.close();
+  },
+);
+
+test(
+  'a passkey as the second factor after the password: amr ["pwd","hwk","mfa"]; another user\'s passkey is refused there',
+  { skip },
+  async () => {
+    await register('bob');
+    const d = devices['alice']!;
+    const page = await d.ctx.newPage();
+    const auth = await addVirtualAuthenticatorClone(d, page);
+    // No conditional request on this page: the password is typed.
+    await page.addInitScript('delete PublicKeyCredential.isConditionalMediationAvailable');
+    let flow = await openLogin(page);
+    await password(page, 'alice');
+    await page.getByRole('heading', { name: 'Use your passkey' }).waitFor();
+    await noAxeViolations(page, 'passkey second-step page');
+    // Bob's own passkey, signed by his authenticator, on Alice's second step.
+    const [bobs] = await devices['bob']!.auth.credentials();
+    const c = await ceremonyOf(page);
+    const signedInBefore = await signIns('alice');
+    const r = await refusedAs('wrong_user', () =>
+      postCredential(
+        d.ctx,
+        c,
+        craftAssertion({
+          credential: bobs!,
+          origin,
+          rpId: 'localhost',
+          challenge: c.challenge,
+          signCount: bobs!.signCount + 1,
+        }),
+        '/authorize/passkey/second-factor',
+      ),
+    );
+    assert.equal(r.status, 401);
+    assert.match(r.body, /another account/);
+    assert.equal(await signIns('alice'), signedInBefore, 'no sign-in for Alice');
+    // Alice's own passkey, through the page.
+    flow = await openLogin(page);
+    await password(page, 'alice');
+    await page.getByRole('heading', { name: 'Use your passkey' }).waitFor();
+    await page.getByRole('button', { name: 'Use passkey' }).click();
+    await checkPasskeyTokens(await flow.finish(), ['pwd', 'hwk', 'mfa']);
+    await d.auth.setSignCount(
+      (await d.auth.credentials())[0]!.credentialId,
+      (await auth.credentials())[0]!.signCount,
+    );
+    await page.close();
+    await d.ctx.clearCookies();
+  },
+);
+
+/** How many sign-ins of `username` were audited. */
+function signIns(username: string): Promise<number> {
+  return countAuditEvents(server.store, 'login.succeeded', (r) => r.subject === users[username]);
+}
+
+test(
+  'a counter that went backwards (a cloned authenticator) is refused on the conditional sign-in; the page then waits for a click instead of answering again',
+  { skip },
+  async () => {
+    const d = devices['alice']!;
+    const [credential] = await d.auth.credentials();
+    const stored = (await server.store.listWebauthnCredentials(users['alice']!))[0]!;
+    assert.ok(stored.counter > 1);
+    await d.auth.setSignCount(credential!.credentialId, 0);
+    const before = await refusals('counter_regressed');
+    const posted = passkeyPost(d.page);
+    await openLogin(d.page, false);
+    const response = await posted;
+    assert.equal(response.status(), 401);
+    await d.page.getByRole('alert').waitFor();
+    assert.match(await d.page.getByRole('alert').innerText(), /old counter/);
+    assert.equal(await refusals('counter_regressed'), before + 1, 'refused once, not again');
+    assert.equal(
+      await d.page.locator('form[data-passkey]').getAttribute('data-passkey'),
+      'get',
+      'no second conditional request after a refusal',
+    );
+    await noAxeViolations(d.page, 'login page with a passkey refusal');
+    const after = (await server.store.listWebauthnCredentials(users['alice']!))[0]!;
+    assert.equal(after.counter, stored.counter, 'the stored counter is unchanged');
+    assert.deepEqual(d.cspErrors, []);
+    await d.ctx.close();
   },
 );

@@ -106,8 +106,9 @@ export function craftAssertion(a: CraftedAssertion): string {
     format: 'der',
     type: 'pkcs8',
   });
+  // Ed25519 signs the message itself (RFC 8032); ECDSA and RSA over its SHA-256.
   const signature = sign(
-    'sha256',
+    key.asymmetricKeyType === 'ed25519' ? null : 'sha256',
     Buffer.concat([authData, createHash('sha256').update(clientData).digest()]),
     key,
   );
