@@ -29,6 +29,8 @@ export type EntryApi = Pick<
   | 'encryptNestedJwt'
   | 'decryptJwt'
   | 'createDecrypter'
+  | 'createSigner'
+  | 'createVerifier'
 >;
 
 export interface Entry extends EntryApi {
@@ -65,6 +67,8 @@ export const NODE = {
   decryptJwt: lift(N.decryptJwt),
   // Configuration errors throw when the decrypter is made, on both entries.
   createDecrypter: (o: Parameters<typeof N.createDecrypter>[0]) => lift(N.createDecrypter(o)),
+  createSigner: (o: Parameters<typeof N.createSigner>[0]) => lift(N.createSigner(o)),
+  createVerifier: (o: Parameters<typeof N.createVerifier>[0]) => lift(N.createVerifier(o)),
 } as unknown as Entry;
 
 export const WEB: Entry = {
@@ -88,6 +92,8 @@ export const WEB: Entry = {
   encryptNestedJwt: W.encryptNestedJwt,
   decryptJwt: W.decryptJwt,
   createDecrypter: W.createDecrypter,
+  createSigner: W.createSigner,
+  createVerifier: W.createVerifier,
 };
 
 /** Both entries, the Node.js core first. */
