@@ -4,6 +4,7 @@ import type { Audit } from './audit.js';
 import type { ClientRow, Store } from './stores/store.js';
 import { InputError } from './users.js';
 
+import { isMfaPolicy, MFA_POLICIES, type MfaPolicy } from './mfa/policy.js';
 export const GRANT_TYPES = [
   'authorization_code',
   'password',
@@ -50,6 +51,8 @@ export interface Client {
   idTokenSignedResponseAlg: IdTokenAlg;
   /** The token endpoint refuses this client's requests without a DPoP proof (RFC 9449 §5.2). */
   requireDpop: boolean;
+  /** Its own second-factor policy; absent: the issuer's `mfa` setting applies. */
+  mfa?: MfaPolicy;
 }
 
 /** The method a stored client authenticates with (rows from before registration fields: derived). */
@@ -83,6 +86,7 @@ export function toClient(r: ClientRow): Client {
       : {}),
     idTokenSignedResponseAlg: (r.id_token_signed_response_alg ?? 'RS256') as IdTokenAlg,
     requireDpop: r.require_dpop === 1,
+    ...(isMfaPolicy(r.mfa) ? { mfa: r.mfa } : {}),
   };
 }
 
@@ -192,6 +196,8 @@ export interface CreateClientInput {
   idTokenSignedResponseAlg?: IdTokenAlg;
   /** Refuse token requests without a DPoP proof (RFC 9449 §5.2 `dpop_bound_access_tokens`). */
   requireDpop?: boolean;
+  /** This client's second-factor policy (default: none of its own, the issuer's applies). */
+  mfa?: MfaPolicy;
   /**
    * For a resource-server client: the audiences whose access tokens it may introspect
    * (RFC 7662 §4). Without any, a client introspects only tokens issued to itself.
@@ -306,6 +312,7 @@ export async function createClient(
     require_dpop: input.requireDpop === true ? 1 : 0,
     introspect_audiences: JSON.stringify(introspectAudiences),
     credentials_sid: randomUUID(),
+    mfa: checkMfaPolicy(input.mfa) ?? null,
   };
   await d.store.insertClient(row);
   await d.audit?.record({
@@ -377,6 +384,31 @@ export async function setClientRequireDpop(
   const c = await mustFind(d, clientId);
   await d.store.updateClient(c.id, { require_dpop: requireDpop ? 1 : 0 });
   await d.audit?.record({ type: 'client.updated', clientId: c.id, detail: { requireDpop } });
+}
+
+function checkMfaPolicy(v: unknown): MfaPolicy | undefined {
+  if (v === undefined) return undefined;
+  if (!isMfaPolicy(v)) throw new InputError(`mfa is one of ${MFA_POLICIES.join(', ')}`);
+  return v;
+}
+
+/**
+ * Set a client's own second-factor policy, or (`undefined`) remove it so the issuer's applies.
+ * Audited. Sign-ins already past their password step keep the policy they started with.
+ */
+export async function setClientMfa(
+  d: ClientDeps,
+  clientId: string,
+  mfa: MfaPolicy | undefined,
+): Promise<void> {
+  const policy = checkMfaPolicy(mfa);
+  const c = await mustFind(d, clientId);
+  await d.store.updateClient(c.id, { mfa: policy ?? null });
+  await d.audit?.record({
+    type: 'client.updated',
+    clientId: c.id,
+    detail: { mfa: policy ?? null },
+  });
 }
 
 /** Replace a confidential client's secret; the new one is returned once. */

@@ -1,6 +1,7 @@
 import { JWS_ALGORITHM_NAMES, parseDuration, type Duration, type JwsAlg } from '@tessera/jose';
 
 /** Thrown at configuration time: the server refuses to start with a wrong setting. */
+import { isMfaPolicy, MFA_POLICIES, type MfaPolicy } from './mfa/policy.js';
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
 }
@@ -76,6 +77,12 @@ export interface ServerOptions {
   feed?: FeedAccessOptions;
   /** Passkeys (WebAuthn Level 3) on the hosted login pages; off when absent. */
   passkeys?: PasskeyOptions;
+  /**
+   * Second factor for users who have none (default `off`): `optional` offers TOTP enrolment after
+   * the password, `required` demands it before any code is issued. A client's own `mfa` wins. A
+   * user with a factor enrolled is always asked for it.
+   */
+  mfa?: MfaPolicy;
   /** Clock in milliseconds (tests). */
   now?: () => number;
 }
@@ -179,6 +186,7 @@ export interface ServerConfig {
   readonly feed: FeedAccessConfig;
   /** Passkeys; undefined when they are off. */
   readonly passkeys: PasskeyConfig | undefined;
+  readonly mfa: MfaPolicy;
   readonly now: () => number;
 }
 
@@ -344,6 +352,8 @@ export function resolveConfig(o: ServerOptions): ServerConfig {
   if (dpop.proofMaxAge < 1 || dpop.proofMaxAge > 600)
     throw new ConfigError('dpop.proofMaxAge must be between 1 s and 10 min');
   const feed = feedAccessOf(o.feed ?? {});
+  if (o.mfa !== undefined && !isMfaPolicy(o.mfa))
+    throw new ConfigError(`mfa must be one of ${MFA_POLICIES.join(', ')}`);
   return Object.freeze({
     issuer: o.issuer,
     alg: alg as SigningAlg,
@@ -371,6 +381,7 @@ export function resolveConfig(o: ServerOptions): ServerConfig {
     dpop,
     feed,
     passkeys: o.passkeys === undefined ? undefined : passkeyConfigOf(o.passkeys, url, brandName),
+    mfa: o.mfa ?? 'off',
     now: o.now ?? Date.now,
   });
 }

@@ -60,8 +60,17 @@ export {
   InputError,
 } from './users.js';
 export { listConsents, revokeConsent } from './consents.js';
-export { enrolTotp, confirmTotp, listMfa, resetMfa, MfaError } from './mfa/mfa-admin.js';
-export type { MfaDeps, MfaStatus, MfaErrorCode } from './mfa/mfa-admin.js';
+export {
+  enrolTotp,
+  confirmTotp,
+  pendingTotp,
+  listMfa,
+  resetMfa,
+  MfaError,
+} from './mfa/mfa-admin.js';
+export type { MfaDeps, MfaStatus, MfaErrorCode, PendingTotp } from './mfa/mfa-admin.js';
+export { MFA_POLICIES, mfaPolicyFor } from './mfa/policy.js';
+export type { MfaPolicy } from './mfa/policy.js';
 export type { Consent, ConsentDeps } from './consents.js';
 export type { User, UserDeps } from './users.js';
 export {
@@ -69,6 +78,7 @@ export {
   listClients,
   setClientDisabled,
   setClientRequireDpop,
+  setClientMfa,
   rotateClientSecret,
   checkRedirectUri,
   GRANT_TYPES,

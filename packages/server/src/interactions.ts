@@ -63,13 +63,31 @@ export interface PendingSecondFactor {
 }
 
 /**
- * What waits behind a page: an authorization request, a logout awaiting confirmation, or a
- * sign-in awaiting its second factor.
+ * A right password for a user without a second factor, under a policy that offers one
+ * (`optional`: `factorId` null until they choose to set it up) or demands one (`required`). No
+ * browser session exists until the enrolment is confirmed (or, when optional, skipped).
+ */
+export interface PendingEnrolment {
+  readonly clientId: string;
+  readonly enrol: {
+    readonly userId: string;
+    readonly passwordAt: number;
+    readonly required: boolean;
+    /** The pending TOTP factor shown on the page (null: the offer, not yet accepted). */
+    readonly factorId: string | null;
+  };
+  readonly request: AuthorizationRequest;
+}
+
+/**
+ * What waits behind a page: an authorization request, a logout awaiting confirmation, a sign-in
+ * awaiting its second factor or its enrolment.
  */
 export type ParkedRequest =
   | AuthorizationRequest
   | { readonly clientId: string; readonly logout: Readonly<Record<string, string | undefined>> }
   | PendingSecondFactor
+  | PendingEnrolment
   | SignedInContinuation;
 
 /** A sign-in that finished on an information page (a recovery code used): go on with `request`. */
@@ -89,7 +107,7 @@ export async function findInteraction<T extends ParkedRequest = AuthorizationReq
   ctx: IssuerContext,
   request: FastifyRequest,
   form: Readonly<Record<string, string>>,
-  expect: 'authorize' | 'logout' | 'mfa' | 'continue' = 'authorize',
+  expect: 'authorize' | 'logout' | 'mfa' | 'enrol' | 'continue' = 'authorize',
 ): Promise<InteractionLookup<T>> {
   const interaction = form['interaction'];
   const csrf = form['csrf'];
@@ -113,9 +131,11 @@ export async function findInteraction<T extends ParkedRequest = AuthorizationReq
       ? 'logout'
       : 'mfa' in req
         ? 'mfa'
-        : 'signedIn' in req
-          ? 'continue'
-          : 'authorize';
+        : 'enrol' in req
+          ? 'enrol'
+          : 'signedIn' in req
+            ? 'continue'
+            : 'authorize';
   if (kind !== expect) return { ok: false, why: 'expired' };
   return { ok: true, req: req as T, idHash };
 }
@@ -126,7 +146,7 @@ export async function continueInteraction(
   request: FastifyRequest,
   reply: FastifyReply,
   idHash: string,
-  req: AuthorizationRequest | PendingSecondFactor | SignedInContinuation,
+  req: AuthorizationRequest | PendingSecondFactor | PendingEnrolment | SignedInContinuation,
 ): Promise<InteractionForm> {
   await ctx.store.consumeAuthorizationRequest(idHash, ctx.nowSeconds());
   return startInteraction(ctx, request, reply, req);

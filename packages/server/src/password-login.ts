@@ -77,7 +77,7 @@ export async function evaluatePasswordLogin(
     // refusal below takes the wrong password's path in work and time.
     const [verified, factor] = await Promise.all([
       ctx.hasher.verify(user.password_hash, password),
-      input.noSecondStep === true ? hasSecondFactor(ctx.store, user.id) : false,
+      input.noSecondStep === true ? hasSecondFactor(ctx, user.id) : false,
     ]);
     ok = verified && user.disabled === 0;
     if (ok && factor) {

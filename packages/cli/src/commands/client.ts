@@ -4,8 +4,11 @@ import {
   GRANT_TYPES,
   InputError,
   listClients,
+  MFA_POLICIES,
   rotateClientSecret,
   setClientDisabled,
+  setClientMfa,
+  type MfaPolicy,
   type GrantType,
   type IdTokenAlg,
   type TokenEndpointAuthMethod,
@@ -20,15 +23,20 @@ export const help = `usage: tessera client create <name> [--id ID] [--first-part
          [--redirect-uri URI]… [--post-logout-redirect-uri URI]… [--require-par]
          [--token-endpoint-auth-method client_secret_basic|client_secret_post|private_key_jwt|none]
          [--jwks-uri URL | --jwks FILE] [--backchannel-logout-uri URL] [--id-token-alg RS256|ES256|EdDSA]
-         [--require-dpop]
+         [--require-dpop] [--mfa off|optional|required]
          [--introspect-audience A]…
        tessera client list [--json]
        tessera client disable|enable <client_id>
        tessera client rotate-secret <client_id>
+       tessera client set-mfa <client_id> off|optional|required|default
   common: [--database postgres://…|FILE] [--data-dir ./.tessera]
   grants: ${GRANT_TYPES.join(', ')} (password only for --first-party). The secret is shown once.
   --require-dpop: token requests of this client need a DPoP proof (RFC 9449 §5.2).
   --introspect-audience: a resource server that may introspect tokens for that audience.
+  --mfa / set-mfa: this client's second-factor policy for users without one (off: none; optional:
+    TOTP enrolment offered after the password; required: enrolment before any code is issued);
+    it wins over the issuer's mfa setting, and default removes it. A user with a factor is
+    always asked for it.
 `;
 
 /** `tessera client`'s flags (the parser and shell completion both read it). */
@@ -41,6 +49,7 @@ export const OPTIONS = {
   scope: { type: 'string', multiple: true },
   audience: { type: 'string' },
   'require-dpop': { type: 'boolean' },
+  mfa: { type: 'string' },
   'introspect-audience': { type: 'string', multiple: true },
   json: { type: 'boolean' },
   'redirect-uri': { type: 'string', multiple: true },
@@ -103,6 +112,7 @@ function createInput(name: string, values: Values): Parameters<typeof createClie
       ? { idTokenSignedResponseAlg: values['id-token-alg'] as IdTokenAlg }
       : {}),
     requireDpop: values['require-dpop'] === true,
+    ...(values.mfa !== undefined ? { mfa: values.mfa as MfaPolicy } : {}),
     ...(values['introspect-audience'] !== undefined
       ? { introspectAudiences: values['introspect-audience'] }
       : {}),
@@ -146,8 +156,15 @@ export async function run(args: string[], io: CliIo): Promise<number> {
       return EXIT.OK;
     }
     if (sub === undefined) throw usageError('a subcommand is required');
+    const policy = sub === 'set-mfa' ? extra.shift() : undefined;
     if (extra.length > 0) throw usageError(`unexpected argument ${JSON.stringify(extra[0])}`);
-    if (!['create', 'list', 'disable', 'enable', 'rotate-secret', 'set-secret'].includes(sub))
+    if (sub === 'set-mfa' && !(policy === 'default' || MFA_POLICIES.some((p) => p === policy)))
+      throw usageError(`client set-mfa needs a policy: ${MFA_POLICIES.join('|')}|default`);
+    if (
+      !['create', 'list', 'disable', 'enable', 'rotate-secret', 'set-secret', 'set-mfa'].includes(
+        sub,
+      )
+    )
       throw usageError(`unknown subcommand ${JSON.stringify(sub)}`);
     if (sub !== 'list' && arg === undefined) throw usageError(`client ${sub} needs an argument`);
     return withStore(values, io, async (store) => {
@@ -161,6 +178,14 @@ export async function run(args: string[], io: CliIo): Promise<number> {
         case 'enable':
           await setClientDisabled(deps, arg!, sub === 'disable');
           io.stdout.write(`${sub}d client ${arg}\n`);
+          return EXIT.OK;
+        case 'set-mfa':
+          await setClientMfa(deps, arg!, policy === 'default' ? undefined : (policy as MfaPolicy));
+          io.stdout.write(
+            policy === 'default'
+              ? `client ${arg} uses the issuer's mfa policy\n`
+              : `client ${arg}: mfa ${policy}\n`,
+          );
           return EXIT.OK;
         default: {
           const secret = await rotateClientSecret(deps, arg!);

@@ -141,3 +141,46 @@ test('tessera client create: code-flow registration fields; tessera user create 
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test("tessera client create --mfa and client set-mfa: a client's own second-factor policy, shown in client list --json", async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tessera-cmd-mfa-'));
+  try {
+    const d = ['--data-dir', dir];
+    const made = io();
+    assert.equal(
+      await runClientCommand(['create', 'Admin', '--id', 'admin', '--mfa', 'required', ...d], made),
+      0,
+      made.err(),
+    );
+    const policy = async () => {
+      const out = io();
+      assert.equal(await runClientCommand(['list', '--json', ...d], out), 0, out.err());
+      return (JSON.parse(out.out()) as { clientId: string; mfa?: string }[]).find(
+        (c) => c.clientId === 'admin',
+      )?.mfa;
+    };
+    assert.equal(await policy(), 'required');
+    const set = io();
+    assert.equal(await runClientCommand(['set-mfa', 'admin', 'optional', ...d], set), 0, set.err());
+    assert.match(set.out(), /client admin: mfa optional/);
+    assert.equal(await policy(), 'optional');
+    const dflt = io();
+    assert.equal(await runClientCommand(['set-mfa', 'admin', 'default', ...d], dflt), 0);
+    assert.match(dflt.out(), /uses the issuer's mfa policy/);
+    assert.equal(await policy(), undefined);
+    for (const args of [
+      ['set-mfa', 'admin', 'sometimes'],
+      ['set-mfa', 'admin'],
+    ]) {
+      const bad = io();
+      assert.equal(await runClientCommand([...args, ...d], bad), 2, args.join(' '));
+      assert.match(bad.err(), /client set-mfa needs a policy: off\|optional\|required\|default/);
+    }
+    const badCreate = io();
+    assert.notEqual(await runClientCommand(['create', 'X', '--mfa', 'always', ...d], badCreate), 0);
+    assert.match(badCreate.err(), /mfa is one of off, optional, required/);
+    assert.equal(await policy(), undefined, 'nothing changed');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -3,6 +3,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { issueAccessToken } from '../access-tokens.js';
 import type { AuthenticatedClient } from '../client-auth.js';
 import type { IssuerContext } from '../context.js';
+import { mfaPolicyFor } from '../mfa/policy.js';
 import { checkPasswordLogin } from '../password-login.js';
 import { OAuthError, invalidGrant, invalidRequest } from '../oauth-error.js';
 import { ACR } from '../browser-sessions.js';
@@ -32,6 +33,14 @@ export async function passwordGrant(
   if (c.first_party !== 1 || !(JSON.parse(c.grant_types) as string[]).includes('password')) {
     throw new OAuthError(400, 'unauthorized_client', 'this client may not use the password grant');
   }
+  // A second factor is demanded and this grant cannot ask for one: refused for every user alike,
+  // before any password is looked at (so the answer says nothing about the account).
+  if (mfaPolicyFor(ctx.config.mfa, c) === 'required')
+    throw new OAuthError(
+      400,
+      'unauthorized_client',
+      'this client requires a second factor, which the password grant cannot ask for',
+    );
   const username = params['username'];
   const password = params['password'];
   if (username === undefined || password === undefined)

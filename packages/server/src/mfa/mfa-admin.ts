@@ -4,11 +4,22 @@ import type { Store } from '../stores/store.js';
 import { endSessions, InputError, mustFind } from '../users.js';
 import { newRecoveryCodes, recoveryCodeHash } from './recovery-codes.js';
 import { checkSecondFactor } from './second-factor.js';
-import { newTotpFactor, totpSecretsKek, totpUri } from './totp.js';
+import {
+  newTotpFactor,
+  TOTP_ENROLMENT_TTL_SECONDS,
+  totpSecretBase32,
+  totpSecretsKek,
+  totpUri,
+} from './totp.js';
 
 /** Why a second-factor management call was refused. */
 export type MfaErrorCode =
-  'malformed_code' | 'wrong_code' | 'too_many_attempts' | 'not_enrolled' | 'already_enrolled';
+  | 'malformed_code'
+  | 'wrong_code'
+  | 'too_many_attempts'
+  | 'not_enrolled'
+  | 'already_enrolled'
+  | 'enrolment_expired';
 
 /** A refused second-factor call: a typed code; nothing was changed. */
 export class MfaError extends InputError {
@@ -42,49 +53,105 @@ export interface MfaStatus {
   readonly recoveryCodesLeft: number;
 }
 
-const seconds = (d: MfaDeps) => Math.floor((d.now ?? Date.now)() / 1000);
+/**
+ * {@link MfaDeps} with the TOTP subkey already derived (`totpSecretsKek`) instead of the KEK: what
+ * the issuer's own pages hold.
+ */
+export type MfaSubkeyDeps = Omit<MfaDeps, 'kek'> & { readonly secrets: Kek };
+
+const secretsOf = (d: MfaDeps | MfaSubkeyDeps): Kek =>
+  'secrets' in d ? d.secrets : totpSecretsKek(d.kek);
+
+const seconds = (d: Pick<MfaDeps, 'now'>) => Math.floor((d.now ?? Date.now)() / 1000);
 
 /**
  * Start a TOTP enrolment (RFC 6238): a new 160-bit secret, sealed at rest, not asked for until
- * {@link confirmTotp} sees a first valid code. An earlier unconfirmed enrolment is replaced; a
- * confirmed factor must be reset first.
+ * {@link confirmTotp} sees a first valid code within {@link TOTP_ENROLMENT_TTL_SECONDS} (10 min).
+ * An earlier unconfirmed enrolment is replaced; a confirmed factor must be reset first.
  *
  * @example
  * const { secret, uri } = await enrolTotp(deps, 'alice', { issuer: 'Example' });
  * // show `uri` as a QR code and `secret` for manual entry
  */
 export async function enrolTotp(
-  d: MfaDeps,
+  d: MfaDeps | MfaSubkeyDeps,
   username: string,
   o: { issuer?: string } = {},
-): Promise<{ secret: string; uri: string }> {
+): Promise<PendingTotp> {
   const user = await mustFind(d, username);
-  const secrets = totpSecretsKek(d.kek);
+  const secrets = secretsOf(d);
   const { row, base32 } = newTotpFactor(secrets, user.id, seconds(d));
   if (!(await d.store.putMfaFactor(row)))
     throw new MfaError(
       'already_enrolled',
       'the user already has a confirmed TOTP factor; reset it first',
     );
-  return { secret: base32, uri: totpUri(secrets, row, user.username, o.issuer ?? 'Tessera') };
+  return {
+    secret: base32,
+    uri: totpUri(secrets, row, user.username, o.issuer ?? 'Tessera'),
+    factorId: row.id,
+    expiresAt: row.created_at + TOTP_ENROLMENT_TTL_SECONDS,
+  };
+}
+
+/** A TOTP enrolment waiting for its first code. */
+export interface PendingTotp {
+  /** Base32, for manual entry. */
+  readonly secret: string;
+  /** The `otpauth://` URI (the QR code's content). */
+  readonly uri: string;
+  /** Which enrolment this is: {@link confirmTotp} can insist on it. */
+  readonly factorId: string;
+  /** Seconds since the epoch after which it can no longer be confirmed. */
+  readonly expiresAt: number;
+}
+
+/**
+ * The user's pending TOTP enrolment again (to show its QR code and secret once more), if there is
+ * one that has not expired.
+ */
+export async function pendingTotp(
+  d: MfaDeps | MfaSubkeyDeps,
+  username: string,
+  o: { issuer?: string } = {},
+): Promise<PendingTotp | undefined> {
+  const user = await mustFind(d, username);
+  const row = (await d.store.listMfaFactors(user.id)).find(
+    (f) => f.kind === 'totp' && f.confirmed_at === null,
+  );
+  if (row === undefined || row.created_at + TOTP_ENROLMENT_TTL_SECONDS <= seconds(d))
+    return undefined;
+  const secrets = secretsOf(d);
+  return {
+    secret: totpSecretBase32(secrets, row),
+    uri: totpUri(secrets, row, user.username, o.issuer ?? 'Tessera'),
+    factorId: row.id,
+    expiresAt: row.created_at + TOTP_ENROLMENT_TTL_SECONDS,
+  };
 }
 
 /**
  * Confirm a pending TOTP enrolment with a first valid code (throttled and spent like a sign-in
- * code). Returns the user's recovery codes — shown once, stored as hashes only.
+ * code), within 10 minutes of {@link enrolTotp}. With `factorId`, only that enrolment (one
+ * replaced meanwhile is `not_enrolled`). Returns the user's recovery codes — shown once, stored
+ * as hashes only.
  */
 export async function confirmTotp(
-  d: MfaDeps,
+  d: MfaDeps | MfaSubkeyDeps,
   username: string,
   code: string,
+  o: { factorId?: string } = {},
 ): Promise<{ recoveryCodes: string[] }> {
   const user = await mustFind(d, username);
   const pending = (await d.store.listMfaFactors(user.id)).find(
     (f) => f.kind === 'totp' && f.confirmed_at === null,
   );
-  if (pending === undefined) throw new MfaError('not_enrolled', 'no TOTP enrolment is pending');
+  if (pending === undefined || (o.factorId !== undefined && pending.id !== o.factorId))
+    throw new MfaError('not_enrolled', 'no TOTP enrolment is pending');
+  if (pending.created_at + TOTP_ENROLMENT_TTL_SECONDS <= seconds(d))
+    throw new MfaError('enrolment_expired', 'the TOTP enrolment expired; start it again');
   const r = await checkSecondFactor(
-    { store: d.store, secrets: totpSecretsKek(d.kek), audit: d.audit, nowMs: d.now ?? Date.now },
+    { store: d.store, secrets: secretsOf(d), audit: d.audit, nowMs: d.now ?? Date.now },
     pending,
     { kind: 'totp', code },
   );

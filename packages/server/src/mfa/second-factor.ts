@@ -1,4 +1,5 @@
 import type { Audit } from '../audit.js';
+import type { ServerConfig } from '../config.js';
 import type { Kek } from '../keys/kek.js';
 import { reserveSecondFactor } from '../login-protection.js';
 import type { MfaFactorRow, Store } from '../stores/store.js';
@@ -28,12 +29,27 @@ export interface SecondFactorDeps {
   readonly nowMs: () => number;
 }
 
+/** Whether the user has a passkey the hosted pages can ask for (passkeys configured). */
+export async function hasPasskeyFactor(
+  ctx: { readonly store: Store; readonly config: Pick<ServerConfig, 'passkeys'> },
+  userId: string,
+): Promise<boolean> {
+  if (ctx.config.passkeys === undefined) return false;
+  return (await ctx.store.listWebauthnCredentials(userId)).length > 0;
+}
+
 /**
- * Whether the user has a second factor enrolled (and confirmed): such a user is always asked for
- * it, whatever the policy, and a channel that cannot ask (the password grant) refuses them.
+ * Whether the user has a second factor enrolled (a confirmed TOTP factor, or a passkey when
+ * passkeys are on): such a user is always asked for it, whatever the policy, and a channel that
+ * cannot ask (the password grant) refuses them.
  */
-export async function hasSecondFactor(store: Store, userId: string): Promise<boolean> {
-  return (await confirmedTotp(store, userId)) !== undefined;
+export async function hasSecondFactor(
+  ctx: { readonly store: Store; readonly config: Pick<ServerConfig, 'passkeys'> },
+  userId: string,
+): Promise<boolean> {
+  return (
+    (await confirmedTotp(ctx.store, userId)) !== undefined || (await hasPasskeyFactor(ctx, userId))
+  );
 }
 
 /** Whether `input` has the shape of its kind (no store access). */

@@ -54,6 +54,17 @@ function totpOf(secrets: Kek, row: MfaFactorRow, label = 'user', issuer = 'Tesse
   });
 }
 
+/**
+ * How long a TOTP enrolment waits for its first code: after that the pending secret can no longer
+ * be confirmed (it stays sealed in its row until replaced or reset) and enrolment starts over.
+ */
+export const TOTP_ENROLMENT_TTL_SECONDS = 600;
+
+/** The secret of a factor in base32, for manual entry in an authenticator app. */
+export function totpSecretBase32(secrets: Kek, row: MfaFactorRow): string {
+  return totpOf(secrets, row).secret.base32;
+}
+
 /** The `otpauth://totp/…` URI an authenticator app imports (the QR code's content). */
 export function totpUri(secrets: Kek, row: MfaFactorRow, label: string, issuer: string): string {
   return totpOf(secrets, row, label, issuer).toString();

@@ -25,6 +25,11 @@ button.secondary{background:transparent;color:var(--fg);border-color:var(--borde
 .muted{color:var(--muted);font-size:.875rem}
 ul.scopes{padding-left:1.25rem}
 code{overflow-wrap:anywhere}
+.qr{background:#fff;padding:.5rem;width:max-content;margin:0 auto 1rem;border-radius:.375rem}
+.qr svg{display:block}
+.secret{font-size:1.125rem;letter-spacing:.05em}
+dl{margin:.5rem 0 1rem}dt{font-weight:600}dd{margin:0 0 .5rem}
+ul.codes{columns:2;list-style:none;padding:0}
 `;
 
 // response_mode=form_post (OAuth 2.0 Form Post Response Mode §2): submit the form on load. Kept

@@ -9,6 +9,7 @@ import {
 } from '../authorization-request.js';
 import { sendAuthorizationResponse } from '../authorization-response.js';
 import {
+  ACR,
   currentBrowserSession,
   startBrowserSession,
   type ActiveBrowserSession,
@@ -24,7 +25,12 @@ import {
   type InteractionForm,
   type SignedInContinuation,
 } from '../interactions.js';
-import { checkSecondFactor, type SecondFactorInput } from '../mfa/second-factor.js';
+import {
+  checkSecondFactor,
+  hasSecondFactor,
+  type SecondFactorInput,
+} from '../mfa/second-factor.js';
+import { mfaPolicyFor } from '../mfa/policy.js';
 import { confirmedTotp } from '../mfa/totp.js';
 import { mfaPage, recoveryUsedPage, type MfaPageInput } from '../pages/mfa-page.js';
 import { passkeyStatus, type PasskeyError, type PasskeyErrorCode } from '../mfa/passkey-errors.js';
@@ -35,6 +41,7 @@ import { formActionSource, sendPage } from '../pages/html.js';
 import { loginPage, type LoginPageInput } from '../pages/login-page.js';
 import { checkPasswordLogin } from '../password-login.js';
 import type { ClientRow, UserRow } from '../stores/store.js';
+import { enrolAfterPassword, registerAuthorizeEnrolment } from './authorize-enrol.js';
 import { PAR_URN_PREFIX } from './par.js';
 import {
   hasPasskeys,
@@ -319,7 +326,9 @@ export function registerAuthorize(app: FastifyInstance, ctx: IssuerContext): voi
       req.prompt.includes('login') ||
       (req.maxAge !== undefined && now - session.row.auth_time > req.maxAge) ||
       // Step-up: the client asked for classes this session did not reach (RFC 9470 §4).
-      (req.acrValues !== undefined && !req.acrValues.includes(session.row.acr));
+      (req.acrValues !== undefined && !req.acrValues.includes(session.row.acr)) ||
+      // A client that requires a second factor gets no code from a password-only session.
+      (mfaPolicyFor(ctx.config.mfa, client) === 'required' && session.row.acr !== ACR.mfa);
     if (needLogin) {
       if (req.prompt.includes('none')) {
         return sendAuthorizationResponse(
@@ -365,10 +374,7 @@ export function registerAuthorize(app: FastifyInstance, ctx: IssuerContext): voi
       });
     }
     // A user with a second factor is always asked for it (issue 16): no session until the code.
-    if (
-      (await confirmedTotp(ctx.store, result.user.id)) !== undefined ||
-      (await hasPasskeys(ctx, result.user.id))
-    ) {
+    if (await hasSecondFactor(ctx, result.user.id)) {
       const pending: PendingSecondFactor = {
         clientId: client.id,
         mfa: { userId: result.user.id, passwordAt: ctx.nowSeconds() },
@@ -377,6 +383,14 @@ export function registerAuthorize(app: FastifyInstance, ctx: IssuerContext): voi
       const next = await continueInteraction(ctx, request, reply, idHash, pending);
       return sendSecondStep(ctx, reply, 200, client, pending, next);
     }
+    // No factor: the policy may offer or demand one before the session starts.
+    const enrol = await enrolAfterPassword(ctx, request, reply, {
+      client,
+      req,
+      idHash,
+      user: result.user,
+    });
+    if (enrol !== undefined) return enrol;
     const row = await startBrowserSession(ctx, reply, result.user, ['pwd']);
     await ctx.audit.record({
       type: 'login.succeeded',
@@ -489,6 +503,8 @@ export function registerAuthorize(app: FastifyInstance, ctx: IssuerContext): voi
       return formError(ctx, reply, 'expired');
     return afterLogin(ctx, request, reply, client, then.request, session, false, idHash);
   });
+
+  registerAuthorizeEnrolment(app, ctx);
 
   app.post('/authorize/consent', async (request, reply) => {
     const form = formParams(request);

@@ -7,6 +7,7 @@ import type { UserRow } from '../stores/store.js';
  * Request options for the login page's passkey sign-in (a fresh ceremony bound to this page's
  * interaction), or undefined when passkeys are off.
  */
+import { hasPasskeyFactor } from '../mfa/second-factor.js';
 export async function loginPasskeyOptions(
   ctx: IssuerContext,
   clientId: string,
@@ -18,8 +19,7 @@ export async function loginPasskeyOptions(
 
 /** Whether the user has a passkey (when passkeys are on): then it is one of their second factors. */
 export async function hasPasskeys(ctx: IssuerContext, userId: string): Promise<boolean> {
-  if (ctx.config.passkeys === undefined) return false;
-  return (await ctx.store.listWebauthnCredentials(userId)).length > 0;
+  return hasPasskeyFactor(ctx, userId);
 }
 
 /** Request options for a second-factor passkey step of `user` on this page. */

@@ -218,3 +218,27 @@ test('the JSON Schema is valid draft-07 and refuses what loadSettings refuses', 
   assert.equal(validate({ port: 4000, nope: 1 }), false);
   assert.equal(validate({ alg: 'none' }), false);
 });
+
+test('mfa: the issuer policy from the config file, TESSERA_MFA or --mfa reaches startServer; a bad one is refused', () => {
+  withDir((dir) => {
+    writeFileSync(join(dir, 'tessera.config.json'), JSON.stringify({ mfa: 'optional' }));
+    const fromFile = loadSettings({ cwd: dir, env: {} });
+    assert.equal(toServeSettings(fromFile).start.mfa, 'optional');
+    const fromEnv = loadSettings({ cwd: dir, env: { TESSERA_MFA: 'required' } });
+    assert.equal(toServeSettings(fromEnv).start.mfa, 'required');
+    const fromFlag = loadSettings({
+      cwd: dir,
+      env: { TESSERA_MFA: 'required' },
+      flags: { mfa: 'off' },
+    });
+    assert.equal(toServeSettings(fromFlag).start.mfa, 'off');
+    assert.equal(fromFlag.origins['mfa'], 'flag --mfa');
+    const problems = problemsOf(() => loadSettings({ cwd: dir, env: { TESSERA_MFA: 'always' } }));
+    assert.ok(
+      problems.some(
+        (p) => /TESSERA_MFA/.test(p) && /off, optional, required|off\|optional\|required/.test(p),
+      ),
+      problems.join('\n'),
+    );
+  });
+});

@@ -65,6 +65,7 @@ export function toServeSettings(loaded: LoadedSettings): ServeSettings {
     'audience',
     'claimBudgetBytes',
     'bodyLimit',
+    'mfa',
     ...TTL_KEYS,
   ]) {
     const v = get(key);

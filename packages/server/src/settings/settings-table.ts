@@ -1,4 +1,5 @@
 import { FEED_ACCESS_MODES, SIGNING_ALGS } from '../config.js';
+import { MFA_POLICIES } from '../mfa/policy.js';
 
 /** The value kinds a setting may have; each maps to one JSON Schema fragment and one env parser. */
 export type SettingKind =
@@ -150,6 +151,12 @@ export const SETTINGS: readonly SettingSpec[] = [
     path: 'metrics.port',
     kind: port,
     description: 'Serve /metrics on this separate port (else on the issuer port behind the token).',
+  },
+  {
+    path: 'mfa',
+    kind: { type: 'enum', values: MFA_POLICIES },
+    description:
+      'Second factor for users without one: off (default), optional (TOTP enrolment offered after the password) or required (enrolment before any code is issued). A client registered with its own mfa uses that; a user with a factor is always asked for it.',
   },
   {
     path: 'feed.access',

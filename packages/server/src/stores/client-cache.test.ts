@@ -31,6 +31,7 @@ const row = (id: string, disabled = 0): ClientRow => ({
   require_dpop: 0,
   introspect_audiences: '[]',
   credentials_sid: null,
+  mfa: null,
 });
 
 test('ClientCache: one read per TTL, concurrent misses share it, invalidation wins over a read in flight', async () => {

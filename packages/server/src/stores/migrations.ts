@@ -337,6 +337,12 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
         .execute();
     },
   },
+  // Issue 16: a client may have its own second-factor policy (null: the issuer's).
+  '0012-client-mfa': {
+    async up(db: Kysely<unknown>): Promise<void> {
+      await db.schema.alterTable('clients').addColumn('mfa', 'text').execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

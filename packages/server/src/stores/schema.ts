@@ -45,6 +45,8 @@ export interface ClientTable {
    * disabled, the old one going on the revocation feed (null only for a row not yet backfilled).
    */
   credentials_sid: string | null;
+  /** This client's second-factor policy (`off | optional | required`); null: the issuer's. */
+  mfa: string | null;
 }
 
 export interface SessionTable {

@@ -116,6 +116,7 @@ for (const kind of ['sqlite', 'postgres'] as const) {
         require_dpop: 0,
         introspect_audiences: '["api"]',
         credentials_sid: null,
+        mfa: null,
       };
       await s.insertClient(c);
       assert.deepEqual(await s.findClient('c1'), c);
