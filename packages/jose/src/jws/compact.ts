@@ -15,6 +15,7 @@ import {
   parseProtectedHeader,
   payloadBytes,
   prepareVerify,
+  resolvedNoKey,
   signingInput,
   splitCompact,
   type PreparedVerify,
@@ -60,14 +61,8 @@ export function keysFor(
   if (isKeySet(source)) return source.select(alg, k, policy);
   if (typeof source === 'function') {
     const found = source(Object.freeze({ alg: alg.alg, kid: k }));
-    if (
-      found === undefined ||
-      found === null ||
-      (found as unknown) === '' ||
-      (found instanceof Uint8Array && found.length === 0)
-    ) {
+    if (resolvedNoKey(found))
       throw new JoseError('ERR_KEY_NOT_FOUND', 'the key resolver found no key for this token');
-    }
     return [prepareKey(found, alg, 'verify', policy)];
   }
   return [prepareKey(source, alg, 'verify', policy)];

@@ -161,6 +161,20 @@ export function signingInput(
   return out;
 }
 
+/**
+ * True when a key resolver found nothing: `undefined`, `null`, `""` or an empty byte array
+ * (`keys[kid] || ''`, an empty file) means "no key for this token", never an empty secret
+ * (docs/security.md#empty-secret).
+ */
+export function resolvedNoKey(found: unknown): boolean {
+  return (
+    found === undefined ||
+    found === null ||
+    found === '' ||
+    (found instanceof Uint8Array && found.length === 0)
+  );
+}
+
 export function payloadBytes(payload: Uint8Array | string): Uint8Array {
   if (typeof payload === 'string') return utf8(payload);
   if (payload instanceof Uint8Array) return payload;

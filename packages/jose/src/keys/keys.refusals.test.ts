@@ -33,6 +33,7 @@ import {
   type VerifyKey,
 } from '../index.js';
 import { assertJoseError } from '../test-support/assert-jose.js';
+import { ENTRIES, outcome } from '../test-support/entries.js';
 import {
   b64,
   pair,
@@ -44,6 +45,7 @@ import {
 } from '../test-support/tokens.js';
 
 const CLAIMS = { sub: 'alice' };
+const NOW0 = new Date();
 const HS = { algorithms: ['HS256'] as JwsAlg[] };
 
 /** @see CVE-2026-44351 / GHSA-8wpc-h4q6-8fxv (fast-jwt), CVE-2026-45363 (ruby-jwt), CVE-2026-44699, CVE-2022-23540 */
@@ -514,5 +516,144 @@ describe('C7 · kid is an opaque, bounded string (docs/security.md#kid)', () => 
       );
     }
     assert.ok(Date.now() - started < 10_000);
+  });
+});
+
+/**
+ * C1-C7 as one table on both entries: each case is a call with keys both accept (JWKs, bytes,
+ * resolvers, local key sets), and the Node.js core and the Web Crypto entry must answer with the
+ * same error class and code (or the same result).
+ */
+describe('C1-C7 · the key refusals, the same on both entries', () => {
+  test('weak, empty, small, small-order, embedded, confused and resolver keys', async () => {
+    const jwk = (k: KeyObject) => exportJwk(k);
+    const rsa1024 = pair('rsa1024');
+    const rsa = pair('rsa2048');
+    const attacker = pair('rsa2048b');
+    const es = pair('p256');
+    const ed = pair('ed25519');
+    const weak = randomBytes(31);
+    const oct = (b: Uint8Array): Jwk => ({ kty: 'oct', k: b64(b) });
+    const small = signJwt(CLAIMS, rsa1024.privateKey, { alg: 'RS256', allowInsecureKeySize: true });
+    const smallPs = signJwt(CLAIMS, rsa1024.privateKey, {
+      alg: 'PS256',
+      allowInsecureKeySize: true,
+    });
+    const weakToken = rawToken({ alg: 'HS256' }, CLAIMS, 'HS256', weak);
+    const emptyMac = rawToken({ alg: 'HS256', kid: 'x' }, CLAIMS, 'HS256', Buffer.alloc(0));
+    const edToken = rawToken({ alg: 'EdDSA' }, CLAIMS, 'EdDSA', ed.privateKey);
+    const embedded = rawToken(
+      { alg: 'RS256', jwk: jwk(attacker.publicKey), kid: 'issuer-1' },
+      { sub: 'admin' },
+      'RS256',
+      attacker.privateKey,
+    );
+    const o = (alg: JwsAlg, extra: object = {}) => ({ algorithms: [alg], ...extra });
+    type Run = (E: (typeof ENTRIES)[number]) => Promise<unknown>;
+    const cases: [string, Run][] = [
+      ['C1 empty bytes, verify', (E) => E.verifyJwt(emptyMac, new Uint8Array(0), HS)],
+      ['C1 empty oct JWK, verify', (E) => E.verifyJwt(emptyMac, { kty: 'oct', k: '' }, HS)],
+      ['C1 null key, verify', (E) => E.verifyJwt(emptyMac, null as never, HS)],
+      ['C1 empty bytes, sign', (E) => E.signJwt(CLAIMS, new Uint8Array(0), { alg: 'HS256' })],
+      ['C1 resolver gives ""', (E) => E.verifyJwt(emptyMac, (() => '') as never, HS)],
+      ['C1 resolver gives []', (E) => E.verifyJwt(emptyMac, () => new Uint8Array(0), HS)],
+      ['C1 resolver gives nothing', (E) => E.verifyJwt(emptyMac, () => undefined, HS)],
+      ['C1 real key, empty MAC', (E) => E.verifyJwt(emptyMac, SECRET, HS)],
+      ['C2 31-byte secret, verify', (E) => E.verifyJwt(weakToken, weak, HS)],
+      ['C2 31-byte JWK, verify', (E) => E.verifyJwt(weakToken, oct(weak), HS)],
+      ['C2 31-byte secret, sign', (E) => E.signJwt(CLAIMS, weak, { alg: 'HS256' })],
+      ['C2 48-byte secret, HS512', (E) => E.signJwt(CLAIMS, randomBytes(48), { alg: 'HS512' })],
+      [
+        'C2 opted in',
+        (E) => E.verifyJwt(weakToken, weak, { ...HS, allowWeakSecret: true, currentDate: NOW0 }),
+      ],
+      ['C3 RSA 1024 RS256 verify', (E) => E.verifyJwt(small, jwk(rsa1024.publicKey), o('RS256'))],
+      ['C3 RSA 1024 PS256 verify', (E) => E.verifyJwt(smallPs, jwk(rsa1024.publicKey), o('PS256'))],
+      ['C3 RSA 1024 sign', (E) => E.signJwt(CLAIMS, jwk(rsa1024.privateKey), { alg: 'RS256' })],
+      [
+        'C3 RSA 1024 from a key set',
+        (E) =>
+          E.verifyJwt(small, E.createLocalKeySet({ keys: [jwk(rsa1024.publicKey)] }), o('RS256')),
+      ],
+      [
+        'C3 RSA 1024 opted in',
+        (E) =>
+          E.verifyJwt(small, jwk(rsa1024.publicKey), o('RS256', { allowInsecureKeySize: true })),
+      ],
+      ...ED25519_WEAK.map(([name, x]): [string, Run] => [
+        `C4 Ed25519 ${name}`,
+        (E) => E.verifyJwt(edToken, { kty: 'OKP', crv: 'Ed25519', x: b64(hex(x)) }, o('EdDSA')),
+      ]),
+      ['C5 embedded jwk, victim key', (E) => E.verifyJwt(embedded, jwk(rsa.publicKey), o('RS256'))],
+      [
+        'C5 embedded jwk, victim key set',
+        (E) =>
+          E.verifyJwt(
+            embedded,
+            E.createLocalKeySet({ keys: [{ ...jwk(rsa.publicKey), kid: 'issuer-1' }] }),
+            o('RS256'),
+          ),
+      ],
+      [
+        'key confusion: RSA public JWK as an HMAC secret',
+        (E) =>
+          E.verifyJwt(
+            rawToken(
+              { alg: 'HS256' },
+              CLAIMS,
+              'HS256',
+              Buffer.from(JSON.stringify(jwk(rsa.publicKey))),
+            ),
+            jwk(rsa.publicKey),
+            HS,
+          ),
+      ],
+      [
+        'key confusion: P-256 key for ES384',
+        (E) =>
+          E.verifyJwt(
+            rawToken({ alg: 'ES384' }, CLAIMS, 'ES256', es.privateKey),
+            jwk(es.publicKey),
+            o('ES384'),
+          ),
+      ],
+      [
+        'C7 kid of 300 characters',
+        (E) =>
+          E.verifyJwt(
+            rawToken({ alg: 'RS256', kid: 'k'.repeat(300) }, CLAIMS, 'RS256', rsa.privateKey),
+            E.createLocalKeySet({ keys: [{ ...jwk(rsa.publicKey), kid: 'k'.repeat(300) }] }),
+            o('RS256'),
+          ),
+      ],
+      [
+        'C7 kid path traversal, unknown',
+        (E) =>
+          E.verifyJwt(
+            rawToken({ alg: 'RS256', kid: '../../dev/null' }, CLAIMS, 'RS256', rsa.privateKey),
+            E.createLocalKeySet({ keys: [{ ...jwk(rsa.publicKey), kid: 'issuer-1' }] }),
+            o('RS256'),
+          ),
+      ],
+    ];
+    const codes = new Set<string>();
+    for (const [name, run] of cases) {
+      const [n, w] = await Promise.all(ENTRIES.map((E) => outcome(() => run(E))));
+      assert.equal(w, n, name);
+      codes.add(n!.startsWith('ok ') ? 'ok' : n!);
+    }
+    // The table reaches the distinct refusals, not one.
+    for (const code of [
+      'ERR_KEY_INVALID',
+      'ERR_KEY_NOT_FOUND',
+      'ERR_KEY_TOO_WEAK',
+      'ERR_SIGNATURE_INVALID',
+      'ERR_JWK_INVALID',
+    ])
+      assert.ok(
+        [...codes].some((c) => c.endsWith(code)),
+        `${code} in ${[...codes].join(', ')}`,
+      );
+    assert.ok(codes.has('ok'));
   });
 });

@@ -16,6 +16,7 @@ import {
   parseProtectedHeader,
   payloadBytes,
   prepareVerify,
+  resolvedNoKey,
   signingInput,
   splitCompact,
   type PreparedVerify,
@@ -72,11 +73,7 @@ export async function webKeysFor(
   if (isWebKeySet(source)) return source.select(alg, k, policy);
   if (typeof source === 'function') {
     const found = await source(Object.freeze({ alg: alg.alg, kid: k }));
-    if (
-      found === undefined ||
-      found === null ||
-      (found instanceof Uint8Array && found.length === 0)
-    )
+    if (resolvedNoKey(found))
       throw new JoseError('ERR_KEY_NOT_FOUND', 'the key resolver found no key for this token');
     return [await prepareWebKey(found, alg, 'verify', policy)];
   }
