@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { main } from './main.js';
 import type { CliIo } from './io.js';
+import { CliError, EXIT } from './exit-codes.js';
 
 /** Read one line from the terminal without echoing it (the hidden secret prompt). */
 function promptHidden(question: string): Promise<string> {
@@ -23,7 +24,7 @@ function promptHidden(question: string): Promise<string> {
     const onData = (chunk: string) => {
       for (const ch of chunk) {
         if (ch === '\r' || ch === '\n' || ch === '\u0004') return done();
-        if (ch === '\u0003') return done(new Error('cancelled'));
+        if (ch === '\u0003') return done(new CliError(EXIT.INPUT, 'cancelled', 'ERR_CANCELLED'));
         if (ch === '\u007f' || ch === '\b') value = value.slice(0, -1);
         else value += ch;
       }

@@ -1,4 +1,10 @@
-import { collectClaimFailures, type ClaimFailureReason, type ClaimOptions } from '@tessera/jose';
+import {
+  collectClaimFailures,
+  type ClaimFailureReason,
+  type ClaimOptions,
+  type JoseErrorCode,
+} from '@tessera/jose';
+import type { InspectErrorCode } from './errors.js';
 
 /**
  * One line of a report: a check that passed or failed. Only an `iss`/`sub`/`aud` mismatch shows
@@ -9,8 +15,8 @@ export interface ReportRow {
   /** `token`, `alg`, `key`, `signature`, or a claim/header name (`exp`, `aud`, `typ`, …). */
   readonly check: string;
   readonly ok: boolean;
-  /** The @tessera/jose error code of a failure. */
-  readonly code?: string;
+  /** The @tessera/jose error code of a failure (an @tessera/inspect one for input it refused). */
+  readonly code?: JoseErrorCode | InspectErrorCode;
   readonly reason?: ClaimFailureReason;
   readonly message: string;
   /** For an expired token: how long ago `exp` passed, in whole seconds. */

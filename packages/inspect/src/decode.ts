@@ -1,6 +1,6 @@
-import { isStrictBase64url } from '@tessera/jose';
+import { isStrictBase64url, type JoseErrorCode } from '@tessera/jose';
 import { cleanToken, MAX_TOKEN_CHARS } from './paste.js';
-import { isInspectError } from './errors.js';
+import { isInspectError, type InspectErrorCode } from './errors.js';
 import { decodeSegment, type DecodedSegment } from './segments.js';
 
 /** What kind of token the text is, as far as it decodes. `invalid`: not a JWT at all. */
@@ -26,7 +26,7 @@ export interface TokenPart {
 
 /** Something wrong met while decoding, as `{ code, message }` (no token content). */
 export interface DecodeProblem {
-  readonly code: string;
+  readonly code: InspectErrorCode | JoseErrorCode;
   readonly message: string;
 }
 
@@ -53,7 +53,11 @@ export interface DecodedToken {
 const JWS_KINDS: readonly PartKind[] = ['header', 'payload', 'signature'];
 const JWE_KINDS: readonly PartKind[] = ['header', 'encrypted_key', 'iv', 'ciphertext', 'tag'];
 
-function refused(code: string, message: string, removed: readonly string[] = []): DecodedToken {
+function refused(
+  code: InspectErrorCode,
+  message: string,
+  removed: readonly string[] = [],
+): DecodedToken {
   return {
     token: '',
     removed,

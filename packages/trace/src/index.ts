@@ -2,17 +2,18 @@
  * @tessera/trace — record what crossed the wire during an authentication flow, classify
  * credentials and tokens, check that credentials were sent once, and draw the sequence diagram.
  */
+export { TRACE_FORMAT, TRACE_VERSION, ASSERTION_NAMES, DEFAULT_ASSERTIONS } from './model.js';
 export {
-  TRACE_FORMAT,
-  TRACE_VERSION,
-  ASSERTION_NAMES,
-  DEFAULT_ASSERTIONS,
+  TRACE_ERROR_CODES,
+  TraceError,
   TraceInputError,
-} from './model.js';
+  TraceLoginError,
+  TraceNetworkError,
+} from './errors.js';
+export type { TraceErrorCode } from './errors.js';
 export type {
   Trace,
   TraceSource,
-  TraceErrorCode,
   Participant,
   ParticipantKind,
   Exchange,
@@ -53,7 +54,7 @@ export type { TokenVerification } from './correlate.js';
 export { checkAssertions, loginExchange, isStaticAsset } from './assertions.js';
 export { parseNameRule, relabelParticipants } from './participants.js';
 export type { NameRule } from './participants.js';
-export { runScenario, TraceLoginError, TraceNetworkError } from './capture/driver.js';
+export { runScenario } from './capture/driver.js';
 export type { RunScenarioOptions } from './capture/driver.js';
 export { parseScenario, expandScenario } from './capture/scenario.js';
 export type { Scenario, ScenarioStep } from './capture/scenario.js';

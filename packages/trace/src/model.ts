@@ -173,23 +173,3 @@ export const DEFAULT_ASSERTIONS: readonly AssertionName[] = [
   'no-token-in-url',
   'token-used-before-expiry',
 ];
-
-export type TraceErrorCode =
-  | 'ERR_TRACE_JSON'
-  | 'ERR_TRACE_INVALID'
-  | 'ERR_TRACE_VERSION'
-  | 'ERR_HAR_INVALID'
-  | 'ERR_SCENARIO_INVALID'
-  | 'ERR_FILE_UNREADABLE';
-
-/** A trace, HAR or scenario file that cannot be used. `path` points at the offending member. */
-export class TraceInputError extends Error {
-  readonly code: TraceErrorCode;
-  readonly path: string;
-  constructor(code: TraceErrorCode, path: string, message: string, options?: { cause?: unknown }) {
-    super(path ? `${path}: ${message}` : message, options);
-    this.name = 'TraceInputError';
-    this.code = code;
-    this.path = path;
-  }
-}

@@ -9,7 +9,7 @@ import { parseTrace } from './validate.js';
 import { importHar } from './capture/har.js';
 import { classifyExchange } from './classify.js';
 import { buildTrace } from './build-trace.js';
-import { TraceInputError } from './model.js';
+import { TraceInputError } from './errors.js';
 import { renderAscii } from './render/ascii.js';
 import { renderHtml } from './render/html.js';
 import { renderMermaid } from './render/mermaid.js';

@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { writePrivateFile } from '@tessera/jose/internal/node';
 import type { Trace } from './model.js';
-import { TraceInputError } from './model.js';
+import { TraceInputError } from './errors.js';
 import { parseTrace } from './validate.js';
 
 /** Serialise a trace (stable member order, two-space indent, trailing newline). */

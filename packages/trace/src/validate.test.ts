@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { buildTrace } from './build-trace.js';
 import { parseTrace, validateTrace } from './validate.js';
-import { TraceInputError } from './model.js';
+import { TraceInputError } from './errors.js';
 import { serializeTrace } from './trace-file.js';
 import { START, call, login } from './test-support/raw-flows.js';
 

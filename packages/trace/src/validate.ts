@@ -2,7 +2,8 @@
  * Strict validation of a loaded `trace.json`: check, don't cast. Every member is checked for its
  * type, unknown members are refused, and another format version is a distinct error.
  */
-import { TRACE_FORMAT, TRACE_VERSION, TraceInputError, ASSERTION_NAMES } from './model.js';
+import { TRACE_FORMAT, TRACE_VERSION, ASSERTION_NAMES } from './model.js';
+import { TraceInputError } from './errors.js';
 import type { Trace } from './model.js';
 
 type Check = (v: unknown, path: string) => void;

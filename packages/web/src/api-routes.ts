@@ -4,7 +4,8 @@ import { decodeToken } from './decode-token.js';
 import { verifyToken, type VerifyRequest } from './verify-token.js';
 import { generateKeyFor, signToken, type SignRequest } from './sign-token.js';
 import { summarizeTrace } from './trace-view.js';
-import { fetchJwks, JwksFetchError, NetworkRefusedError } from './jwks-fetch.js';
+import { fetchJwks } from './jwks-fetch.js';
+import { WebError } from './errors.js';
 import { auditToken } from '@tessera/inspect';
 import { readJsonBody } from './json-body.js';
 import type { UiOptions } from './ui-options.js';
@@ -24,6 +25,7 @@ const error = (status: number, code: string, message: string): ApiResult => ({
 // Errors never echo request content: JOSE errors are safe by contract, everything else is
 // replaced by a fixed message (tokens and secrets must not come back in error text).
 function fromError(e: unknown): ApiResult {
+  if (e instanceof WebError) return error(e.status, e.code, e.message);
   if (isJoseError(e)) return error(400, e.code, e.message);
   return error(500, 'ERR_INTERNAL', 'the request failed');
 }
@@ -51,7 +53,7 @@ function traceView(trace: unknown, render: UiOptions['renderTraceSvg']): ApiResu
       // Trace input errors name a JSON path and a reason; they carry no values.
       diagram = {
         diagramError:
-          typeof code === 'string' && code.startsWith('ERR_TRACE')
+          typeof code === 'string' && code.startsWith('ERR_TRACE_')
             ? (e as Error).message
             : 'the trace could not be drawn',
       };
@@ -128,9 +130,7 @@ export async function handleApi(
           });
           return ok({ jwks });
         } catch (e) {
-          if (e instanceof NetworkRefusedError) return error(403, e.code, e.message);
-          if (e instanceof JwksFetchError)
-            return error(e.code === 'ERR_JWKS_URL_INVALID' ? 400 : 502, e.code, e.message);
+          if (e instanceof WebError) return error(e.status, e.code, e.message);
           throw e;
         }
       default:

@@ -22,4 +22,6 @@ export { signToken, generateKeyFor } from './sign-token.js';
 export type { SignRequest, SignReport, GeneratedKey } from './sign-token.js';
 export type { KeyMaterial, SecretEncoding } from './key-material.js';
 export { summarizeTrace } from './trace-view.js';
+export { WebError, WEB_ERROR_CODES } from './errors.js';
+export type { WebErrorCode } from './errors.js';
 export type { TraceSummary, ExchangeRow, AssertionRow } from './trace-view.js';

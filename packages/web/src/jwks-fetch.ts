@@ -1,5 +1,6 @@
 import { fetchJwks as fetchJwksCore, isJoseError, type JwkSet } from '@tessera/jose';
 import { isHttpLoopback } from '@tessera/jose/internal';
+import { WebError } from './errors.js';
 
 /**
  * The one network call the debugger can make: fetching a JWKS for the Verify pane, on a button
@@ -8,26 +9,6 @@ import { isHttpLoopback } from '@tessera/jose/internal';
  * (`serve --demo`); always through the core's `fetchJwks` (https only — plain http to a loopback
  * host with `--allow-http-loopback` or for that own issuer —, no redirects, a timeout, a size cap).
  */
-export class NetworkRefusedError extends Error {
-  readonly code = 'ERR_NETWORK_DISABLED' as const;
-  constructor() {
-    super('network fetches are disabled: start the debugger with --allow-network');
-  }
-  override get name(): string {
-    return 'NetworkRefusedError';
-  }
-}
-
-export class JwksFetchError extends Error {
-  readonly code: 'ERR_JWKS_URL_INVALID' | 'ERR_JWKS_FETCH_FAILED' | 'ERR_JWKS_INVALID';
-  constructor(code: JwksFetchError['code'], message: string) {
-    super(message);
-    this.code = code;
-  }
-  override get name(): string {
-    return 'JwksFetchError';
-  }
-}
 
 export interface JwksFetchOptions {
   readonly allowNetwork: boolean;
@@ -48,11 +29,17 @@ export interface JwksFetchOptions {
  */
 export async function fetchJwks(url: string, o: JwksFetchOptions): Promise<JwkSet> {
   const own = o.ownJwksUrl !== undefined && sameUrl(url, o.ownJwksUrl);
-  if (!o.allowNetwork && !own) throw new NetworkRefusedError();
+  if (!o.allowNetwork && !own)
+    throw new WebError(
+      'ERR_NETWORK_DISABLED',
+      403,
+      'network fetches are disabled: start the debugger with --allow-network',
+    );
   const allowHttpLoopback = own || o.allowHttpLoopback === true;
   if (!allowHttpLoopback && isHttpLoopback(url))
-    throw new JwksFetchError(
+    throw new WebError(
       'ERR_JWKS_URL_INVALID',
+      400,
       'plain http is refused; for a loopback issuer start the debugger with tessera ui --allow-network --allow-http-loopback',
     );
   try {
@@ -64,10 +51,10 @@ export async function fetchJwks(url: string, o: JwksFetchOptions): Promise<JwkSe
     });
   } catch (e) {
     if (isJoseError(e, 'ERR_OPTIONS_INVALID'))
-      throw new JwksFetchError('ERR_JWKS_URL_INVALID', e.message);
-    if (isJoseError(e, 'ERR_JWKS_INVALID')) throw new JwksFetchError('ERR_JWKS_INVALID', e.message);
-    if (isJoseError(e)) throw new JwksFetchError('ERR_JWKS_FETCH_FAILED', e.message);
-    throw new JwksFetchError('ERR_JWKS_FETCH_FAILED', 'the JWKS could not be fetched');
+      throw new WebError('ERR_JWKS_URL_INVALID', 400, e.message);
+    if (isJoseError(e, 'ERR_JWKS_INVALID')) throw new WebError('ERR_JWKS_INVALID', 502, e.message);
+    if (isJoseError(e)) throw new WebError('ERR_JWKS_FETCH_FAILED', 502, e.message);
+    throw new WebError('ERR_JWKS_FETCH_FAILED', 502, 'the JWKS could not be fetched');
   }
 }
 

@@ -1,11 +1,6 @@
 import type { KeyObject } from 'node:crypto';
-import {
-  createLocalKeySet,
-  JoseError,
-  type JwsAlg,
-  type KeyInput,
-  type KeySet,
-} from '@tessera/jose';
+import { createLocalKeySet, type JwsAlg, type KeyInput, type KeySet } from '@tessera/jose';
+import { WebError } from './errors.js';
 import { readKeyText, selectKid, SECRET_ENCODINGS, type SecretEncoding } from '@tessera/inspect';
 
 export { SECRET_ENCODINGS, type SecretEncoding };
@@ -53,6 +48,6 @@ export function readVerificationKey(text: string, alg: JwsAlg, kid?: string): Ve
 export function readSigningKey(text: string, alg: JwsAlg): { key: KeyObject; source: KeySource } {
   const k = readKeyText(text, { algorithms: [alg], use: 'sign' });
   if (k.kind === 'jwks')
-    throw new JoseError('ERR_KEY_INVALID', 'signing needs one private key, not a key set');
+    throw new WebError('ERR_KEY_INVALID', 400, 'signing needs one private key, not a key set');
   return { key: k.key, source: k.source };
 }

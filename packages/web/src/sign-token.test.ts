@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { decodeProtectedHeader, decodeJwt, importPem, verifyJwt, isJoseError } from '@tessera/jose';
+import { WebError } from './errors.js';
 import { generateKeyFor, signToken } from './sign-token.js';
 import { verifyToken } from './verify-token.js';
 import { EC_PRIVATE_PEM, EC_PUBLIC_PEM, SECRET, SECRET_BYTES } from './test-support/fixtures.js';
@@ -64,7 +65,7 @@ test('refuses alg none, unknown algs, non-object payloads and a public key for s
     try {
       f();
     } catch (e) {
-      return isJoseError(e) ? e.code : 'other';
+      return isJoseError(e) || e instanceof WebError ? e.code : 'other';
     }
     return 'none';
   };

@@ -1,6 +1,5 @@
 import {
   JWS_ALGORITHMS,
-  JoseError,
   calculateJwkThumbprint,
   exportJwk,
   exportPem,
@@ -10,6 +9,7 @@ import {
   type JwsAlg,
   type KeyInput,
 } from '@tessera/jose';
+import { WebError } from './errors.js';
 import { Buffer } from 'node:buffer';
 import {
   decodeSecret,
@@ -40,11 +40,11 @@ function jsonObject(v: string | Record<string, unknown>, what: string): Record<s
     try {
       parsed = JSON.parse(v);
     } catch {
-      throw new JoseError('ERR_JSON_INVALID', `the ${what} is not valid JSON`);
+      throw new WebError('ERR_JSON_INVALID', 400, `the ${what} is not valid JSON`);
     }
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-    throw new JoseError('ERR_JSON_INVALID', `the ${what} must be a JSON object`);
+    throw new WebError('ERR_JSON_INVALID', 400, `the ${what} must be a JSON object`);
   }
   return parsed as Record<string, unknown>;
 }
@@ -62,16 +62,22 @@ export function signToken(req: SignRequest, nowMs = Date.now()): SignReport {
   const payload = jsonObject(req.payload, 'payload');
   const alg = header['alg'];
   if (typeof alg === 'string' && alg.toLowerCase() === 'none') {
-    throw new JoseError(
+    throw new WebError(
       'ERR_ALG_NOT_ALLOWED',
+      400,
       'alg "none" is not signed; the debugger does not produce unsecured tokens',
     );
   }
   if (!isJwsAlg(alg))
-    throw new JoseError('ERR_ALG_UNSUPPORTED', 'the header "alg" is not a supported JWS algorithm');
+    throw new WebError(
+      'ERR_ALG_UNSUPPORTED',
+      400,
+      'the header "alg" is not a supported JWS algorithm',
+    );
   if (header['b64'] !== undefined || header['crit'] !== undefined) {
-    throw new JoseError(
+    throw new WebError(
       'ERR_HEADER_INVALID',
+      400,
       'the debugger signs JWTs: "b64" and "crit" are not supported here',
     );
   }
@@ -80,15 +86,15 @@ export function signToken(req: SignRequest, nowMs = Date.now()): SignReport {
   const material = req.key;
   let key: KeyInput;
   if (material === undefined || typeof material.value !== 'string' || material.value.length === 0) {
-    throw new JoseError('ERR_KEY_INVALID', 'a key is required to sign');
+    throw new WebError('ERR_KEY_INVALID', 400, 'a key is required to sign');
   }
   if (material.kind === 'secret') {
     if (spec.family !== 'hmac')
-      throw new JoseError('ERR_KEY_INVALID', `${alg} signs with a private key, not a secret`);
+      throw new WebError('ERR_KEY_INVALID', 400, `${alg} signs with a private key, not a secret`);
     const encoding: SecretEncoding = material.encoding ?? 'utf8';
     const bytes = decodeSecret(material.value, encoding);
     if (bytes === undefined)
-      throw new JoseError('ERR_KEY_INVALID', `the secret is not valid ${encoding}`);
+      throw new WebError('ERR_KEY_INVALID', 400, `the secret is not valid ${encoding}`);
     if (bytes.length < spec.minSecretBytes) {
       warnings.push({
         code: 'WEAK_SECRET',
@@ -98,7 +104,7 @@ export function signToken(req: SignRequest, nowMs = Date.now()): SignReport {
     key = bytes;
   } else {
     if (spec.family === 'hmac')
-      throw new JoseError('ERR_KEY_INVALID', `${alg} signs with a secret, not a private key`);
+      throw new WebError('ERR_KEY_INVALID', 400, `${alg} signs with a secret, not a private key`);
     key = readSigningKey(material.value, alg).key;
   }
   const now = nowMs / 1000;
@@ -138,7 +144,7 @@ export interface GeneratedKey {
  * generateKeyFor('ES256').privatePem
  */
 export function generateKeyFor(alg: string): GeneratedKey {
-  if (!isJwsAlg(alg)) throw new JoseError('ERR_ALG_UNSUPPORTED', 'unsupported algorithm');
+  if (!isJwsAlg(alg)) throw new WebError('ERR_ALG_UNSUPPORTED', 400, 'unsupported algorithm');
   if (JWS_ALGORITHMS[alg].family === 'hmac') {
     const raw = generateSecret(alg).export();
     return { alg, secret: Buffer.from(raw).toString('base64url'), secretEncoding: 'base64url' };

@@ -1,5 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { WebError } from './errors.js';
 import { createUiHandler } from './ui-handler.js';
 import type { UiOptions } from './ui-options.js';
 
@@ -28,7 +29,7 @@ export interface RunningUi {
 export async function startUi(options: StartUiOptions = {}): Promise<RunningUi> {
   const { port = 0, ...rest } = options;
   if (!Number.isInteger(port) || port < 0 || port > 65535)
-    throw new RangeError('port must be an integer 0-65535');
+    throw new WebError('ERR_UI_OPTIONS_INVALID', 500, 'port must be an integer 0-65535');
   const handler = createUiHandler({
     ...rest,
     session: rest.session === false ? undefined : rest.session,

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { handleApi } from './api-routes.js';
-import { BodyError } from './json-body.js';
+import { WebError } from './errors.js';
 import {
   allowedHostsFor,
   hostAllowed,
@@ -97,8 +97,8 @@ function apiRequest(
   handleApi(name, req, ctx.options).then(
     (r) => sendJson(res, r.status, r.body),
     (e: unknown) => {
-      if (e instanceof BodyError)
-        sendJson(res, e.status, { error: { code: 'ERR_BODY', message: e.message } });
+      if (e instanceof WebError && e.code === 'ERR_BODY')
+        sendJson(res, e.status, { error: { code: e.code, message: e.message } });
       else sendJson(res, 500, { error: { code: 'ERR_INTERNAL', message: 'the request failed' } });
     },
   );

@@ -71,7 +71,10 @@ async function pageVerdict(p: Page, c: FixtureCase) {
   await p.fill('#verify-sub', o.sub ?? '');
   await p.fill('#verify-typ', o.typ ?? '');
   await p.fill('#verify-require', (o.require ?? []).join(','));
-  await p.fill('#verify-clock-tolerance', o.clockTolerance === undefined ? '' : String(o.clockTolerance));
+  await p.fill(
+    '#verify-clock-tolerance',
+    o.clockTolerance === undefined ? '' : String(o.clockTolerance),
+  );
   // Let the debounced verification of the typing finish, then verify explicitly.
   await p.waitForTimeout(300);
   await p.waitForSelector('#verify-checks[data-done="yes"]');

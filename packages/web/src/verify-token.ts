@@ -57,7 +57,11 @@ export interface VerifyReport {
   readonly hints: readonly string[];
 }
 
-const fail = (check: string, code: string, message: string): VerifyCheck => ({
+const fail = (
+  check: string,
+  code: NonNullable<VerifyCheck['code']>,
+  message: string,
+): VerifyCheck => ({
   check,
   ok: false,
   code,

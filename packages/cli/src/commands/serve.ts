@@ -14,7 +14,7 @@ import {
   type StartOptions,
 } from '@tessera/server';
 import { parse, type Parsed } from '../args.js';
-import { EXIT } from '../exit-codes.js';
+import { demoError, EXIT } from '../exit-codes.js';
 import type { CliIo } from '../io.js';
 import { runIssuerCommand } from './issuer-store.js';
 
@@ -124,7 +124,7 @@ async function startDemo(
   dataDir: string | undefined,
 ): Promise<() => Promise<void>> {
   if (hooks.startDemoResourceServer === undefined)
-    throw new Error('serve --demo needs a resource server starter (run it through tessera)');
+    throw demoError('serve --demo needs a resource server starter (run it through tessera)');
   const demo = await setUpDemo(server.app.tessera, hooks.startDemoResourceServer, {
     // For scripts: `tessera trace run examples/demo-flow.json --env-file .tessera/demo.env`.
     envFile: resolve(dataDir ?? '.tessera', 'demo.env'),

@@ -5,6 +5,7 @@ import {
   type RawExchange,
   type Trace,
 } from '@tessera/trace';
+import { demoError } from '../exit-codes.js';
 
 /**
  * The live trace of the demo's browser sign-in, recorded from real requests on four lifelines:
@@ -70,7 +71,7 @@ export function recordingFetch(rec: FlowRecorder, from?: () => string): typeof f
 /** `<input name=… value=…>` of a page's first form, and its action. */
 function formOf(html: string, base: string): { action: string; fields: Record<string, string> } {
   const form = /<form\b[^>]*\baction="([^"]*)"[^>]*>([\s\S]*?)<\/form>/i.exec(html);
-  if (form === null) throw new Error(`no form on ${base}`);
+  if (form === null) throw demoError(`no form on ${base}`);
   const fields: Record<string, string> = {};
   for (const m of form[2]!.matchAll(/<input\b([^>]*)>/gi)) {
     const attrs = m[1]!;
@@ -148,10 +149,10 @@ export async function recordCodeFlow(
         continue;
       }
       const html = await res.text();
-      if (res.status !== 200) throw new Error(`${method} ${new URL(url).pathname}: ${res.status}`);
+      if (res.status !== 200) throw demoError(`${method} ${new URL(url).pathname}: ${res.status}`);
       return { url, html };
     }
-    throw new Error('too many redirects');
+    throw demoError('too many redirects');
   };
   try {
     const app = `${o.appUrl}/`;
@@ -160,14 +161,14 @@ export async function recordCodeFlow(
     const login = await go(`${o.appUrl}/login`, { csrf: csrf() });
     const f = formOf(login.html, login.url);
     page = await go(f.action, { ...f.fields, username: o.username, password: o.password }, 'login');
-    if (!page.url.startsWith(o.appUrl)) throw new Error('sign-in did not return to the app');
+    if (!page.url.startsWith(o.appUrl)) throw demoError('sign-in did not return to the app');
     page = await go(`${o.appUrl}/call`, { csrf: csrf() });
     page = await go(`${o.appUrl}/refresh`, { csrf: csrf() });
     page = await go(`${o.appUrl}/logout`, { csrf: csrf() });
     // The app's logout page posts the ID token to the issuer's end_session_endpoint.
     const out = formOf(page.html, page.url);
     page = await go(out.action, out.fields);
-    if (!page.url.startsWith(o.appUrl)) throw new Error('sign-out did not return to the app');
+    if (!page.url.startsWith(o.appUrl)) throw demoError('sign-out did not return to the app');
     return [...raws].sort((a, b) => a.t - b.t);
   } finally {
     rec.raws = undefined;

@@ -2,6 +2,7 @@ import { createHash, generateKeyPairSync, randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as oidc from 'openid-client';
+import { demoError } from '../exit-codes.js';
 
 /**
  * The demo web app (`tessera serve --demo`): a small server-side relying party on openid-client.
@@ -292,7 +293,7 @@ async function readBody(req: IncomingMessage): Promise<string> {
   let out = '';
   for await (const chunk of req) {
     out += String(chunk);
-    if (out.length > 10_000) throw new Error('form too large');
+    if (out.length > 10_000) throw demoError('form too large');
   }
   return out;
 }

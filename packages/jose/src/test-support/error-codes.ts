@@ -60,13 +60,17 @@ export function assertCodeTableComplete(
 }
 
 /**
- * Fail unless the README's rows `` | `ERR_…` | meaning | `` after the heading `from` are exactly
- * `own`, each code once, with the same meaning.
+ * Fail unless the rows `` | `ERR_…` | meaning | `` of the section `from` (a heading line, up to the
+ * next heading of its level) of a README or doc are exactly `own`, each code once, same meaning.
  */
 export function assertReadmeListsCodes(readme: string, from: string, own: CodeTable): void {
   const start = readme.indexOf(from);
   assert.ok(start >= 0, `the README has a section ${from}`);
-  const rows = [...readme.slice(start).matchAll(/^\| `(ERR_[A-Z0-9_]+)` \| (.+?) \|$/gm)].map(
+  // The section ends at the next heading of the same or a higher level.
+  const level = /^#+/.exec(from)?.[0] ?? '#';
+  const next = readme.slice(start + from.length).search(new RegExp(`^#{1,${level.length}} `, 'm'));
+  const section = readme.slice(start, next < 0 ? undefined : start + from.length + next);
+  const rows = [...section.matchAll(/^\| `(ERR_[A-Z0-9_]+)` \| (.+?) \|$/gm)].map(
     (m) => [m[1]!, m[2]!.replace(/\\\|/g, '|')] as const,
   );
   assert.deepEqual(Object.fromEntries(rows), { ...own });

@@ -8,7 +8,7 @@ import { createServer } from 'node:http';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { runScenario } from './driver.js';
-import { TraceInputError } from '../model.js';
+import { TraceInputError } from '../errors.js';
 import { signJwt } from '@tessera/jose';
 import { SECRET, START } from '../test-support/raw-flows.js';
 

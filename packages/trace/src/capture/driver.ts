@@ -3,7 +3,7 @@
  * response (redirects included, each hop its own exchange).
  */
 import type { Trace } from '../model.js';
-import { TraceInputError } from '../model.js';
+import { TraceInputError, TraceLoginError, TraceNetworkError } from '../errors.js';
 import { buildTrace, withCaptureOptions } from '../build-trace.js';
 import type { CaptureOptions } from '../build-trace.js';
 import type { HeaderList, RawExchange } from '../raw-exchange.js';
@@ -71,33 +71,6 @@ function readPath(obj: unknown, dotted: string): unknown {
     cur = cur[k];
   }
   return cur;
-}
-
-/** A transport failure while running a scenario (exit code 5). */
-export class TraceNetworkError extends Error {
-  readonly code = 'ERR_TRACE_NETWORK';
-  constructor(
-    message: string,
-    readonly trace: Trace,
-  ) {
-    super(message);
-    this.name = 'TraceNetworkError';
-  }
-}
-
-/**
- * The login step got no token: a non-2xx answer (`login failed: 400 invalid_grant`) or no token
- * where `tokenFrom` says (exit code 1). The calls still ran, so the trace shows what followed.
- */
-export class TraceLoginError extends Error {
-  readonly code = 'ERR_TRACE_LOGIN';
-  constructor(
-    message: string,
-    readonly trace: Trace,
-  ) {
-    super(message);
-    this.name = 'TraceLoginError';
-  }
 }
 
 /**

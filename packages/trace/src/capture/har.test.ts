@@ -11,7 +11,7 @@ import type { Browser } from 'playwright-core';
 import { importHar } from './har.js';
 import { writeTraceFile } from '../trace-file.js';
 import { parseTrace } from '../validate.js';
-import { TraceInputError } from '../model.js';
+import { TraceInputError } from '../errors.js';
 import { DEMO_PASSWORD, startDemoServer } from '../test-support/demo-server.js';
 import type { DemoServer } from '../test-support/demo-server.js';
 import { CHROMIUM_SKIP, launchChromium } from '../../../jose/dist/test-support/chromium.js';

@@ -4,7 +4,7 @@
  * @see http://www.softwareishard.com/blog/har-12-spec/
  */
 import type { Trace } from '../model.js';
-import { TraceInputError } from '../model.js';
+import { TraceInputError } from '../errors.js';
 import { buildTrace, withCaptureOptions } from '../build-trace.js';
 import type { CaptureOptions } from '../build-trace.js';
 import type { HeaderList, RawExchange } from '../raw-exchange.js';

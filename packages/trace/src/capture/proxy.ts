@@ -6,6 +6,7 @@ import { createServer, request as httpRequest } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Trace } from '../model.js';
+import { TraceError } from '../errors.js';
 import { buildTrace, withCaptureOptions } from '../build-trace.js';
 import type { CaptureOptions } from '../build-trace.js';
 import type { HeaderList, RawExchange } from '../raw-exchange.js';
@@ -67,9 +68,12 @@ const readAll = (stream: IncomingMessage): Promise<Buffer> =>
  * const trace = await proxy.close();
  */
 export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
-  const target = new URL(options.target);
-  if (target.protocol !== 'http:')
-    throw new TypeError('the proxy target must be an http:// URL (no TLS interception)');
+  const target = URL.canParse(options.target) ? new URL(options.target) : undefined;
+  if (target?.protocol !== 'http:')
+    throw new TraceError(
+      'ERR_PROXY_TARGET_INVALID',
+      'the proxy target must be an http:// URL (no TLS interception)',
+    );
   const clock = options.clock ?? Date.now;
   const start = clock();
   const maxBody = options.maxRecordedBody ?? 1 << 20;

@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { expandScenario, parseScenario } from './scenario.js';
-import { TraceInputError } from '../model.js';
+import { TraceInputError } from '../errors.js';
 
 test('scenario files are validated strictly', () => {
   const bad = (v: unknown, path: string) =>

@@ -2,7 +2,7 @@
  * Scenario files of `tessera trace run`: their shape, strict validation, and `${NAME}`
  * expansion from the caller's variables.
  */
-import { TraceInputError } from '../model.js';
+import { TraceInputError } from '../errors.js';
 
 export interface ScenarioStep {
   method: string;
