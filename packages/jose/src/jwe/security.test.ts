@@ -4,7 +4,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHmac, createCipheriv, randomBytes, type KeyObject } from 'node:crypto';
+import { createHmac, createCipheriv, randomBytes } from 'node:crypto';
 import { deflateRawSync } from 'node:zlib';
 import { encodeBase64url } from '../base/base64url.js';
 import { uint64be } from '../base/bytes.js';
@@ -15,10 +15,9 @@ import type { DecryptOptions } from './header.js';
 import type { JweContentEncryptionAlg, JweKeyManagementAlg } from '../base/algorithms.js';
 import { assertJoseErrorAsync } from '../test-support/assert-jose.js';
 import { ENTRIES, WEB } from '../test-support/entries.js';
-import { exportJwk } from '../keys/keys.js';
 import {
   craftDirJwe,
-  keyPairs,
+  jwkPairs,
   segment,
   withHeader,
   withSegment,
@@ -43,20 +42,6 @@ async function assertOpaque(fn: () => Promise<unknown>, label = ''): Promise<Jos
 }
 
 const b64 = (b: Uint8Array) => encodeBase64url(b);
-
-/** The fixtures' key pairs as JWKs, which both entries take. */
-function jwkPairs() {
-  const k = keyPairs();
-  const j = (p: { privateKey: KeyObject; publicKey: KeyObject }) => ({
-    privateKey: exportJwk(p.privateKey),
-    publicKey: exportJwk(p.publicKey),
-  });
-  return {
-    rsa: j(k.rsa),
-    ec: { 'P-256': j(k.ec['P-256']), 'P-384': j(k.ec['P-384']), 'P-521': j(k.ec['P-521']) },
-    okp: { X25519: j(k.okp.X25519), X448: j(k.okp.X448) },
-  };
-}
 
 for (const E of ENTRIES) {
   // ---------------------------------------------------------------- E1

@@ -1,5 +1,5 @@
 import { createSecretKey, randomBytes, type KeyObject } from 'node:crypto';
-import { generateKeyPair } from '../keys/keys.js';
+import { exportJwk, generateKeyPair } from '../keys/keys.js';
 import { encodeBase64url } from '../base/base64url.js';
 import {
   JWE_CONTENT_ENCRYPTION_ALGORITHMS,
@@ -31,6 +31,20 @@ export function keyPairs(): KeyPairs {
     },
   };
   return cached;
+}
+
+/** The same key pairs as JWKs, which both entries (and panva/jose) take. */
+export function jwkPairs() {
+  const k = keyPairs();
+  const j = (p: { privateKey: KeyObject; publicKey: KeyObject }) => ({
+    privateKey: exportJwk(p.privateKey),
+    publicKey: exportJwk(p.publicKey),
+  });
+  return {
+    rsa: j(k.rsa),
+    ec: { 'P-256': j(k.ec['P-256']), 'P-384': j(k.ec['P-384']), 'P-521': j(k.ec['P-521']) },
+    okp: { X25519: j(k.okp.X25519), X448: j(k.okp.X448) },
+  };
 }
 
 /** A random secret KeyObject of `bytes` bytes. */
