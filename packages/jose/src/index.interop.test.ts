@@ -12,18 +12,13 @@ import {
   calculateJwkThumbprintUri,
   exportJwk,
   importJwk,
-  signCompact,
-  signFlattened,
-  signGeneral,
   signJwt,
-  verifyCompact,
-  verifyFlattened,
-  verifyGeneral,
   verifyJwt,
   type Jwk,
   type JwsAlg,
 } from './index.js';
 import { NOW, NOW_S, pair, PAIR_FOR, SECRET } from './test-support/tokens.js';
+import { ENTRIES } from './test-support/entries.js';
 
 const ALGS: JwsAlg[] = [
   'HS256',
@@ -174,67 +169,86 @@ for (const alg of ALGS) {
   });
 }
 
-test('interop: JWS compact, flattened, general and b64:false travel both ways', async () => {
-  const { privateKey, publicKey } = pair('p256');
-  const payload = new TextEncoder().encode('interop payload ✓');
-  // jose → Tessera
-  const c = await new jose.CompactSign(payload)
-    .setProtectedHeader({ alg: 'ES256' })
-    .sign(privateKey);
-  assert.deepEqual(
-    new Uint8Array(verifyCompact(c, publicKey, { algorithms: ['ES256'] }).payload),
-    payload,
-  );
-  const f = await new jose.FlattenedSign(payload)
-    .setProtectedHeader({ alg: 'HS256' })
-    .setUnprotectedHeader({ kid: 'k' })
-    .sign(SECRET);
-  assert.deepEqual(
-    new Uint8Array(verifyFlattened(f as never, SECRET, { algorithms: ['HS256'] }).payload),
-    payload,
-  );
-  const gs = new jose.GeneralSign(payload);
-  gs.addSignature(SECRET).setProtectedHeader({ alg: 'HS512' });
-  gs.addSignature(privateKey).setProtectedHeader({ alg: 'ES256' });
-  const g = await gs.sign();
-  assert.deepEqual(
-    new Uint8Array(verifyGeneral(g as never, publicKey, { algorithms: ['ES256'] }).payload),
-    payload,
-  );
-  const u = await new jose.FlattenedSign(payload)
-    .setProtectedHeader({ alg: 'HS256', b64: false, crit: ['b64'] })
-    .sign(SECRET);
-  // jose leaves an unencoded payload out of its output (payload ""): it is supplied as detached content.
-  assert.equal(u.payload, '');
-  assert.deepEqual(
-    new Uint8Array(
-      verifyFlattened(u as never, SECRET, { algorithms: ['HS256'], detachedPayload: payload })
-        .payload,
-    ),
-    payload,
-  );
-  // Tessera → jose
-  const mc = signCompact(payload, privateKey, { alg: 'ES256' });
-  assert.deepEqual((await jose.compactVerify(mc, publicKey)).payload, payload);
-  const mf = signFlattened(payload, SECRET, { alg: 'HS256', unprotectedHeader: { kid: 'k' } });
-  assert.deepEqual((await jose.flattenedVerify(mf as jose.FlattenedJWS, SECRET)).payload, payload);
-  const mg = signGeneral(payload, [
-    { key: SECRET, alg: 'HS384' },
-    { key: privateKey, alg: 'ES256' },
-  ]);
-  assert.deepEqual((await jose.generalVerify(mg as jose.GeneralJWS, publicKey)).payload, payload);
-  const mu = signFlattened(payload, SECRET, { alg: 'HS256', b64: false });
-  assert.deepEqual((await jose.flattenedVerify(mu as jose.FlattenedJWS, SECRET)).payload, payload);
-  const md = signCompact('detached', SECRET, { alg: 'HS256', detached: true });
-  const [mdh, mdp, mds] = md.split('.');
-  assert.equal(mdp, '');
-  const attached = {
-    protected: mdh!,
-    payload: Buffer.from('detached').toString('base64url'),
-    signature: mds!,
-  };
-  assert.equal(
-    new TextDecoder().decode((await jose.flattenedVerify(attached, SECRET)).payload),
-    'detached',
-  );
-});
+for (const E of ENTRIES)
+  test(`${E.name} interop: JWS compact, flattened, general and b64:false travel both ways`, async () => {
+    const p = pair('p256');
+    const [privateKey, publicKey] = [exportJwk(p.privateKey), exportJwk(p.publicKey) as Jwk];
+    const payload = new TextEncoder().encode('interop payload ✓');
+    // jose → Tessera
+    const c = await new jose.CompactSign(payload)
+      .setProtectedHeader({ alg: 'ES256' })
+      .sign(privateKey);
+    assert.deepEqual(
+      new Uint8Array((await E.verifyCompact(c, publicKey, { algorithms: ['ES256'] })).payload),
+      payload,
+    );
+    const f = await new jose.FlattenedSign(payload)
+      .setProtectedHeader({ alg: 'HS256' })
+      .setUnprotectedHeader({ kid: 'k' })
+      .sign(SECRET);
+    assert.deepEqual(
+      new Uint8Array(
+        (await E.verifyFlattened(f as never, SECRET, { algorithms: ['HS256'] })).payload,
+      ),
+      payload,
+    );
+    const gs = new jose.GeneralSign(payload);
+    gs.addSignature(SECRET).setProtectedHeader({ alg: 'HS512' });
+    gs.addSignature(privateKey).setProtectedHeader({ alg: 'ES256' });
+    const g = await gs.sign();
+    assert.deepEqual(
+      new Uint8Array(
+        (await E.verifyGeneral(g as never, publicKey, { algorithms: ['ES256'] })).payload,
+      ),
+      payload,
+    );
+    const u = await new jose.FlattenedSign(payload)
+      .setProtectedHeader({ alg: 'HS256', b64: false, crit: ['b64'] })
+      .sign(SECRET);
+    // jose leaves an unencoded payload out of its output (payload ""): it is supplied as detached content.
+    assert.equal(u.payload, '');
+    assert.deepEqual(
+      new Uint8Array(
+        (
+          await E.verifyFlattened(u as never, SECRET, {
+            algorithms: ['HS256'],
+            detachedPayload: payload,
+          })
+        ).payload,
+      ),
+      payload,
+    );
+    // Tessera → jose
+    const mc = await E.signCompact(payload, privateKey, { alg: 'ES256' });
+    assert.deepEqual((await jose.compactVerify(mc, publicKey)).payload, payload);
+    const mf = await E.signFlattened(payload, SECRET, {
+      alg: 'HS256',
+      unprotectedHeader: { kid: 'k' },
+    });
+    assert.deepEqual(
+      (await jose.flattenedVerify(mf as jose.FlattenedJWS, SECRET)).payload,
+      payload,
+    );
+    const mg = await E.signGeneral(payload, [
+      { key: SECRET, alg: 'HS384' },
+      { key: privateKey, alg: 'ES256' },
+    ]);
+    assert.deepEqual((await jose.generalVerify(mg as jose.GeneralJWS, publicKey)).payload, payload);
+    const mu = await E.signFlattened(payload, SECRET, { alg: 'HS256', b64: false });
+    assert.deepEqual(
+      (await jose.flattenedVerify(mu as jose.FlattenedJWS, SECRET)).payload,
+      payload,
+    );
+    const md = await E.signCompact('detached', SECRET, { alg: 'HS256', detached: true });
+    const [mdh, mdp, mds] = md.split('.');
+    assert.equal(mdp, '');
+    const attached = {
+      protected: mdh!,
+      payload: Buffer.from('detached').toString('base64url'),
+      signature: mds!,
+    };
+    assert.equal(
+      new TextDecoder().decode((await jose.flattenedVerify(attached, SECRET)).payload),
+      'detached',
+    );
+  });
