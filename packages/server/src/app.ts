@@ -2,7 +2,7 @@ import formbody from '@fastify/formbody';
 import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { Tracer } from '@opentelemetry/api';
 import { createAudit } from './audit.js';
-import { resolveConfig, type ServerConfig, type ServerOptions } from './config.js';
+import { resolveConfig, type ServerOptions } from './config.js';
 import type { IssuerContext } from './context.js';
 import { createIssuerDpop } from './dpop.js';
 import type { Kek } from './keys/kek.js';
@@ -40,8 +40,8 @@ import type { Store } from './stores/store.js';
 import { issuerTracer, registerRequestTracing } from './tracing/request-tracing.js';
 
 export interface AppOptions {
-  /** Server options (validated here) or an already resolved configuration. */
-  config: ServerOptions | ServerConfig;
+  /** Server options: validated and resolved here, once (a wrong one is a `ConfigError`). */
+  config: ServerOptions;
   store: Store;
   kek: Kek;
   /** Fastify logger option: false (default), true, or pino options. Redaction is always added. */
@@ -90,10 +90,6 @@ const REDACT = [
   '*.access_token',
 ];
 
-function isResolved(c: ServerOptions | ServerConfig): c is ServerConfig {
-  return typeof (c as ServerConfig).replayWindowMs === 'number';
-}
-
 function looksLikeDatabaseOutage(e: unknown): boolean {
   const code = (e as { code?: unknown }).code;
   const msg = e instanceof Error ? e.message : '';
@@ -117,7 +113,7 @@ function looksLikeDatabaseOutage(e: unknown): boolean {
  * const res = await app.inject({ method: 'GET', url: '/jwks' });
  */
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
-  const config = isResolved(options.config) ? options.config : resolveConfig(options.config);
+  const config = resolveConfig(options.config);
   const logger: FastifyServerOptions['logger'] =
     options.logger === undefined || options.logger === false
       ? false

@@ -168,7 +168,10 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
   if (port === 0 && options.issuer === undefined) port = await freePort(host);
   const shownHost = host.includes(':') ? `[${host}]` : host === '0.0.0.0' ? '127.0.0.1' : host;
   const issuer = options.issuer ?? `http://${shownHost}:${port}`;
-  const config = resolveConfig({ ...options, issuer });
+  const serverOptions: ServerOptions = { ...options, issuer };
+  // A wrong setting is refused before anything is read or created; buildApp resolves the same
+  // options for its own use.
+  resolveConfig(serverOptions);
   const kind = storeKind(options);
   // Before anything is read or created: a data folder others can read already leaked, and a
   // start over it would write the KEK and new secrets there (docs/security.md#data-folder).
@@ -195,7 +198,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
   try {
     await refuseUnmigrated(store);
     app = await buildApp({
-      config,
+      config: serverOptions,
       store,
       kek,
       ownsStore: true,
