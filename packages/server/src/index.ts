@@ -28,6 +28,8 @@ export type {
   FeedAccess,
   FeedAccessOptions,
   FeedAccessConfig,
+  PasskeyOptions,
+  PasskeyConfig,
 } from './config.js';
 export {
   loadSettings,
@@ -68,7 +70,14 @@ export {
   resetMfa,
   MfaError,
 } from './mfa/mfa-admin.js';
-export type { MfaDeps, MfaStatus, MfaErrorCode, PendingTotp } from './mfa/mfa-admin.js';
+export type {
+  MfaDeps,
+  MfaStatus,
+  MfaErrorCode,
+  PendingTotp,
+  PasskeyStatus,
+} from './mfa/mfa-admin.js';
+export { PasskeyError, PASSKEY_LIMITS, type PasskeyErrorCode } from './mfa/passkeys.js';
 export { MFA_POLICIES, mfaPolicyFor } from './mfa/policy.js';
 export type { MfaPolicy } from './mfa/policy.js';
 export type { Consent, ConsentDeps } from './consents.js';

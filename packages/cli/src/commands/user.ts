@@ -38,7 +38,7 @@ export const help = `usage: tessera user create <username> [--role R]… [--emai
   common: [--database postgres://…|FILE] [--data-dir ./.tessera]
   The password comes from TESSERA_PASSWORD, or stdin with --password-stdin; when neither is
   given, create generates one and prints it once.
-  mfa --list (the default) shows the user's second factor and recovery codes left; --reset
+  mfa --list (the default) shows the user's TOTP factor, recovery codes left and passkeys; --reset
   removes them (a lost phone) and ends the user's sessions, audited.
 `;
 
@@ -161,10 +161,16 @@ async function mfa(io: CliIo, values: Values, username: string): Promise<number>
     }
     const status = await listMfa({ store }, username);
     if (values.json === true) io.stdout.write(`${JSON.stringify(status, null, 2)}\n`);
-    else
+    else {
       io.stdout.write(
         `totp\t${status.totp}\tconfirmed=${isoTime(status.confirmedAt)}\tlast-used=${isoTime(status.lastUsedAt)}\trecovery-codes-left=${status.recoveryCodesLeft}\n`,
       );
+      // One line per passkey: its credential id (public), when it was added and last used.
+      for (const p of status.passkeys)
+        io.stdout.write(
+          `passkey\t${p.id}\tcreated=${isoTime(p.createdAt)}\tlast-used=${isoTime(p.lastUsedAt)}\tsynced=${p.backupEligible ? 'yes' : 'no'}\ttransports=${p.transports.join(',') || '-'}\n`,
+        );
+    }
     return EXIT.OK;
   });
 }

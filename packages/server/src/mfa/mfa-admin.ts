@@ -44,6 +44,19 @@ export interface MfaDeps {
   revocationTtlSeconds?: number;
 }
 
+/** A registered passkey, as `listMfa` shows it (the public key is left out). */
+export interface PasskeyStatus {
+  /** The credential id (base64url): public, names the passkey. */
+  readonly id: string;
+  readonly createdAt: number;
+  readonly lastUsedAt?: number;
+  readonly counter: number;
+  readonly transports: readonly string[];
+  /** Backup eligible (BE): a synced passkey, `swk` in `amr`; else device-bound, `hwk`. */
+  readonly backupEligible: boolean;
+  readonly backedUp: boolean;
+}
+
 /** A user's second factors, without secrets. */
 export interface MfaStatus {
   readonly totp: 'none' | 'pending' | 'confirmed';
@@ -51,6 +64,7 @@ export interface MfaStatus {
   readonly confirmedAt?: number;
   readonly lastUsedAt?: number;
   readonly recoveryCodesLeft: number;
+  readonly passkeys: readonly PasskeyStatus[];
 }
 
 /**
@@ -188,21 +202,32 @@ export async function listMfa(d: Pick<MfaDeps, 'store'>, username: string): Prom
     ...(totp?.confirmed_at != null ? { confirmedAt: totp.confirmed_at } : {}),
     ...(totp?.last_used_at != null ? { lastUsedAt: totp.last_used_at } : {}),
     recoveryCodesLeft: await d.store.countRecoveryCodes(user.id),
+    passkeys: (await d.store.listWebauthnCredentials(user.id)).map((p) => ({
+      id: p.id,
+      createdAt: p.created_at,
+      ...(p.last_used_at !== null ? { lastUsedAt: p.last_used_at } : {}),
+      counter: p.counter,
+      transports: JSON.parse(p.transports) as string[],
+      backupEligible: p.backup_eligible === 1,
+      backedUp: p.backup_state === 1,
+    })),
   };
 }
 
 /**
- * Remove every second factor and recovery code of a user (a lost phone), audited. Ends the
- * user's sessions and puts their ids on the revocation feed, as disabling a user does: whoever
- * asked for the reset may not be the only one holding a session.
+ * Remove every second factor (TOTP and passkeys) and recovery code of a user (a lost phone or
+ * security key), audited. Ends the user's sessions and puts their ids on the revocation feed, as
+ * disabling a user does: whoever asked for the reset may not be the only one holding a session.
  */
 export async function resetMfa(
   d: Omit<MfaDeps, 'kek'>,
   username: string,
-): Promise<{ factors: number; sessionsEnded: number }> {
+): Promise<{ factors: number; passkeys: number; sessionsEnded: number }> {
   const user = await mustFind(d, username);
-  const factors = await d.store.deleteUserMfa(user.id);
-  await d.audit?.record({ type: 'mfa.reset', subject: user.id, detail: { factors } });
+  const totp = await d.store.deleteUserMfa(user.id);
+  const passkeys = await d.store.deleteWebauthnCredentials(user.id);
+  const factors = totp + passkeys;
+  await d.audit?.record({ type: 'mfa.reset', subject: user.id, detail: { factors, passkeys } });
   const sessionsEnded = await endSessions(d, user.id, 'mfa_reset');
-  return { factors, sessionsEnded };
+  return { factors, passkeys, sessionsEnded };
 }

@@ -86,6 +86,7 @@ for (const kind of ['sqlite', 'postgres'] as const) {
         totp: 'pending',
         enrolledAt: Math.floor(T0 / 1000),
         recoveryCodesLeft: 0,
+        passkeys: [],
       });
     },
   );
@@ -376,7 +377,11 @@ for (const kind of ['sqlite', 'postgres'] as const) {
       });
       const r = await resetMfa(d, 'alice');
       assert.equal(r.factors, 1);
-      assert.deepEqual(await listMfa(d, 'alice'), { totp: 'none', recoveryCodesLeft: 0 });
+      assert.deepEqual(await listMfa(d, 'alice'), {
+        totp: 'none',
+        recoveryCodesLeft: 0,
+        passkeys: [],
+      });
       assert.equal((await store.findBrowserSessionById('bs-1'))?.ended_at, now);
       assert.ok(await store.isRevoked('sid', 'bs-1', now));
       assert.equal((await store.listAuditEvents(5, 'mfa.reset')).length, 1);
