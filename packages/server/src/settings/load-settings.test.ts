@@ -208,6 +208,57 @@ test('toServeSettings refuses what the schema cannot see: issuer rules, KEK form
   assert.equal(toServeSettings(env({})).metrics, undefined, 'metrics are off by default');
 });
 
+test('passkeys: off unless passkeys.enabled; its settings become start options; an issuer on an IP address is refused (no RP ID)', () => {
+  const env = (e: Record<string, string>) => loadSettings({ cwd: tmpdir(), env: e });
+  assert.equal(
+    toServeSettings(env({ TESSERA_PASSKEYS_RP_ID: 'example.com' })).start.passkeys,
+    undefined,
+  );
+  const on = toServeSettings(
+    env({
+      TESSERA_ISSUER: 'https://login.example.com',
+      TESSERA_PASSKEYS_ENABLED: 'true',
+      TESSERA_PASSKEYS_RP_ID: 'example.com',
+      TESSERA_PASSKEYS_ORIGINS: 'https://login.example.com',
+      TESSERA_PASSKEYS_CEREMONY_TTL: '2m',
+      TESSERA_PASSKEYS_OFFER_AFTER_PASSWORD: 'false',
+    }),
+  );
+  assert.deepEqual(on.start.passkeys, {
+    rpId: 'example.com',
+    origins: ['https://login.example.com'],
+    ceremonyTtl: '2m',
+    offerAfterPassword: false,
+  });
+  assert.match(
+    problemsOf(() => toServeSettings(env({ TESSERA_PASSKEYS_ENABLED: 'true' })))[0]!,
+    /passkeys\.rpId must be a domain name \(not an IP address\)/,
+  );
+  assert.match(
+    problemsOf(() =>
+      toServeSettings(
+        env({
+          TESSERA_ISSUER: 'https://login.example.com',
+          TESSERA_PASSKEYS_ENABLED: 'true',
+          TESSERA_PASSKEYS_RP_ID: 'other.example',
+        }),
+      ),
+    )[0]!,
+    /passkeys\.rpId other\.example is not the host of https:\/\/login\.example\.com/,
+  );
+  assert.match(
+    problemsOf(() =>
+      toServeSettings(
+        env({
+          TESSERA_ISSUER: 'http://login.example.com',
+          TESSERA_PASSKEYS_ENABLED: 'true',
+        }),
+      ),
+    )[0]!,
+    /passkeys\.origins must be https origins/,
+  );
+});
+
 test('the JSON Schema is valid draft-07 and refuses what loadSettings refuses', () => {
   const ajv = new Ajv({ strict: true });
   const validate = ajv.compile(settingsJsonSchema());

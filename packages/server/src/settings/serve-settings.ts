@@ -81,6 +81,14 @@ export function toServeSettings(loaded: LoadedSettings): ServeSettings {
       ...(feedAccess !== undefined ? { access: feedAccess } : {}),
       ...(feedToken !== undefined ? { token: feedToken } : {}),
     };
+  if (get<boolean>('passkeys.enabled') === true) {
+    const passkeys: Record<string, unknown> = {};
+    for (const k of ['rpId', 'origins', 'ceremonyTtl', 'offerAfterPassword']) {
+      const v = get(`passkeys.${k}`);
+      if (v !== undefined) passkeys[k] = v;
+    }
+    start['passkeys'] = passkeys;
+  }
   const trust = get<string[]>('trustProxy');
   if (trust !== undefined && trust.length > 0) start['trustProxy'] = trust;
 

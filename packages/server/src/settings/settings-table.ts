@@ -159,6 +159,34 @@ export const SETTINGS: readonly SettingSpec[] = [
       'Second factor for users without one: off (default), optional (TOTP enrolment offered after the password) or required (enrolment before any code is issued). A client registered with its own mfa uses that; a user with a factor is always asked for it.',
   },
   {
+    path: 'passkeys.enabled',
+    kind: { type: 'boolean' },
+    description:
+      'Passkeys (WebAuthn) on the hosted login: add one after a password sign-in, sign in with one instead of a password, or use one as the second factor (default false). Needs an https issuer or http://localhost.',
+  },
+  {
+    path: 'passkeys.rpId',
+    kind: { type: 'string' },
+    description:
+      "WebAuthn RP ID: the issuer's host or a registrable suffix of it (default the host).",
+  },
+  {
+    path: 'passkeys.origins',
+    kind: { type: 'list' },
+    description: "Origins a passkey ceremony may come from (default the issuer's origin).",
+  },
+  {
+    path: 'passkeys.ceremonyTtl',
+    kind: duration,
+    description: 'How long a passkey challenge may be answered (default 5m; 30s to 10m).',
+  },
+  {
+    path: 'passkeys.offerAfterPassword',
+    kind: { type: 'boolean' },
+    description:
+      'Offer a user without a passkey to add one after a password sign-in (default true).',
+  },
+  {
     path: 'feed.access',
     kind: { type: 'enum', values: FEED_ACCESS_MODES },
     description:
