@@ -12,7 +12,8 @@ import {
   type JwsAlg,
 } from '../index.js';
 import { JWS_ALGORITHMS } from '../base/algorithms.js';
-import { assertJoseError } from '../test-support/assert-jose.js';
+import { assertJoseError, assertJoseErrorAsync } from '../test-support/assert-jose.js';
+import { ENTRIES } from '../test-support/entries.js';
 import { pair } from '../test-support/tokens.js';
 
 const rsa = pair('rsa2048');
@@ -53,44 +54,55 @@ test('a key set built from private JWKs only ever hands out the public halves', 
   assert.equal(k!.type, 'public');
 });
 
-test('createLocalKeySet never yields an oct key unless the caller opts in with { secrets: true }', () => {
-  const k1 = randomBytes(32);
-  const k2 = randomBytes(32);
-  const jwks = {
-    keys: [
-      { kty: 'oct', kid: 'hs-2026-11', k: encodeBase64url(k1) },
-      { kty: 'oct', kid: 'hs-2026-12', k: encodeBase64url(k2), alg: 'HS256' },
-      pub(rsa, { kid: 'rsa-1' }),
-    ] as Jwk[],
-  };
-  const old = signJwt({ sub: 'a' }, k1, { alg: 'HS256', kid: 'hs-2026-11' });
-  const current = signJwt({ sub: 'b' }, k2, { alg: 'HS256', kid: 'hs-2026-12' });
-  // Default (and every fetched set): the secrets are invisible.
-  assertJoseError(
-    () => verifyJwt(current, createLocalKeySet(jwks), { algorithms: ['HS256'] }),
-    'ERR_KEY_NOT_FOUND',
-  );
-  // Opted in: HMAC secret rotation by kid works.
-  const secrets = createLocalKeySet(jwks, { secrets: true });
-  assert.equal(verifyJwt(old, secrets, { algorithms: ['HS256'] }).payload.sub, 'a');
-  assert.equal(verifyJwt(current, secrets, { algorithms: ['HS256'] }).payload.sub, 'b');
-  assertJoseError(
-    () =>
-      verifyJwt(signJwt({}, k2, { alg: 'HS256', kid: 'hs-2026-11' }), secrets, {
-        algorithms: ['HS256'],
-      }),
-    'ERR_SIGNATURE_INVALID',
-  );
-  // Still never an oct key for an asymmetric alg, nor an RSA key as an HMAC secret.
-  const asym = signJwt({}, rsa.privateKey, { alg: 'RS256', kid: 'hs-2026-12' });
-  assertJoseError(() => verifyJwt(asym, secrets, { algorithms: ['RS256'] }), 'ERR_KEY_NOT_FOUND');
-  const confused = signJwt({}, Buffer.from(rsa.publicKey.export({ format: 'der', type: 'spki' })), {
-    alg: 'HS256',
-    kid: 'rsa-1',
+for (const E of ENTRIES)
+  test(`${E.name} createLocalKeySet never yields an oct key unless the caller opts in with { secrets: true }`, async () => {
+    const k1 = randomBytes(32);
+    const k2 = randomBytes(32);
+    const jwks = {
+      keys: [
+        { kty: 'oct', kid: 'hs-2026-11', k: encodeBase64url(k1) },
+        { kty: 'oct', kid: 'hs-2026-12', k: encodeBase64url(k2), alg: 'HS256' },
+        pub(rsa, { kid: 'rsa-1' }),
+      ] as Jwk[],
+    };
+    const old = await E.signJwt({ sub: 'a' }, k1, { alg: 'HS256', kid: 'hs-2026-11' });
+    const current = await E.signJwt({ sub: 'b' }, k2, { alg: 'HS256', kid: 'hs-2026-12' });
+    // Default (and every fetched set): the secrets are invisible.
+    await assertJoseErrorAsync(
+      () => E.verifyJwt(current, E.createLocalKeySet(jwks), { algorithms: ['HS256'] }),
+      'ERR_KEY_NOT_FOUND',
+    );
+    // Opted in: HMAC secret rotation by kid works.
+    const secrets = E.createLocalKeySet(jwks, { secrets: true });
+    assert.equal((await E.verifyJwt(old, secrets, { algorithms: ['HS256'] })).payload.sub, 'a');
+    assert.equal((await E.verifyJwt(current, secrets, { algorithms: ['HS256'] })).payload.sub, 'b');
+    await assertJoseErrorAsync(
+      async () =>
+        E.verifyJwt(await E.signJwt({}, k2, { alg: 'HS256', kid: 'hs-2026-11' }), secrets, {
+          algorithms: ['HS256'],
+        }),
+      'ERR_SIGNATURE_INVALID',
+    );
+    // Still never an oct key for an asymmetric alg, nor an RSA key as an HMAC secret.
+    const asym = await E.signJwt({}, exportJwk(rsa.privateKey), {
+      alg: 'RS256',
+      kid: 'hs-2026-12',
+    });
+    await assertJoseErrorAsync(
+      () => E.verifyJwt(asym, secrets, { algorithms: ['RS256'] }),
+      'ERR_KEY_NOT_FOUND',
+    );
+    const confused = await E.signJwt(
+      {},
+      Buffer.from(rsa.publicKey.export({ format: 'der', type: 'spki' })) as Uint8Array,
+      {
+        alg: 'HS256',
+        kid: 'rsa-1',
+      },
+    );
+    await assertJoseErrorAsync(
+      () => E.verifyJwt(confused, secrets, { algorithms: ['HS256'] }),
+      'ERR_KEY_NOT_FOUND',
+    );
+    assertJoseError(() => E.createLocalKeySet(jwks, null as never), 'ERR_OPTIONS_INVALID');
   });
-  assertJoseError(
-    () => verifyJwt(confused, secrets, { algorithms: ['HS256'] }),
-    'ERR_KEY_NOT_FOUND',
-  );
-  assertJoseError(() => createLocalKeySet(jwks, null as never), 'ERR_OPTIONS_INVALID');
-});

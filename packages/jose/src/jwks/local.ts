@@ -1,12 +1,18 @@
 import type { KeyObject } from 'node:crypto';
-import { JoseError } from '../base/errors.js';
 import type { JwsAlgorithm } from '../base/algorithms.js';
 import type { Jwk, JwkSet } from '../keys/jwk.js';
 import { prepareKey, type KeyInput, type KeyPolicy } from '../keys/keys.js';
-import { checkCandidates, jwkMatches, jwksKeys, type KeyLookup } from './select.js';
+import {
+  checkCandidates,
+  jwkMatches,
+  jwksKeys,
+  localKeySetSecrets,
+  type KeyLookup,
+  type LocalKeySetOptions,
+} from './select.js';
 
 export { MAX_CANDIDATES, jwksKeys } from './select.js';
-export type { KeyLookup } from './select.js';
+export type { KeyLookup, LocalKeySetOptions } from './select.js';
 
 const KEY_SET = Symbol.for('tessera.keySet');
 
@@ -56,15 +62,6 @@ export function selectFromJwks(
   return checkCandidates(out, kid, firstError);
 }
 
-export interface LocalKeySetOptions {
-  /**
-   * Also yield secret (`oct`) keys, for HS* algorithms only: for a set you built yourself, so
-   * HMAC secrets can be rotated by `kid`. Never for a key set that came from elsewhere. Default
-   * false.
-   */
-  secrets?: boolean;
-}
-
 /**
  * A key set from a JWKS document held in memory.
  *
@@ -78,9 +75,7 @@ export interface LocalKeySetOptions {
  * verifyJwt(token, secrets, { algorithms: ['HS256'] });
  */
 export function createLocalKeySet(jwks: JwkSet, options: LocalKeySetOptions = {}): KeySet {
-  if (typeof options !== 'object' || options === null)
-    throw new JoseError('ERR_OPTIONS_INVALID', 'createLocalKeySet options must be an object');
-  const secrets = options.secrets === true;
+  const secrets = localKeySetSecrets(options);
   const keys = Object.freeze(jwksKeys(jwks).map((k) => Object.freeze({ ...k })));
   return Object.freeze({
     [KEY_SET]: true as const,

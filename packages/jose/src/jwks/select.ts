@@ -54,6 +54,22 @@ export function checkCandidates<K>(out: K[], kid: string | undefined, firstError
   return out;
 }
 
+export interface LocalKeySetOptions {
+  /**
+   * Also yield secret (`oct`) keys, for HS* algorithms only: for a set you built yourself, so
+   * HMAC secrets can be rotated by `kid`. Never for a key set that came from elsewhere. Default
+   * false.
+   */
+  secrets?: boolean;
+}
+
+/** createLocalKeySet's options checked (both entries): whether the set yields secrets. */
+export function localKeySetSecrets(options: unknown): boolean {
+  if (typeof options !== 'object' || options === null)
+    throw new JoseError('ERR_OPTIONS_INVALID', 'createLocalKeySet options must be an object');
+  return (options as LocalKeySetOptions).secrets === true;
+}
+
 /** Validate a JWKS document's shape and return its keys (objects only). */
 export function jwksKeys(jwks: unknown): Jwk[] {
   if (!isJsonObject(jwks) || !Array.isArray(jwks['keys'])) {

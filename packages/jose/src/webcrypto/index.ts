@@ -65,6 +65,7 @@ export {
   withRemoteKeys,
 } from './key-sets.js';
 export type { WebKeySet, WebRemoteKeySet, WebKeyResolver } from './key-sets.js';
+export type { LocalKeySetOptions } from '../jwks/select.js';
 export { encryptCompact, decryptCompact } from './jwe.js';
 export type { WebJweKey, WebDecryptKey, WebJweKeyLookup, WebCompactDecryptResult } from './jwe.js';
 export { encryptFlattened, decryptFlattened, encryptGeneral, decryptGeneral } from './jwe-json.js';

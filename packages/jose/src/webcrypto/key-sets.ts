@@ -7,7 +7,14 @@ import { JoseError, isJoseError } from '../base/errors.js';
 import type { JwsAlgorithm } from '../base/algorithms.js';
 import type { Jwk, JwkSet } from '../keys/jwk.js';
 import type { KeyPolicy } from '../keys/policy.js';
-import { checkCandidates, jwkMatches, jwksKeys, type KeyLookup } from '../jwks/select.js';
+import {
+  checkCandidates,
+  jwkMatches,
+  jwksKeys,
+  localKeySetSecrets,
+  type KeyLookup,
+  type LocalKeySetOptions,
+} from '../jwks/select.js';
 import { createJwksCache, type JwksCache, type RemoteKeySetOptions } from '../jwks/remote-cache.js';
 import { prepareWebKey, type WebKeyInput } from './keys.js';
 
@@ -53,8 +60,9 @@ export function selectWebKeys(
   alg: JwsAlgorithm,
   kid: string | undefined,
   policy?: KeyPolicy,
+  secrets = false,
 ): Promise<CryptoKey[]> {
-  const matches = keys.filter((jwk) => jwkMatches(jwk, alg, kid));
+  const matches = keys.filter((jwk) => jwkMatches(jwk, alg, kid, secrets));
   if (matches.length === 0) checkCandidates([], kid, undefined);
   return Promise.allSettled(matches.map((jwk) => importOnce(jwk, alg, policy))).then((rs) => {
     const out: CryptoKey[] = [];
@@ -68,19 +76,21 @@ export function selectWebKeys(
 }
 
 /**
- * A key set from a JWKS document held in memory.
+ * A key set from a JWKS document held in memory; `{ secrets: true }` also yields your own `oct`
+ * keys for HS* algorithms (never for a set that came from elsewhere).
  *
  * @example
  * const keys = createLocalKeySet(jwks);
  * await verifyJwt(token, keys, { algorithms: ['EdDSA'], issuer });
  */
-export function createLocalKeySet(jwks: JwkSet): WebKeySet {
+export function createLocalKeySet(jwks: JwkSet, options: LocalKeySetOptions = {}): WebKeySet {
+  const secrets = localKeySetSecrets(options);
   const keys = Object.freeze(jwksKeys(jwks).map((k) => Object.freeze({ ...k })));
   return Object.freeze({
     [WEB_KEY_SET]: true as const,
     version: 0,
     select: (alg: JwsAlgorithm, kid: string | undefined, policy?: KeyPolicy) =>
-      selectWebKeys(keys, alg, kid, policy),
+      selectWebKeys(keys, alg, kid, policy, secrets),
   });
 }
 
