@@ -2,6 +2,7 @@ import type { IssuerContext } from './context.js';
 import { isValidClientId } from './clients.js';
 import { redirectUriMatches } from './redirect-uris.js';
 import type { ClientRow } from './stores/store.js';
+import { ServerError } from './errors.js';
 
 /** Scopes of OpenID Connect itself (OIDC Core §5.4, §11), allowed to every code-flow client. */
 export const OIDC_SCOPES = ['openid', 'profile', 'email', 'offline_access'] as const;
@@ -31,18 +32,18 @@ export interface AuthorizationRequest {
  * URI with an RFC 6749 §4.1.2.1 code; `page` errors — unknown client, bad redirect URI — are
  * shown on the issuer and never redirect (an attacker could otherwise bounce users anywhere).
  */
-export class AuthorizeError extends Error {
+export class AuthorizeError extends ServerError {
   override readonly name = 'AuthorizeError';
-  constructor(
-    readonly error: string,
-    readonly description: string,
-    readonly redirect?: {
-      readonly uri: string;
-      readonly mode: 'query' | 'form_post';
-      readonly state?: string;
-    },
-  ) {
-    super(description);
+  readonly error: string;
+  readonly description: string;
+  readonly redirect:
+    | { readonly uri: string; readonly mode: 'query' | 'form_post'; readonly state?: string }
+    | undefined;
+  constructor(error: string, description: string, redirect?: AuthorizeError['redirect']) {
+    super('ERR_AUTHORIZE', description);
+    this.error = error;
+    this.description = description;
+    this.redirect = redirect;
   }
 }
 

@@ -1,9 +1,14 @@
 import { JWS_ALGORITHM_NAMES, parseDuration, type Duration, type JwsAlg } from '@tessera/jose';
 
-/** Thrown at configuration time: the server refuses to start with a wrong setting. */
 import { isMfaPolicy, MFA_POLICIES, type MfaPolicy } from './mfa/policy.js';
-export class ConfigError extends Error {
-  override readonly name = 'ConfigError';
+import { ServerError } from './errors.js';
+
+/** Thrown at configuration time: the server refuses to start with a wrong setting. */
+export class ConfigError extends ServerError {
+  override readonly name: string = 'ConfigError';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('ERR_CONFIG', message, options);
+  }
 }
 
 export const SIGNING_ALGS = ['EdDSA', 'ES256', 'RS256'] as const;

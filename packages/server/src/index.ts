@@ -113,6 +113,8 @@ export type { SessionInfo, SessionAdminDeps } from './admin/sessions-admin.js';
 export { migrateStore, backupSqlite } from './admin/store-admin.js';
 export type { PasswordHasher } from './passwords.js';
 export { createKek, parseKek, loadOrCreateKekFile, KekError } from './keys/kek.js';
+export { ServerError, SERVER_ERROR_CODES } from './errors.js';
+export type { ServerErrorCode } from './errors.js';
 export type { Kek } from './keys/kek.js';
 export { openSqliteStore } from './stores/sqlite.js';
 export { openPostgresStore, dropPostgresSchema } from './stores/postgres.js';

@@ -1,3 +1,4 @@
+import { ServerError } from './errors.js';
 /** RFC 6749 §5.2 error codes (plus RFC 7009 / server-side ones). */
 export type OAuthErrorCode =
   | 'invalid_request'
@@ -18,15 +19,23 @@ export type OAuthErrorCode =
  * An error answered as an RFC 6749 §5.2 JSON body `{ error, error_description }` with
  * `Cache-Control: no-store`. The description never contains a token, a secret or a password.
  */
-export class OAuthError extends Error {
+export class OAuthError extends ServerError {
   override readonly name = 'OAuthError';
+  readonly status: number;
+  readonly error: OAuthErrorCode;
+  readonly description: string | undefined;
+  readonly headers: Readonly<Record<string, string>>;
   constructor(
-    readonly status: number,
-    readonly error: OAuthErrorCode,
-    readonly description?: string,
-    readonly headers: Readonly<Record<string, string>> = {},
+    status: number,
+    error: OAuthErrorCode,
+    description?: string,
+    headers: Readonly<Record<string, string>> = {},
   ) {
-    super(description ?? error);
+    super('ERR_OAUTH', description ?? error);
+    this.status = status;
+    this.error = error;
+    this.description = description;
+    this.headers = headers;
   }
 
   body(): { error: OAuthErrorCode; error_description?: string } {

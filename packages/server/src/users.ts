@@ -2,10 +2,14 @@ import { randomUUID } from 'node:crypto';
 import type { Audit } from './audit.js';
 import { MAX_PASSWORD_BYTES, type PasswordHasher } from './passwords.js';
 import type { Store, UserRow } from './stores/store.js';
+import { ServerError } from './errors.js';
 
 /** Thrown for invalid input to the user and client APIs (the CLI maps it to exit code 3). */
-export class InputError extends Error {
+export class InputError extends ServerError {
   override readonly name = 'InputError';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('ERR_INPUT', message, options);
+  }
 }
 
 export interface User {

@@ -3,10 +3,14 @@ import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { decodeBase64url, encodeBase64url } from '@tessera/jose';
 import { makePrivateDir } from '../data-folder.js';
+import { ServerError } from '../errors.js';
 
 /** Thrown when sealed data cannot be opened: wrong key-encryption key, or tampering. */
-export class KekError extends Error {
+export class KekError extends ServerError {
   override readonly name = 'KekError';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('ERR_KEK', message, options);
+  }
 }
 
 const VERSION = 'v1';

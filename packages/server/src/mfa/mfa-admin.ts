@@ -24,7 +24,7 @@ export type MfaErrorCode =
 /** A refused second-factor call: a typed code; nothing was changed. */
 export class MfaError extends InputError {
   constructor(
-    readonly code: MfaErrorCode,
+    override readonly code: MfaErrorCode,
     message: string,
     /** Seconds to wait, for `too_many_attempts`. */
     readonly retryAfter?: number,

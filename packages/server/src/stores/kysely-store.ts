@@ -37,6 +37,7 @@ import type {
   Store,
   UserRow,
 } from './store.js';
+import { ServerError } from '../errors.js';
 
 /**
  * Whether a failed migration met a schema or table that another session dropped meanwhile: Kysely's
@@ -54,8 +55,11 @@ export function isConcurrentSchemaDrop(e: unknown): boolean {
 }
 
 /** Thrown when the database cannot be reached or a query fails for a reason not ours. */
-export class StoreError extends Error {
+export class StoreError extends ServerError {
   override readonly name = 'StoreError';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('ERR_STORE', message, options);
+  }
 }
 
 /**
