@@ -43,9 +43,10 @@ export async function currentBrowserSession(
 }
 
 /**
- * Our `acr` values (OIDC Core §2: the issuer names its own classes): a password alone, or a
- * password and a second factor. Not ISO/IEC 29115 levels — those claim identity proofing we do
- * not do.
+ * Our `acr` values (OIDC Core §2: the issuer names its own classes): a password alone, or two
+ * factors — a password and a second factor, or a user-verified passkey (possession of the
+ * authenticator and the biometric or PIN that unlocks it). Not ISO/IEC 29115 levels — those claim
+ * identity proofing we do not do.
  */
 export const ACR = {
   password: 'urn:tessera:acr:pwd',
