@@ -84,7 +84,15 @@ ${hidden(i)}
 <label for="code">${escapeHtml(T.code)}</label>
 <input type="text" id="code" name="code" autocomplete="one-time-code" inputmode="numeric" maxlength="6" spellcheck="false" required autofocus${described}>
 <button type="submit">${escapeHtml(T.submit)}</button>
-</form>`;
+</form>${
+    i.required
+      ? ''
+      : `
+<form method="post" action="/authorize/enrol/offer">
+${hidden(i)}
+<button type="submit" name="decision" value="skip" class="secondary">${escapeHtml(T.offerSkip)}</button>
+</form>`
+  }`;
   return renderPage({ title: T.title, body, branding: i.branding, lang: T.lang });
 }
 

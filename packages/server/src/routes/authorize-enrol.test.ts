@@ -101,6 +101,13 @@ test('required (per client): after the password, the enrolment page — QR code 
   const key = secretOnPage(next.body);
   assert.match(key, /^[A-Z2-7]{32}$/, '160 bits in base32');
   assert.equal((await listMfa(x, 'alice')).totp, 'pending');
+  assert.doesNotMatch(next.body, /value="skip"/, 'required: no way around it');
+  const skip = await submit(x.app, jar, '/authorize/enrol/offer', {
+    ...hiddenFields(next.body),
+    decision: 'skip',
+  });
+  assert.equal(skip.status, 400, 'nor by posting the offer form');
+  assert.equal(jar.get('tessera_session'), undefined);
 
   // Bad input first: nothing confirmed, the same page again with the error.
   const fields = hiddenFields(next.body);
@@ -217,6 +224,7 @@ test('optional: offered after the password; "Not now" is a password sign-in (off
   });
   isEnrolPage(setup);
   assert.doesNotMatch(setup.body, /requires a second step/, 'optional: not said to be required');
+  assert.match(setup.body, /value="skip"[^>]*>Not now</, 'optional: the user may still skip');
   const key = secretOnPage(setup.body);
   const done = await submit(x.app, third.jar, '/authorize/enrol', {
     ...hiddenFields(setup.body),

@@ -176,8 +176,9 @@ export function registerAuthorizeEnrolment(app: FastifyInstance, ctx: IssuerCont
     if (!p.ok) return formError(ctx, reply, p.why);
     const { pending, idHash, client, user } = p;
     const req = pending.request;
-    if (pending.enrol.factorId !== null) return formError(ctx, reply, 'expired');
-    if (form['decision'] === 'setup')
+    // The offer's choice; "Not now" also from an optional enrolment page. Never when required.
+    if (pending.enrol.required) return formError(ctx, reply, 'expired');
+    if (form['decision'] === 'setup' && pending.enrol.factorId === null)
       return startEnrolment(ctx, request, reply, { client, req, idHash, user, required: false });
     if (form['decision'] !== 'skip') return formError(ctx, reply, 'expired');
     // Not now: a password sign-in, as under `off`.
