@@ -70,4 +70,5 @@ test('completion offers every flag of every parser option table (serve, user, cl
     .split('\n')
     .find((l) => l.trim().startsWith('client)'));
   assert.ok(clientLine?.includes('--token-endpoint-auth-method'), clientLine);
+  assert.ok(clientLine?.includes('set-mfa') && clientLine.includes('--mfa'), clientLine);
 });

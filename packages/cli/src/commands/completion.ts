@@ -54,7 +54,7 @@ export async function completionFlags(): Promise<Readonly<Record<string, string>
     jwks: `fetch ${flagsOf(jwks.OPTIONS)}`,
     serve: flagsOf(serve.OPTIONS),
     user: `create list disable enable set-password set-roles consents mfa ${flagsOf(user.OPTIONS)}`,
-    client: `create list disable enable rotate-secret ${flagsOf(client.OPTIONS)}`,
+    client: `create list disable enable rotate-secret set-mfa ${flagsOf(client.OPTIONS)}`,
     trace: `run proxy import render check ${flagsOf(trace.OPTIONS)} --login --call`,
     ui: flagsOf(ui.OPTIONS),
     completion: SHELLS.join(' '),
