@@ -358,6 +358,39 @@ test('refusal: the password grant refuses a user with a second factor exactly as
   }
 });
 
+test('refusal: a passkey counts as an enrolled factor for the password grant (passkeys on): refused as a wrong password, audited', async () => {
+  const x = await makeIssuer('sqlite', { passkeys: { origins: ['https://issuer.test'] } });
+  try {
+    const inserted = await x.store.insertWebauthnCredential({
+      id: 'credential-1',
+      user_id: x.userId,
+      // Never verified here: the grant only needs to know a passkey is registered.
+      public_key: 'pQECAyYgASFYIA',
+      counter: 0,
+      transports: '[]',
+      backup_eligible: 0,
+      backup_state: 0,
+      created_at: Math.floor(x.clock.ms / 1000),
+      last_used_at: null,
+    });
+    assert.ok(inserted);
+    const r = await post(
+      x.app,
+      '/token',
+      { grant_type: 'password', username: 'alice', password: x.password },
+      { authorization: x.basic() },
+    );
+    assert.equal(r.status, 400);
+    assert.deepEqual(r.json, {
+      error: 'invalid_grant',
+      error_description: 'the username or password is wrong',
+    });
+    assert.equal(await countAuditEvents(x.store, 'login.refused'), 1);
+  } finally {
+    await x.close();
+  }
+});
+
 test('recovery codes on the page: each works once, the page says how many are left, the last one warns; amr ["pwd","mfa"]', async () => {
   for (const [i, code] of w.recoveryCodes.entries()) {
     w.t.clock.ms += (SECOND_FACTOR_BACKOFF.windowSeconds + 1) * 1000;
