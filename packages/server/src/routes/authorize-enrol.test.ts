@@ -146,6 +146,7 @@ test('required (per client): after the password, the enrolment page — QR code 
     confirmedAt: Math.floor(x.clock.ms / 1000),
     lastUsedAt: Math.floor(x.clock.ms / 1000),
     recoveryCodesLeft: 10,
+    passkeys: [],
   });
   const back = await submit(x.app, jar, '/authorize/continue', hiddenFields(done.body));
   const at = await exchange(x, secret, back, verifier);
