@@ -166,51 +166,67 @@ async function prepareAsymmetric(
 ): Promise<Prepared> {
   if (input instanceof Uint8Array)
     throw invalid(`${row.alg} requires an asymmetric key, not a secret`);
+  return row.family === 'rsa-oaep'
+    ? prepareRsaOaep(input, row, use, policy)
+    : prepareEcdh(input, row, use);
+}
+
+async function prepareRsaOaep(
+  input: CryptoKey | Jwk,
+  row: JweKeyManagementAlgorithm,
+  use: Use,
+  policy: KeyPolicy,
+): Promise<Prepared> {
   const wantPrivate = use === 'decrypt';
-  if (row.family === 'rsa-oaep') {
-    let key: CryptoKey;
-    if (isCryptoKey(input)) {
-      const a = input.algorithm as RsaHashedKeyAlgorithm;
-      if (a.name !== 'RSA-OAEP' || a.hash?.name !== oaepParams(row).hash)
-        throw invalid(
-          `${row.alg} requires an RSA-OAEP CryptoKey with ${String(oaepParams(row).hash)}`,
-        );
-      if (wantPrivate !== (input.type === 'private'))
-        throw invalid(
-          wantPrivate
-            ? `decrypting with ${row.alg} requires a private key`
-            : `encrypting with ${row.alg} requires a public CryptoKey`,
-        );
-      key = input;
-    } else {
-      checkJwkMembers(input, row, JWE_ANY_ENC, use);
-      if (input.kty !== 'RSA') throw invalid(`${row.alg} requires an RSA key`);
-      // The Node.js core's exponent and ROCA checks, on the same numbers (docs/security.md).
-      const jwk = input as unknown as Record<string, unknown>;
-      checkRsaPublicNumbers(
-        bigIntOfBytes(b64Member(jwk, 'n', true)!),
-        bigIntOfBytes(b64Member(jwk, 'e', true)!),
+  let key: CryptoKey;
+  if (isCryptoKey(input)) {
+    const a = input.algorithm as RsaHashedKeyAlgorithm;
+    if (a.name !== 'RSA-OAEP' || a.hash?.name !== oaepParams(row).hash)
+      throw invalid(
+        `${row.alg} requires an RSA-OAEP CryptoKey with ${String(oaepParams(row).hash)}`,
       );
-      if (wantPrivate && input.d === undefined)
-        throw invalid(`decrypting with ${row.alg} requires a private key`);
-      const members = wantPrivate
-        ? ({ ...input, alg: undefined, use: undefined, key_ops: undefined } as JsonWebKey)
-        : publicMembers(input);
-      key = await subtle()
-        .importKey('jwk', members, oaepParams(row), false, [wantPrivate ? 'decrypt' : 'encrypt'])
-        .catch((e: unknown) => {
-          throw mapCryptoError(e, row.alg, () => invalid('the RSA JWK is invalid'));
-        });
-    }
-    const bits = (key.algorithm as RsaHashedKeyAlgorithm).modulusLength;
-    if (bits < row.minRsaBits && policy.allowInsecureKeySize !== true)
-      throw new JoseError(
-        'ERR_KEY_TOO_WEAK',
-        `${row.alg} requires an RSA key of at least ${row.minRsaBits} bits`,
+    if (wantPrivate !== (input.type === 'private'))
+      throw invalid(
+        wantPrivate
+          ? `decrypting with ${row.alg} requires a private key`
+          : `encrypting with ${row.alg} requires a public CryptoKey`,
       );
-    return { kind: 'rsa', key };
+    key = input;
+  } else {
+    checkJwkMembers(input, row, JWE_ANY_ENC, use);
+    if (input.kty !== 'RSA') throw invalid(`${row.alg} requires an RSA key`);
+    // The Node.js core's exponent and ROCA checks, on the same numbers (docs/security.md).
+    const jwk = input as unknown as Record<string, unknown>;
+    checkRsaPublicNumbers(
+      bigIntOfBytes(b64Member(jwk, 'n', true)!),
+      bigIntOfBytes(b64Member(jwk, 'e', true)!),
+    );
+    if (wantPrivate && input.d === undefined)
+      throw invalid(`decrypting with ${row.alg} requires a private key`);
+    const members = wantPrivate
+      ? ({ ...input, alg: undefined, use: undefined, key_ops: undefined } as JsonWebKey)
+      : publicMembers(input);
+    key = await subtle()
+      .importKey('jwk', members, oaepParams(row), false, [wantPrivate ? 'decrypt' : 'encrypt'])
+      .catch((e: unknown) => {
+        throw mapCryptoError(e, row.alg, () => invalid('the RSA JWK is invalid'));
+      });
   }
-  // ECDH-ES
+  const bits = (key.algorithm as RsaHashedKeyAlgorithm).modulusLength;
+  if (bits < row.minRsaBits && policy.allowInsecureKeySize !== true)
+    throw new JoseError(
+      'ERR_KEY_TOO_WEAK',
+      `${row.alg} requires an RSA key of at least ${row.minRsaBits} bits`,
+    );
+  return { kind: 'rsa', key };
+}
+
+async function prepareEcdh(
+  input: CryptoKey | Jwk,
+  row: JweKeyManagementAlgorithm,
+  use: Use,
+): Promise<Prepared> {
+  const wantPrivate = use === 'decrypt';
   if (isCryptoKey(input)) {
     const a = input.algorithm as EcKeyAlgorithm;
     const crv = a.name === 'X25519' ? 'X25519' : a.name === 'ECDH' ? a.namedCurve : undefined;
