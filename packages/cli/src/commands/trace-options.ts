@@ -10,13 +10,12 @@ import {
   ASSERTION_NAMES,
   DEFAULT_ASSERTIONS,
   parseNameRule,
-  TraceInputError,
   type AssertionName,
   type CaptureOptions,
   type NameRule,
   type TokenVerification,
 } from '@tessera/trace';
-import { keyError, usageError } from '../exit-codes.js';
+import { inputError, keyError, usageError } from '../exit-codes.js';
 import type { CliIo } from '../io.js';
 
 export const FORMATS = ['svg', 'html', 'mermaid', 'ascii', 'json'] as const;
@@ -129,10 +128,8 @@ export function parseVerification(
   let jwks: unknown;
   try {
     jwks = JSON.parse(readFileSync(resolve(io.cwd, values.jwks), 'utf8'));
-  } catch (cause) {
-    throw new TraceInputError('ERR_TRACE_INVALID', '', `cannot read the JWKS ${values.jwks}`, {
-      cause,
-    });
+  } catch {
+    throw inputError(`cannot read the JWKS ${values.jwks}`, 'ERR_TRACE_INVALID');
   }
   let keys: KeySet;
   try {

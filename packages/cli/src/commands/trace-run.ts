@@ -6,7 +6,6 @@ import {
   parseScenario,
   readInputText,
   runScenario,
-  TraceInputError,
   TraceLoginError,
   TraceNetworkError,
   writeTraceFile,
@@ -94,10 +93,8 @@ function scenarioFile(path: string, io: CliIo): Scenario {
   let json: unknown;
   try {
     json = JSON.parse(text);
-  } catch (cause) {
-    throw new TraceInputError('ERR_SCENARIO_INVALID', '', 'the scenario is not valid JSON', {
-      cause,
-    });
+  } catch {
+    throw inputError('the scenario is not valid JSON', 'ERR_SCENARIO_INVALID');
   }
   return parseScenario(json);
 }

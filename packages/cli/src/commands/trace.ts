@@ -13,6 +13,7 @@ import {
   readTraceFile,
   relabelParticipants,
   startProxy,
+  TRACE_ERROR_CODES,
   TraceInputError,
   writePrivateFile,
   writeTraceFile,
@@ -182,10 +183,12 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     return await dispatch(sub, rest, io);
   } catch (err) {
     if (err instanceof CliError) {
+      // An input error the trace library defines names its code, as a TraceInputError does.
+      const code = Object.hasOwn(TRACE_ERROR_CODES, err.code) ? ` (${err.code})` : '';
       io.stderr.write(
         err.exitCode === EXIT.USAGE
           ? `error: ${err.message}\nrun "tessera trace --help" for usage\n`
-          : `error: ${err.message}\n`,
+          : `error: ${err.message}${code}\n`,
       );
       return err.exitCode;
     }
