@@ -239,4 +239,21 @@ for (const kind of ['sqlite', 'postgres'] as const) {
       assert.equal(again.consumed, false);
       assert.equal(again.row?.issued_jti, 'j5');
     }));
+
+  test(`${kind}: a user disabled before the write issues nothing, whatever the plan said`, (t) =>
+    withStore(t, kind, async (s) => {
+      await seed(s, ['code-7']);
+      await s.updateUser('u1', { disabled: 1 });
+      const r = await s.redeemAuthorizationCode({
+        hash: 'code-7',
+        now: NOW,
+        issuance: { sessionId: 's7', jti: 'j7', exp: NOW + 300 },
+        plan: (_row, _browser, user) =>
+          kind === 'sqlite' && user?.disabled === 1 ? undefined : plan('s7', 'rt7'),
+      });
+      assert.equal(r.consumed, true, 'the code is spent');
+      assert.equal(r.consumed && r.plan, undefined);
+      assert.equal(await s.findSession('s7'), undefined);
+      assert.equal(await s.findRefreshToken('rt7'), undefined);
+    }));
 }
