@@ -1,25 +1,19 @@
 import type { KeyObject } from 'node:crypto';
 import { JoseError } from '../base/errors.js';
-import { decodeBase64url, encodeBase64url } from '../base/base64url.js';
-import { isJsonObject } from '../base/json.js';
-import { jwsAlgorithm, type JwsAlgorithm } from '../base/algorithms.js';
-import { b64Of } from '../base/header.js';
+import { encodeBase64url } from '../base/base64url.js';
+import type { JwsAlgorithm } from '../base/algorithms.js';
 import type { JoseHeader } from '../base/header.js';
 import { prepareKey, type KeyInput, type KeyPolicy } from '../keys/keys.js';
 import { isKeySet, type KeyResolver, type KeySet } from '../jwks/local.js';
 import { signBytes, verifyBytes } from './signature.js';
 import {
-  buildProtectedHeader,
-  checkJwsHeaders,
-  isUtf8,
-  parseProtectedHeader,
-  payloadBytes,
+  checkCompact,
+  compactSigningInput,
+  planCompactSignature,
   prepareVerify,
   resolvedNoKey,
-  signingInput,
-  splitCompact,
+  type CompactSignOptions,
   type PreparedVerify,
-  type SignOptions,
   type VerifyOptions,
 } from './rules.js';
 
@@ -83,12 +77,7 @@ export function verifyWithKeys(
   throw new JoseError('ERR_SIGNATURE_INVALID', 'signature verification failed');
 }
 
-export interface SignCompactOptions extends SignOptions {
-  /** RFC 7797 unencoded payload: adds `b64: false` and `crit: ["b64"]` to the protected header. */
-  b64?: boolean;
-  /** Leave the payload segment empty (detached content, RFC 7515 Appendix F). */
-  detached?: boolean;
-}
+export type SignCompactOptions = CompactSignOptions;
 
 /**
  * Sign a payload into a compact JWS.
@@ -101,46 +90,10 @@ export function signCompact(
   key: KeyInput,
   options: SignCompactOptions,
 ): string {
-  if (!isJsonObject(options)) throw new JoseError('ERR_OPTIONS_INVALID', 'options are required');
-  const b64 = options.b64 !== false;
-  const header = buildProtectedHeader(
-    options,
-    b64
-      ? undefined
-      : {
-          b64: false,
-          crit: [...new Set([...((options.header?.['crit'] as string[]) ?? []), 'b64'])],
-        },
-  );
-  const alg = jwsAlgorithm(header.alg);
-  const k = prepareKey(key, alg, 'sign', options);
-  const protectedB64 = encodeBase64url(JSON.stringify(header));
-  const bytes = payloadBytes(payload);
-  let part: string | Uint8Array;
-  if (b64) part = encodeBase64url(bytes);
-  else {
-    if (!options.detached && bytes.includes(0x2e)) {
-      throw new JoseError(
-        'ERR_OPTIONS_INVALID',
-        'an unencoded compact payload may not contain "." (use detached)',
-      );
-    }
-    if (!options.detached && !isUtf8(bytes)) {
-      // The payload travels as text, so bytes that are not UTF-8 would not survive (RFC 7797 §5.2).
-      throw new JoseError(
-        'ERR_OPTIONS_INVALID',
-        'an unencoded compact payload must be UTF-8 text (use detached)',
-      );
-    }
-    part = bytes;
-  }
-  const sig = signBytes(alg, k, signingInput(protectedB64, part, b64));
-  const shown = options.detached
-    ? ''
-    : typeof part === 'string'
-      ? part
-      : Buffer.from(part).toString('utf8');
-  return `${protectedB64}.${shown}.${encodeBase64url(sig)}`;
+  const plan = planCompactSignature(options);
+  const k = prepareKey(key, plan.alg, 'sign', options);
+  const { shown, data } = compactSigningInput(plan, payload, options);
+  return `${plan.protectedB64}.${shown}.${encodeBase64url(signBytes(plan.alg, k, data))}`;
 }
 
 /**
@@ -153,31 +106,9 @@ export function verifyCompactPrepared(
   p: PreparedVerify,
   detachedPayload: Uint8Array | string | undefined,
 ): VerifyResult {
-  const [h, pl, s] = splitCompact(jws, p.maxTokenLength);
-  const protectedHeader = parseProtectedHeader(h);
-  const alg = checkJwsHeaders(protectedHeader, undefined, p);
-  const b64 = b64Of(protectedHeader);
-  let part: string | Uint8Array = pl;
-  if (detachedPayload !== undefined) {
-    // A caller verifying detached content must never get a success for other, attached content.
-    if (pl.length !== 0)
-      throw new JoseError(
-        'ERR_JWS_MALFORMED',
-        'detached content was given, but the JWS carries a payload',
-      );
-    const bytes = payloadBytes(detachedPayload);
-    part = b64 ? encodeBase64url(bytes) : bytes;
-  }
-  const sig = decodeBase64url(s, 'signature');
-  // docs/architecture.md#verification-order: every segment is strict base64url before the
-  // signature is checked (docs/security.md#base64url).
-  const payload = b64
-    ? decodeBase64url(typeof part === 'string' ? part : '', 'payload')
-    : payloadBytes(part);
-  const keys = keysFor(source, alg, protectedHeader['kid'], p.policy);
-  const data = signingInput(h, part, b64);
-  const key = verifyWithKeys(alg, keys, data, sig);
-  return { payload, protectedHeader: protectedHeader as JoseHeader, key };
+  const c = checkCompact(jws, p, detachedPayload);
+  const key = verifyWithKeys(c.alg, keysFor(source, c.alg, c.kid, p.policy), c.data, c.sig);
+  return { payload: c.payload, protectedHeader: c.protectedHeader as JoseHeader, key };
 }
 
 /**

@@ -4,7 +4,7 @@
  * TypeScript: no `node:` module, no key handling.
  */
 import { JoseError } from '../base/errors.js';
-import { decodeBase64url } from '../base/base64url.js';
+import { decodeBase64url, encodeBase64url } from '../base/base64url.js';
 import { utf8, utf8Decode } from '../base/bytes.js';
 import { isJsonObject, parseJsonObject, type JsonObject } from '../base/json.js';
 import {
@@ -14,7 +14,13 @@ import {
   type JwsAlg,
   type JwsAlgorithm,
 } from '../base/algorithms.js';
-import { checkCrit, checkDisjoint, checkHeaderTypes, type JoseHeader } from '../base/header.js';
+import {
+  b64Of,
+  checkCrit,
+  checkDisjoint,
+  checkHeaderTypes,
+  type JoseHeader,
+} from '../base/header.js';
 import type { KeyPolicy } from '../keys/policy.js';
 
 /** Default maximum length of a compact token, checked before anything else (docs/security.md#token-size). */
@@ -210,4 +216,109 @@ export function splitCompact(token: unknown, max: number): [string, string, stri
     );
   }
   return [token.slice(0, a), token.slice(a + 1, b), token.slice(b + 1)];
+}
+
+/** Options of a compact signature (both entries). */
+export interface CompactSignOptions extends SignOptions {
+  /** RFC 7797 unencoded payload: adds `b64: false` and `crit: ["b64"]` to the protected header. */
+  b64?: boolean;
+  /** Leave the payload segment empty (detached content, RFC 7515 Appendix F). */
+  detached?: boolean;
+}
+
+/** A compact signature about to be made: its `alg` row and protected segment. */
+export interface CompactSignPlan {
+  readonly alg: JwsAlgorithm;
+  readonly protectedB64: string;
+  readonly b64: boolean;
+}
+
+/** signCompact step 1, before the key: options and the protected header. */
+export function planCompactSignature(options: CompactSignOptions): CompactSignPlan {
+  if (!isJsonObject(options)) throw new JoseError('ERR_OPTIONS_INVALID', 'options are required');
+  const b64 = options.b64 !== false;
+  const crit = [...new Set([...((options.header?.['crit'] as string[]) ?? []), 'b64'])];
+  const header = buildProtectedHeader(options, b64 ? undefined : { b64: false, crit });
+  const alg = jwsAlgorithm(header.alg);
+  return { alg, protectedB64: encodeBase64url(JSON.stringify(header)), b64 };
+}
+
+/**
+ * signCompact step 2, after the key: the payload segment as written ('' when detached) and the
+ * signing input (RFC 7515 §5.1). An unencoded attached payload must be UTF-8 text without "."
+ * (RFC 7797 §5.2); detached content may be any bytes.
+ */
+export function compactSigningInput(
+  plan: CompactSignPlan,
+  payload: Uint8Array | string,
+  options: CompactSignOptions,
+): { shown: string; data: Uint8Array | string } {
+  const bytes = payloadBytes(payload);
+  if (!plan.b64 && !options.detached) {
+    if (bytes.includes(0x2e))
+      throw new JoseError(
+        'ERR_OPTIONS_INVALID',
+        'an unencoded compact payload may not contain "." (use detached)',
+      );
+    if (!isUtf8(bytes))
+      // The payload travels as text, so bytes that are not UTF-8 would not survive.
+      throw new JoseError(
+        'ERR_OPTIONS_INVALID',
+        'an unencoded compact payload must be UTF-8 text (use detached)',
+      );
+  }
+  const part = plan.b64 ? encodeBase64url(bytes) : bytes;
+  const shown = options.detached ? '' : typeof part === 'string' ? part : utf8Decode(part);
+  return { shown, data: signingInput(plan.protectedB64, part, plan.b64) };
+}
+
+/** A compact JWS checked up to its keys: the signature, its input, the payload and header. */
+export interface CheckedCompact {
+  readonly alg: JwsAlgorithm;
+  readonly kid: unknown;
+  readonly data: Uint8Array | string;
+  readonly sig: Uint8Array;
+  readonly payload: Uint8Array;
+  readonly protectedHeader: JsonObject;
+}
+
+/**
+ * verifyCompact before the keys, in the fixed order: size → split → strict base64url → strict
+ * JSON → header rules → `alg` allowlist; the detached payload, if given, replaces an empty
+ * payload segment (and never an attached one).
+ */
+export function checkCompact(
+  jws: unknown,
+  p: PreparedVerify,
+  detachedPayload: Uint8Array | string | undefined,
+): CheckedCompact {
+  const [h, pl, s] = splitCompact(jws, p.maxTokenLength);
+  const protectedHeader = parseProtectedHeader(h);
+  const alg = checkJwsHeaders(protectedHeader, undefined, p);
+  const b64 = b64Of(protectedHeader);
+  let part: string | Uint8Array = pl;
+  if (detachedPayload !== undefined) {
+    // A caller verifying detached content must never get a success for other, attached content.
+    if (pl.length !== 0)
+      throw new JoseError(
+        'ERR_JWS_MALFORMED',
+        'detached content was given, but the JWS carries a payload',
+      );
+    const bytes = payloadBytes(detachedPayload);
+    part = b64 ? encodeBase64url(bytes) : bytes;
+  }
+  const sig = decodeBase64url(s, 'signature');
+  // docs/architecture.md#verification-order: every segment is strict base64url before the
+  // signature is checked (docs/security.md#base64url).
+  const payload = b64
+    ? decodeBase64url(typeof part === 'string' ? part : '', 'payload')
+    : payloadBytes(part);
+  return {
+    alg,
+    kid: protectedHeader['kid'],
+    data: signingInput(h, part, b64),
+    sig,
+    payload,
+    protectedHeader,
+  };
 }

@@ -3,24 +3,19 @@
  * same verification order, header checks, limits and errors as the Node.js core.
  */
 import { JoseError } from '../base/errors.js';
-import { decodeBase64url, encodeBase64url } from '../base/base64url.js';
+import { encodeBase64url } from '../base/base64url.js';
 import { utf8 } from '../base/bytes.js';
-import { isJsonObject, type JsonObject } from '../base/json.js';
-import { jwsAlgorithm, type JwsAlgorithm } from '../base/algorithms.js';
-import { b64Of, type JoseHeader } from '../base/header.js';
+import type { JwsAlgorithm } from '../base/algorithms.js';
+import type { JoseHeader } from '../base/header.js';
 import type { KeyPolicy } from '../keys/policy.js';
 import {
-  buildProtectedHeader,
-  checkJwsHeaders,
-  isUtf8,
-  parseProtectedHeader,
-  payloadBytes,
+  checkCompact,
+  compactSigningInput,
+  planCompactSignature,
   prepareVerify,
   resolvedNoKey,
-  signingInput,
-  splitCompact,
+  type CompactSignOptions,
   type PreparedVerify,
-  type SignOptions,
   type VerifyOptions,
 } from '../jws/rules.js';
 import { isPlausibleSignature } from '../jws/signature-shape.js';
@@ -106,12 +101,7 @@ export async function verifyWithWebKeys(
   throw new JoseError('ERR_SIGNATURE_INVALID', 'signature verification failed');
 }
 
-export interface WebSignCompactOptions extends SignOptions {
-  /** RFC 7797 unencoded payload: adds `b64: false` and `crit: ["b64"]`. */
-  b64?: boolean;
-  /** Leave the payload segment empty (detached content, RFC 7515 Appendix F). */
-  detached?: boolean;
-}
+export type WebSignCompactOptions = CompactSignOptions;
 
 /**
  * Sign a payload into a compact JWS.
@@ -124,30 +114,11 @@ export async function signCompact(
   key: WebKeyInput,
   options: WebSignCompactOptions,
 ): Promise<string> {
-  if (!isJsonObject(options)) throw new JoseError('ERR_OPTIONS_INVALID', 'options are required');
-  const b64 = options.b64 !== false;
-  const crit = [...new Set([...((options.header?.['crit'] as string[]) ?? []), 'b64'])];
-  const header = buildProtectedHeader(options, b64 ? undefined : { b64: false, crit });
-  const alg = jwsAlgorithm(header.alg);
-  requireWebJws(alg);
-  const k = await prepareWebKey(key, alg, 'sign', options);
-  const protectedB64 = encodeBase64url(JSON.stringify(header));
-  const bytes = payloadBytes(payload);
-  let part: string | Uint8Array = bytes;
-  if (b64) part = encodeBase64url(bytes);
-  else if (!options.detached && (bytes.includes(0x2e) || !isUtf8(bytes))) {
-    throw new JoseError(
-      'ERR_OPTIONS_INVALID',
-      'an unencoded compact payload must be UTF-8 text without "." (use detached)',
-    );
-  }
-  const sig = await signWith(alg, k, signingInput(protectedB64, part, b64));
-  const shown = options.detached
-    ? ''
-    : typeof part === 'string'
-      ? part
-      : new TextDecoder().decode(part);
-  return `${protectedB64}.${shown}.${encodeBase64url(sig)}`;
+  const plan = planCompactSignature(options);
+  requireWebJws(plan.alg);
+  const k = await prepareWebKey(key, plan.alg, 'sign', options);
+  const { shown, data } = compactSigningInput(plan, payload, options);
+  return `${plan.protectedB64}.${shown}.${encodeBase64url(await signWith(plan.alg, k, data))}`;
 }
 
 /**
@@ -163,26 +134,8 @@ export async function verifyCompact(
   options: VerifyOptions & { detachedPayload?: Uint8Array | string },
 ): Promise<WebVerifyResult> {
   const p = prepareWebVerify(options, true);
-  const [h, pl, s] = splitCompact(jws, p.maxTokenLength);
-  const protectedHeader: JsonObject = parseProtectedHeader(h);
-  const alg = checkJwsHeaders(protectedHeader, undefined, p);
-  const b64 = b64Of(protectedHeader);
-  let part: string | Uint8Array = pl;
-  const detached = options.detachedPayload;
-  if (detached !== undefined) {
-    if (pl.length !== 0)
-      throw new JoseError(
-        'ERR_JWS_MALFORMED',
-        'detached content was given, but the JWS carries a payload',
-      );
-    const bytes = payloadBytes(detached);
-    part = b64 ? encodeBase64url(bytes) : bytes;
-  }
-  const sig = decodeBase64url(s, 'signature');
-  const payload = b64
-    ? decodeBase64url(typeof part === 'string' ? part : '', 'payload')
-    : payloadBytes(part);
-  const keys = await webKeysFor(source, alg, protectedHeader['kid'], p.policy);
-  const key = await verifyWithWebKeys(alg, keys, signingInput(h, part, b64), sig);
-  return { payload, protectedHeader: protectedHeader as JoseHeader, key };
+  const c = checkCompact(jws, p, options.detachedPayload);
+  const keys = await webKeysFor(source, c.alg, c.kid, p.policy);
+  const key = await verifyWithWebKeys(c.alg, keys, c.data, c.sig);
+  return { payload: c.payload, protectedHeader: c.protectedHeader as JoseHeader, key };
 }
