@@ -45,14 +45,21 @@ export class TraceInputError extends TraceError {
   }
 }
 
-/** A transport failure while running a scenario (exit code 5). */
-export class TraceNetworkError extends TraceError {
-  declare readonly code: 'ERR_TRACE_NETWORK';
+/** A scenario run that failed after it started: the trace recorded so far is on the error. */
+class TraceRunError extends TraceError {
   readonly trace: Trace;
-  constructor(message: string, trace: Trace) {
-    super('ERR_TRACE_NETWORK', message);
-    this.name = 'TraceNetworkError';
+  constructor(code: 'ERR_TRACE_NETWORK' | 'ERR_TRACE_LOGIN', message: string, trace: Trace) {
+    super(code, message);
     this.trace = trace;
+  }
+}
+
+/** A transport failure while running a scenario (exit code 5). */
+export class TraceNetworkError extends TraceRunError {
+  declare readonly code: 'ERR_TRACE_NETWORK';
+  constructor(message: string, trace: Trace) {
+    super('ERR_TRACE_NETWORK', message, trace);
+    this.name = 'TraceNetworkError';
   }
 }
 
@@ -60,12 +67,10 @@ export class TraceNetworkError extends TraceError {
  * The login step got no token: a non-2xx answer (`login failed: 400 invalid_grant`) or no token
  * where `tokenFrom` says (exit code 1). The calls still ran, so the trace shows what followed.
  */
-export class TraceLoginError extends TraceError {
+export class TraceLoginError extends TraceRunError {
   declare readonly code: 'ERR_TRACE_LOGIN';
-  readonly trace: Trace;
   constructor(message: string, trace: Trace) {
-    super('ERR_TRACE_LOGIN', message);
+    super('ERR_TRACE_LOGIN', message, trace);
     this.name = 'TraceLoginError';
-    this.trace = trace;
   }
 }
