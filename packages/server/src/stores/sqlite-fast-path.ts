@@ -37,6 +37,7 @@ interface Unit {
 export class SqliteGroupCommit {
   private queue: Unit[] = [];
   private scheduled = false;
+  private syncing = false;
   private readonly one: (u: Unit) => unknown;
   private readonly batch: (us: Unit[]) => Map<Unit, { value?: unknown; error?: unknown }>;
   private readonly spend: Database.Statement;
@@ -98,11 +99,18 @@ export class SqliteGroupCommit {
   run<T>(work: () => T): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       this.queue.push({ work, resolve: resolve as (v: unknown) => void, reject });
-      if (!this.scheduled) {
-        this.scheduled = true;
-        setImmediate(() => void this.flush());
-      }
+      this.schedule();
     });
+  }
+
+  /**
+   * The next batch starts in the next turn — or, while the previous batch's WAL fsync runs, once
+   * it returned: the units arriving during a flush to disk share the next transaction and fsync.
+   */
+  private schedule(): void {
+    if (this.scheduled || this.syncing || this.queue.length === 0) return;
+    this.scheduled = true;
+    setImmediate(() => void this.flush());
   }
 
   /** A unit of fixed statements (code-redemption.ts), run with the cached prepared statements. */
@@ -154,8 +162,14 @@ export class SqliteGroupCommit {
         }
       });
       if (this.walFile !== undefined) {
-        this.wal ??= open(this.walFile, 'r');
-        await this.syncWal(await this.wal);
+        this.syncing = true;
+        try {
+          this.wal ??= open(this.walFile, 'r');
+          await this.syncWal(await this.wal);
+        } finally {
+          this.syncing = false;
+          this.schedule();
+        }
       }
     } catch (error) {
       // The COMMIT or the sync failed (disk full, lock timeout, I/O error): nothing of the batch
