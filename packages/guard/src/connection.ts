@@ -1,6 +1,7 @@
 import { createVerifier, type JwtVerifyResult, type RemoteKeySet } from '@tessera/jose';
 import type { PreparedGuardOptions } from './options.js';
-import type { RevocationList, RevocationPoller } from './revocation.js';
+import type { RevocationList } from './revocation-list.js';
+import type { RevocationPoller } from './revocation.js';
 import { acquireSource, type SourceLink } from './shared-sources.js';
 
 /**

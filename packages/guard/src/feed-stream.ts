@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { JwtVerifyResult } from '@tessera/jose';
 import { checkFetchUrl } from '@tessera/jose/internal';
-import type { RevocationList } from './revocation.js';
+import type { RevocationList } from './revocation-list.js';
 import { feedError } from './errors.js';
 
 /** Options of {@link startFeedStream}. */

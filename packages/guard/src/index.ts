@@ -35,8 +35,8 @@ export {
 export type { BearerErrorCode, BearerInput, GuardResponse } from './bearer.js';
 export { discoverIssuer, oauthMetadataUrl, openidMetadataUrl } from './discovery.js';
 export type { IssuerMetadata } from './discovery.js';
-export { RevocationList, REVOCATION_FEED_TYP } from './revocation.js';
-export type { RevocationFeedClaims, RevocationEntry } from './revocation.js';
+export { RevocationList, REVOCATION_FEED_TYP } from './revocation-list.js';
+export type { RevocationFeedClaims, RevocationEntry } from './revocation-list.js';
 export { withGuard, sendGuardError, bearerInputOf } from './adapters/node-http.js';
 export type { AuthenticatedRequest } from './adapters/node-http.js';
 export { expressGuard, expressAuth } from './adapters/express.js';

@@ -2,12 +2,8 @@ import { createAsyncVerifier, createRemoteKeySet, type RemoteKeySet } from '@tes
 import { discoverIssuer } from './discovery.js';
 import { startFeedStream, type FeedStream } from './feed-stream.js';
 import type { PreparedGuardOptions } from './options.js';
-import {
-  REVOCATION_FEED_TYP,
-  RevocationList,
-  startRevocationPolling,
-  type RevocationPoller,
-} from './revocation.js';
+import { REVOCATION_FEED_TYP, RevocationList } from './revocation-list.js';
+import { startRevocationPolling, type RevocationPoller } from './revocation.js';
 
 /** Refreshes of the keys and the feed are spread by ±20 %, so guards started together drift apart. */
 export const REFRESH_JITTER = 0.2;

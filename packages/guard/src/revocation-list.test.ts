@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { GuardError } from './bearer.js';
-import { RevocationList } from './revocation.js';
+import { RevocationList } from './revocation-list.js';
 
 const now = 1_800_000_000;
 const invalid = (e: unknown) => e instanceof GuardError && e.reason === 'ERR_FEED_INVALID';
