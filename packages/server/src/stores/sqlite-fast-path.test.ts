@@ -193,6 +193,9 @@ test('group commit: a batch is answered only after its WAL sync returned; every 
     assert.deepEqual(synced, ['true'], 'the connection is back to FULL while the sync runs');
     release();
     assert.equal(await rotation, true);
+    // Inside a batch the connection commits with NORMAL (the fsync comes after); outside, FULL.
+    assert.equal(await commits.run(() => sqlite.pragma('synchronous', { simple: true })), 1);
+    assert.equal(sqlite.pragma('synchronous', { simple: true }), 2);
     // A failing sync fails the batch's callers: none hears success.
     const failing = new SqliteGroupCommit(db, sqlite, statements, `${file}-wal`, async () => {
       throw new Error('EIO');
