@@ -56,7 +56,7 @@ before(async () => {
     now,
   });
   const hasher = createPasswordHasher(TEST_ARGON2);
-  for (const username of ['alice', 'bob', 'carol']) {
+  for (const username of ['alice', 'bob', 'carol', 'dave']) {
     await createUser({ store: server.store, hasher }, { username, password: PASSWORD });
     users[username] = (await server.store.findUserByUsername(username))!.id;
   }
@@ -133,14 +133,14 @@ interface Device {
 }
 const devices: Record<string, Device> = {};
 
-async function device(username: string): Promise<Device> {
+async function device(username: string, synced = false): Promise<Device> {
   const ctx = await browser.newContext();
   const page = await ctx.newPage();
   const cspErrors: string[] = [];
   page.on('console', (m) => {
     if (/Content Security Policy/i.test(m.text())) cspErrors.push(m.text());
   });
-  const auth = await addVirtualAuthenticator(ctx, page);
+  const auth = await addVirtualAuthenticator(ctx, page, { synced });
   return (devices[username] = { ctx, page, auth, cspErrors });
 }
 
@@ -152,8 +152,8 @@ async function addVirtualAuthenticatorClone(d: Device, page: Page): Promise<Virt
   return auth;
 }
 
-async function register(username: string): Promise<Device> {
-  const d = await device(username);
+async function register(username: string, synced = false): Promise<Device> {
+  const d = await device(username, synced);
   const flow = await openLogin(d.page);
   await password(d.page, username);
   await d.page.getByRole('heading', { name: 'Add a passkey' }).waitFor();
@@ -813,6 +813,22 @@ test(
     } finally {
       await node2.close();
     }
+  },
+);
+
+test(
+  'a synced passkey (backup eligible and backed up): stored with both flags, and its sign-in says amr ["swk","mfa"] (RFC 8176: a software-secured key)',
+  { skip },
+  async () => {
+    const d = await register('dave', true);
+    const [row] = await server.store.listWebauthnCredentials(users['dave']!);
+    assert.equal(row!.backup_eligible, 1);
+    assert.equal(row!.backup_state, 1);
+    const posted = passkeyPost(d.page);
+    const flow = await openLogin(d.page, false);
+    assert.equal((await posted).status(), 303);
+    await checkPasskeyTokens(await flow.finish(), ['swk', 'mfa']);
+    await d.ctx.close();
   },
 );
 

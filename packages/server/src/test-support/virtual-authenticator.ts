@@ -24,11 +24,13 @@ export interface VirtualAuthenticator {
 /**
  * Chromium's virtual authenticator on `page` (DevTools protocol `WebAuthn.enable` and
  * `WebAuthn.addVirtualAuthenticator`): a platform authenticator with resident keys and user
- * verification that always verifies, answering without a human.
+ * verification that always verifies, answering without a human; `synced` makes its passkeys
+ * backup eligible and backed up.
  */
 export async function addVirtualAuthenticator(
   context: BrowserContext,
   page: Page,
+  o: { readonly synced?: boolean } = {},
 ): Promise<VirtualAuthenticator> {
   const cdp = await context.newCDPSession(page);
   await cdp.send('WebAuthn.enable', { enableUI: false });
@@ -40,6 +42,8 @@ export async function addVirtualAuthenticator(
       hasUserVerification: true,
       isUserVerified: true,
       automaticPresenceSimulation: true,
+      // A synced passkey (a password manager's): authenticator data flags BE and BS set.
+      ...(o.synced === true ? { defaultBackupEligibility: true, defaultBackupState: true } : {}),
     },
   });
   const credentials = async () =>
