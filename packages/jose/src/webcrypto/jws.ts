@@ -37,14 +37,15 @@ export interface WebVerifyResult {
 const asBytes = (data: Uint8Array | string): Uint8Array<ArrayBuffer> =>
   (typeof data === 'string' ? utf8(data) : new Uint8Array(data)) as Uint8Array<ArrayBuffer>;
 
-/** Sign bytes with a prepared CryptoKey. */
+/** Sign bytes with a prepared CryptoKey (`params`: its sign parameters, when kept by the caller). */
 export async function signWith(
   alg: JwsAlgorithm,
   key: CryptoKey,
   data: Uint8Array | string,
+  params: Algorithm = jwsSignParams(alg, key),
 ): Promise<Uint8Array> {
   try {
-    return new Uint8Array(await subtle().sign(jwsSignParams(alg, key), key, asBytes(data)));
+    return new Uint8Array(await subtle().sign(params, key, asBytes(data)));
   } catch (e) {
     throw mapCryptoError(e, alg.alg, () => new JoseError('ERR_KEY_INVALID', 'signing failed'));
   }

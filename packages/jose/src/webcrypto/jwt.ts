@@ -19,7 +19,7 @@ import {
   type VerifyJwtOptions,
 } from '../jwt/rules.js';
 import { VerifiedTokenCache, type VerifyCacheOptions } from '../jwt/verify-cache.js';
-import { requireWebJws } from './algorithms.js';
+import { jwsSignParams, requireWebJws } from './algorithms.js';
 import { isWebKeySet, requireRemote, withRemoteKeys, type WebRemoteKeySet } from './key-sets.js';
 import { prepareWebKey, type WebKeyInput } from './keys.js';
 import { signWith, verifyWithWebKeys, webKeysFor, type WebVerifyKey } from './jws.js';
@@ -48,6 +48,8 @@ interface PreparedWebSigner {
   readonly alg: JwsAlgorithm;
   readonly headerB64: string;
   readonly claims: ReturnType<typeof prepareClaimSet>;
+  /** The imported key and its sign parameters, kept once the import has resolved. */
+  ready: { readonly key: CryptoKey; readonly params: Algorithm } | undefined;
 }
 
 function prepareSigner(key: WebKeyInput, o: SignJwtOptions): PreparedWebSigner {
@@ -57,12 +59,23 @@ function prepareSigner(key: WebKeyInput, o: SignJwtOptions): PreparedWebSigner {
   const claims = prepareClaimSet(o);
   const k = prepareWebKey(key, alg, 'sign', o);
   k.catch(() => undefined); // reported by the first sign
-  return { key: k, alg, headerB64: encodeBase64url(JSON.stringify(header)), claims };
+  return {
+    key: k,
+    alg,
+    headerB64: encodeBase64url(JSON.stringify(header)),
+    claims,
+    ready: undefined,
+  };
 }
 
 async function signPrepared(claims: unknown, s: PreparedWebSigner): Promise<string> {
   const input = `${s.headerB64}.${encodeBase64url(buildClaimSet(claims, s.claims))}`;
-  return `${input}.${encodeBase64url(await signWith(s.alg, await s.key, input))}`;
+  let r = s.ready;
+  if (r === undefined) {
+    const key = await s.key;
+    r = s.ready = { key, params: jwsSignParams(s.alg, key) };
+  }
+  return `${input}.${encodeBase64url(await signWith(s.alg, r.key, input, r.params))}`;
 }
 
 /**
